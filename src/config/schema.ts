@@ -1,0 +1,238 @@
+import { z } from 'zod';
+import { IANAZone } from 'luxon';
+import { CronExpressionParser } from 'cron-parser';
+
+/** A plain SQL/document identifier: letters, digits and `_`, not starting with a digit, at most 64 characters. */
+export const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const IDENTIFIER_MESSAGE =
+  'must be a plain identifier (letters, digits and _, not starting with a digit, at most 64 characters; no quotes, spaces, dots or punctuation)';
+
+const identifier = z.string().regex(PLAIN_IDENTIFIER, IDENTIFIER_MESSAGE);
+
+/** Numbers may arrive as strings after `${VAR}` expansion: "9464" → 9464, "" stays invalid. */
+function numeric<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v), schema);
+}
+function boolish<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), schema);
+}
+
+const positiveInt = numeric(z.number().int().positive());
+const nonNegativeInt = numeric(z.number().int().nonnegative());
+
+const zone = z.string().refine((tz) => IANAZone.isValidZone(tz), { message: 'is not a valid IANA time zone' });
+
+/** Per-target tuning shared by every store. Defaults suit a busy production database. */
+const tuning = {
+  /** Records per batch (one statement / command). @defaultValue 1000 */
+  batchSize: positiveInt.pipe(z.number().max(100_000)).default(1000),
+  /** Pause between batches, in ms. @defaultValue 0 (measured: sleeping buys no foreground p99) */
+  pauseMs: nonNegativeInt.default(0),
+  /** Time budget of one target in one run; the target is then `partial` and the next run carries on. @defaultValue 600 */
+  maxRunSeconds: positiveInt.default(600),
+};
+
+const timeFormat = z.enum(['datetime', 'epoch_ms', 'epoch_s']).default('datetime');
+
+const mysqlTarget = z.strictObject({
+  store: z.literal('mysql'),
+  table: identifier,
+  /** Age policies: the time column. */
+  time: identifier.optional(),
+  /** Subject policies: the subject column. */
+  subject: identifier.optional(),
+  timeFormat,
+  ...tuning,
+});
+
+const mongoTarget = z.strictObject({
+  store: z.literal('mongo'),
+  collection: identifier,
+  time: identifier.optional(),
+  subject: identifier.optional(),
+  timeFormat,
+  /** Create the time-field index when it is missing instead of refusing the target. @defaultValue false */
+  createIndex: boolish(z.boolean()).default(false),
+  ...tuning,
+});
+
+const redisTime = z.union([
+  z.strictObject({
+    /** A regular expression whose first capture group (or whole match) is the time in the key name. */
+    fromKey: z.string().refine(isValidRegex, { message: 'is not a valid regular expression' }),
+    /** luxon format of that text, read in the policy's time zone. */
+    format: z.string().min(1),
+  }),
+  z.strictObject({
+    /** The hash field holding the time. */
+    fromField: z.string().min(1),
+    format: z.enum(['epoch_ms', 'epoch_s', 'iso']),
+  }),
+]);
+
+const redisTarget = z.strictObject({
+  store: z.literal('redis'),
+  type: z.enum(['sorted-set', 'stream', 'key']),
+  /** A SCAN MATCH glob; in subject policies `<subject>` stands for the glob-escaped subject id. */
+  match: z.string().min(1),
+  time: redisTime.optional(),
+  /** Allow a `match` with no literal prefix before its first wildcard. @defaultValue false */
+  allowBroadMatch: boolish(z.boolean()).default(false),
+  /** SCAN COUNT hint. @defaultValue 1000 */
+  scanCount: positiveInt.default(1000),
+  ...tuning,
+});
+
+const target = z.discriminatedUnion('store', [mysqlTarget, mongoTarget, redisTarget]);
+
+const retain = z
+  .strictObject({
+    days: positiveInt.optional(),
+    hours: positiveInt.optional(),
+    months: positiveInt.optional(),
+    /** `termination`: the duration counts from each subject's termination, not from the record's time. */
+    after: z.literal('termination').optional(),
+  })
+  .refine((r) => [r.days, r.hours, r.months].filter((v) => v !== undefined).length === 1, {
+    message: 'needs exactly one of days, hours or months',
+  });
+
+const subjects = z.strictObject({
+  store: z.literal('mysql'),
+  table: identifier,
+  id: identifier,
+  status: identifier,
+  terminatedValue: z.string().min(1),
+  terminatedAt: identifier,
+  legalHold: identifier.optional(),
+  markPurged: identifier,
+  /** Subjects handled per batch (one Redis SCAN pass, one claim). @defaultValue 100 */
+  batchSize: positiveInt.default(100),
+  /** Time limit of one subject's purge, while its account row is locked. @defaultValue 30 */
+  maxSubjectSeconds: positiveInt.default(30),
+  /** Time budget of the whole policy run; the rest is `deferred`. @defaultValue 1800 */
+  maxRunSeconds: positiveInt.default(1800),
+});
+
+const cron = z.string().refine(
+  (c) => {
+    try {
+      CronExpressionParser.parse(c);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'is not a valid cron expression' },
+);
+
+const policy = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes'),
+    category: z.string().min(1),
+    retain,
+    schedule: z.strictObject({ cron }),
+    enabled: boolish(z.boolean()).default(true),
+    /** Refuse a target when one run would delete more than this fraction of it (unless `--allow-large`). */
+    maxDeleteFraction: numeric(z.number().gt(0).max(1)).optional(),
+    subjects: subjects.optional(),
+    targets: z.array(target).min(1),
+  })
+  .superRefine((p, ctx) => {
+    const anchored = p.retain.after === 'termination';
+    if (anchored && !p.subjects) {
+      ctx.addIssue({ code: 'custom', path: ['subjects'], message: 'is required when retain.after is termination' });
+    }
+    if (!anchored && p.subjects) {
+      ctx.addIssue({ code: 'custom', path: ['retain', 'after'], message: 'must be "termination" when the policy has subjects' });
+    }
+    p.targets.forEach((t, i) => {
+      const at = (key: string) => ['targets', i, key];
+      if (anchored) {
+        if (t.store === 'redis') {
+          if (!t.match.includes('<subject>')) ctx.addIssue({ code: 'custom', path: at('match'), message: 'must contain <subject> in a subject policy' });
+          if (t.type !== 'key') ctx.addIssue({ code: 'custom', path: at('type'), message: 'must be "key" in a subject policy' });
+        } else if (!t.subject) {
+          ctx.addIssue({ code: 'custom', path: at('subject'), message: 'is required in a subject policy' });
+        }
+        return;
+      }
+      if (t.store === 'redis') {
+        if (t.match.includes('<subject>')) ctx.addIssue({ code: 'custom', path: at('match'), message: '<subject> is only allowed in a subject policy' });
+        if (t.type === 'key' && !t.time) ctx.addIssue({ code: 'custom', path: at('time'), message: 'is required for a key target of an age policy (fromKey or fromField)' });
+        if (t.type !== 'key' && t.time) ctx.addIssue({ code: 'custom', path: at('time'), message: `is not used by a ${t.type} target (the time is its score / entry ID)` });
+      } else if (!t.time) {
+        ctx.addIssue({ code: 'custom', path: at('time'), message: 'is required in an age policy' });
+      }
+    });
+  });
+
+const mysqlStore = z.strictObject({
+  url: z.string().min(1, 'must not be empty: MySQL holds the audit trail and cannot be disabled'),
+  /** Replica URLs whose lag is checked between chunks. */
+  replicas: z.array(z.string().min(1)).default([]),
+  /** Wait between chunks while a replica lags more than this. @defaultValue 10 */
+  maxReplicaLagSeconds: positiveInt.default(10),
+  /** Session `innodb_lock_wait_timeout` (seconds). @defaultValue 2 */
+  lockWaitTimeoutSeconds: positiveInt.default(2),
+  /** Session `lock_wait_timeout` for metadata locks (seconds). @defaultValue 5 */
+  metadataLockWaitTimeoutSeconds: positiveInt.default(5),
+});
+
+const mongoStore = z.strictObject({ url: z.string().default('') });
+
+const redisStore = z
+  .strictObject({ url: z.string().optional(), nodes: z.array(z.string().min(1)).optional() })
+  .refine((r) => !(r.url && r.nodes && r.nodes.length > 0), { message: 'give either url or nodes, not both' });
+
+export const configSchema = z.strictObject({
+  timezone: zone.default('UTC'),
+  stores: z.strictObject({
+    mysql: mysqlStore,
+    mongo: mongoStore.default({ url: '' }),
+    redis: redisStore.default({}),
+  }),
+  queue: z
+    .strictObject({
+      redisUrl: z.string().min(1),
+      prefix: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ or -').default('retention'),
+      /** Attempts of a failed target job (refusals are never retried). @defaultValue 3 */
+      attempts: positiveInt.default(3),
+      /** First retry delay, doubled each attempt. @defaultValue 30000 */
+      backoffMs: positiveInt.default(30_000),
+      /** Completed and failed jobs are kept this long. @defaultValue 604800 (7 days) */
+      keepJobsSeconds: positiveInt.default(604_800),
+      /** Jobs one worker process runs at once. @defaultValue 2 */
+      concurrency: positiveInt.default(2),
+    })
+    .default({ redisUrl: 'redis://127.0.0.1:6379/0', prefix: 'retention', attempts: 3, backoffMs: 30_000, keepJobsSeconds: 604_800, concurrency: 2 }),
+  http: z.strictObject({ port: numeric(z.number().int().min(0).max(65535)).default(9464) }).default({ port: 9464 }),
+  safety: z
+    .strictObject({ maxClockSkewSeconds: numeric(z.number().nonnegative()).default(60) })
+    .default({ maxClockSkewSeconds: 60 }),
+  audit: z
+    .strictObject({ table: identifier.default('retention_audit'), key: z.string().default('') })
+    .default({ table: 'retention_audit', key: '' }),
+  report: z
+    .strictObject({ intervalSeconds: positiveInt.default(300) })
+    .default({ intervalSeconds: 300 }),
+  policies: z.array(policy).min(1),
+});
+
+export type RawConfig = z.output<typeof configSchema>;
+export type PolicyConfig = RawConfig['policies'][number];
+export type TargetConfig = PolicyConfig['targets'][number];
+export type MysqlTargetConfig = Extract<TargetConfig, { store: 'mysql' }>;
+export type MongoTargetConfig = Extract<TargetConfig, { store: 'mongo' }>;
+export type RedisTargetConfig = Extract<TargetConfig, { store: 'redis' }>;
+export type SubjectSourceConfig = NonNullable<PolicyConfig['subjects']>;
+export type RetainRule = PolicyConfig['retain'];
+
+function isValidRegex(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,51 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+import { redactUrls } from './redact.js';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  level?: string;
+  /** Where lines go; stderr by default (stdout is kept for `--json` documents). */
+  destination?: DestinationStream;
+}
+
+/**
+ * The one root logger: pino JSON on stderr. URLs are redacted in every string field and in
+ * error messages; record contents are never passed to it.
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  return pino(
+    {
+      level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+      base: { service: 'retention-worker' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: ['url', '*.url', 'password', '*.password', 'auditKey', '*.key'], censor: '***' },
+      formatters: {
+        log(object) {
+          return redactObject(object) as Record<string, unknown>;
+        },
+      },
+      serializers: {
+        err: (err: unknown) => {
+          const s = pino.stdSerializers.err(err as Error);
+          return { ...s, message: redactUrls(s.message), stack: s.stack ? redactUrls(s.stack) : undefined };
+        },
+      },
+    },
+    options.destination ?? pino.destination(2),
+  );
+}
+
+function redactObject(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactUrls(value);
+  if (depth > 4 || value === null || typeof value !== 'object' || value instanceof Error) return value;
+  if (Array.isArray(value)) return value.map((v) => redactObject(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = redactObject(v, depth + 1);
+  return out;
+}
+
+/** A logger that writes nothing, for tests and library callers that do not care. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

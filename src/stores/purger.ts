@@ -1,0 +1,90 @@
+import type { StoreName, TargetRef } from '../types.js';
+import type { TargetConfig } from '../config/schema.js';
+
+/**
+ * The contract between the engine and a store: only what the engine uses. Each store folder
+ * (`mysql/`, `mongo/`, `redis/`) implements it; drivers never leak past it.
+ */
+
+export interface DueCount {
+  /** Records with a usable time strictly before the cutoff. */
+  due: number;
+  /** All records of the target (for the `maxDeleteFraction` guard). */
+  total: number;
+  /** Records whose time is missing or not a time: never deleted by an age policy. */
+  unusableTime: number;
+}
+
+export interface BatchResult {
+  /** Records removed by this batch. */
+  deleted: number;
+  /** True when the walk has nothing due left: the engine stops calling `nextBatch`. */
+  done: boolean;
+}
+
+/** One pass over a target's due records. Each `nextBatch` is one short, self-contained deletion. */
+export interface PurgeWalk {
+  nextBatch(): Promise<BatchResult>;
+}
+
+export interface AgeInspection {
+  /** Time of the oldest record with a usable time, or null when there is none. */
+  oldest: Date | null;
+  /** Records whose time is before `overdueBefore`. */
+  overdue: number;
+  unusableTime: number;
+}
+
+/** Purges one target of an age policy: records with `time < cutoff`. */
+export interface AgePurger extends TargetRef {
+  /** Checks the target against the live store (exists, columns, types, index); throws RefusalError. */
+  check(): Promise<void>;
+  /** Counts due, total and unusable records (dry runs, the blast-radius guard). */
+  count(cutoff: Date): Promise<DueCount>;
+  /** Starts a walk deleting, batch by batch, the records with `time < cutoff`, re-checked at deletion. */
+  openWalk(cutoff: Date): PurgeWalk;
+  /** For `retention report`: the oldest remaining record and how many are overdue. */
+  inspect(overdueBefore: Date): Promise<AgeInspection>;
+}
+
+/** Purges one target of a subject policy: every record belonging to given subjects. */
+export interface SubjectPurger extends TargetRef {
+  check(): Promise<void>;
+  /** Counts the records of each subject (dry runs). Subject ids are exact decimal strings. */
+  countSubjects(subjectIds: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * Deletes every record of these subjects, in bounded batches; returns the count deleted per
+   * subject (0 for a subject with nothing left: deleting what is already gone is not an error).
+   */
+  purgeSubjects(subjectIds: readonly string[]): Promise<Map<string, number>>;
+}
+
+export interface PurgerContext {
+  /** The configured time zone (for times written in key names). */
+  zone: string;
+}
+
+/** One store of this deployment: the factory of its purgers and its connection's lifecycle. */
+export interface Store {
+  readonly name: StoreName;
+  agePurger(target: TargetConfig, context: PurgerContext): AgePurger;
+  subjectPurger(target: TargetConfig, context: PurgerContext): SubjectPurger;
+  /** Throws StoreError when the store cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A policy's single-flight lock; held for the whole run. */
+export interface PolicyLock {
+  release(): Promise<void>;
+}
+
+/** Run coordination the engine needs from MySQL (the store that always exists). */
+export interface Coordination {
+  /** The MySQL server's clock, to refuse runs when ours is skewed. */
+  serverTime(): Promise<Date>;
+  /** Takes the policy's named lock without waiting; null when another run holds it. */
+  tryLockPolicy(policy: string): Promise<PolicyLock | null>;
+  /** Whether some session currently holds the policy's lock (a run is `running`, not `abandoned`). */
+  isPolicyLocked(policy: string): Promise<boolean>;
+}

@@ -1,0 +1,71 @@
+/**
+ * Terminology
+ * - policy: one retention promise ("request logs are kept 7 days"), with a rule (`retain`) and targets.
+ * - target: one place a policy purges: a MySQL table, a MongoDB collection, or a Redis key pattern.
+ * - record: what a target holds: a row, a document, a key, or a sorted-set member / stream entry.
+ * - cutoff: for an age policy, `evaluatedAt − retain`; a record with `time < cutoff` is due,
+ *   one at or after the cutoff is kept.
+ * - subject: an account (an `app_id`) whose configuration data is purged some time after its
+ *   termination; each subject has its own deadline.
+ * - run: one execution of one or more policies, identified by a `runId`, audited from start to finish.
+ * - batch: the unit of deletion: one short statement / command, never a long transaction.
+ */
+
+export type StoreName = 'mysql' | 'mongo' | 'redis';
+export const STORE_NAMES: readonly StoreName[] = ['mysql', 'mongo', 'redis'];
+
+/** Status of one target within a run. */
+export type TargetStatus = 'succeeded' | 'partial' | 'failed' | 'skipped' | 'refused';
+
+/** Status of a policy or of a whole run. */
+export type RunStatus = 'succeeded' | 'partial' | 'failed' | 'refused';
+
+export interface TargetRef {
+  readonly store: StoreName;
+  /** MySQL table, MongoDB collection, or the Redis `match` pattern. */
+  readonly target: string;
+}
+
+export interface TargetResult extends TargetRef {
+  status: TargetStatus;
+  /** Why a target was skipped or refused (`disabled`, `store-filter`, `no-index`…). */
+  reason?: string;
+  deleted: number;
+  /** Only with `--dry-run`: everything due, not capped by batch or time limits. */
+  wouldDelete?: number;
+  /** Records the age policy could not judge (missing or non-date time). */
+  unusableTime?: number;
+  error: string | null;
+  batches: number;
+  durationMs: number;
+}
+
+export interface SubjectCounts {
+  due: number;
+  purged: number;
+  failed: number;
+  skipped: number;
+  deferred: number;
+  held: number;
+}
+
+export interface PolicyResult {
+  name: string;
+  category: string;
+  status: RunStatus;
+  reason?: string;
+  error?: string | null;
+  evaluatedAt: string;
+  cutoff: string | null;
+  subjects?: SubjectCounts;
+  targets: TargetResult[];
+}
+
+export interface RunDocument {
+  runId: string;
+  dryRun: boolean;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt: string;
+  policies: PolicyResult[];
+}

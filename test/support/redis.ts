@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+
+export const REDIS_TEST_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379/0';
+
+export interface TestKeyspace {
+  /** A unique key prefix such as `rt7f3a9c1e:`; every key a test writes starts with it. */
+  prefix: string;
+  redis: Redis;
+  /** Removes every key under the prefix and closes the connection. */
+  drop(): Promise<void>;
+}
+
+export async function createTestKeyspace(): Promise<TestKeyspace> {
+  const prefix = `rt${randomBytes(4).toString('hex')}:`;
+  const redis = new Redis(REDIS_TEST_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await redis.connect();
+  return {
+    prefix,
+    redis,
+    async drop() {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.unlink(...keys);
+      } while (cursor !== '0');
+      await redis.quit();
+    },
+  };
+}
