@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// `npm run demo`: a first purge on the local MariaDB and Redis, from a clean demo database.
+// Everything it needs is set explicitly below; MongoDB is disabled (none runs on this machine).
+import { spawnSync } from 'node:child_process';
+import { createConnection } from 'mysql2/promise';
+import { Redis } from 'ioredis';
+
+const env = {
+  ...process.env,
+  MYSQL_URL: process.env.DEMO_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/retention_demo',
+  MONGO_URL: process.env.DEMO_MONGO_URL ?? '',
+  REDIS_URL: process.env.DEMO_REDIS_URL ?? 'redis://127.0.0.1:6379/2',
+  QUEUE_REDIS_URL: process.env.DEMO_REDIS_URL ?? 'redis://127.0.0.1:6379/2',
+  AUDIT_KEY: process.env.AUDIT_KEY ?? 'demo-audit-key-not-for-production',
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+};
+
+function retention(...args) {
+  console.log(`\n$ retention ${args.join(' ')}`);
+  const r = spawnSync(process.execPath, ['bin/retention.js', ...args], { env, stdio: 'inherit' });
+  return r.status ?? 1;
+}
+
+async function resetDemoStores() {
+  const url = new URL(env.MYSQL_URL);
+  const database = url.pathname.slice(1);
+  url.pathname = '/';
+  const conn = await createConnection(url.toString());
+  await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
+  await conn.query(`CREATE DATABASE \`${database}\``);
+  await conn.end();
+  const redis = new Redis(env.REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', 'im:*', 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.unlink(...keys);
+  } while (cursor !== '0');
+  await redis.quit();
+  console.log(`demo stores reset: MySQL database ${database}, Redis ${env.REDIS_URL} (im:* keys); MongoDB disabled`);
+}
+
+await resetDemoStores();
+let status = retention('seed', '--apps', '200', '--days', '14', '--rows', '20000');
+if (status === 0) status = retention('run', '--dry-run');
+if (status === 0) status = retention('run');
+retention('audit', 'list', '--since', '1h');
+const verify = retention('audit', 'verify');
+process.exit(status || verify);

@@ -1,0 +1,37 @@
+import { resolveConfig, type ResolvedConfig } from '../config/load-config.js';
+import { openEngine, type OpenEngine } from '../engine/open-engine.js';
+import { StopSignal } from '../engine/stop-signal.js';
+import type { CliIo, GlobalOptions } from './io.js';
+
+export function loadConfig(opts: GlobalOptions): ResolvedConfig {
+  return resolveConfig({ file: opts.config });
+}
+
+/**
+ * Opens the engine for one command and always closes it, in reverse order, afterwards. SIGTERM
+ * and SIGINT ask running purges to stop after the batch in hand; a second signal exits at once.
+ */
+export async function withEngine<T>(config: ResolvedConfig, io: CliIo, fn: (engine: OpenEngine) => Promise<T>): Promise<T> {
+  const stop = new StopSignal();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals === 1) {
+      io.logger.warn({ signal }, 'stopping after the batch in hand (send again to exit at once)');
+      stop.request(signal);
+    } else {
+      io.logger.error({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  const engine = await openEngine(config, { logger: io.logger, stop });
+  try {
+    return await fn(engine);
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await engine.close();
+  }
+}

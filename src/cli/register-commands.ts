@@ -1,0 +1,91 @@
+import { Command, Option } from 'commander';
+import { STORE_NAMES, type StoreName } from '../types.js';
+import { UsageError } from '../errors/index.js';
+import { reportError, EXIT } from './exit-codes.js';
+import type { CliIo, GlobalOptions } from './io.js';
+import { runCommand } from './commands/run.js';
+import { configCheckCommand } from './commands/config-check.js';
+import { migrateCommand } from './commands/migrate.js';
+import { seedCommand } from './commands/seed.js';
+import { auditListCommand } from './commands/audit-list.js';
+import { auditVerifyCommand } from './commands/audit-verify.js';
+import { auditSubjectCommand } from './commands/audit-subject.js';
+
+type Handler<O> = (opts: O, io: CliIo) => Promise<number>;
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function parseStore(value: string, previous: StoreName[] = []): StoreName[] {
+  if (!(STORE_NAMES as readonly string[]).includes(value)) throw new UsageError(`--store ${value}: expected one of ${STORE_NAMES.join(', ')}`);
+  return [...previous, value as StoreName];
+}
+
+/** Declares every verb; each action resolves to an exit code through `setExit`. */
+export function registerCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  /** Runs a handler with the global options merged in; `unreachable` is the exit code when a store is down. */
+  const action =
+    <O extends GlobalOptions>(handler: Handler<O>, unreachable: number = EXIT.cannotCheck) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const opts = { ...command.optsWithGlobals(), ...(args.length > 2 ? { args: args.slice(0, -2) } : {}) } as O;
+      try {
+        setExit(await handler(opts, io));
+      } catch (err) {
+        setExit(reportError(err, io, { json: opts.json, verbose: opts.verbose, unreachable }));
+      }
+    };
+
+  program
+    .command('run')
+    .description('run the policies once, now, in this process (all enabled ones when none is named)')
+    .option('-p, --policy <name>', 'a policy to run (repeatable)', collect)
+    .option('-s, --store <name>', 'only targets of this store (repeatable)', parseStore)
+    .option('--dry-run', 'count what would be deleted; delete nothing')
+    .option('--allow-large', 'allow a run to exceed a policy\'s maxDeleteFraction')
+    .option('--json', 'print the run document as JSON')
+    .action(action(runCommand, EXIT.no));
+
+  const audit = program.command('audit').description('read and verify the audit trail');
+  audit
+    .command('list')
+    .description('the audit trail, newest first, grouped by run')
+    .option('--since <duration>', 'only entries newer than this (e.g. 24h, 7d, 30m)', '24h')
+    .option('-p, --policy <name>', 'only this policy')
+    .option('--run <runId>', 'only this run')
+    .option('--json', 'print JSON')
+    .action(action(auditListCommand));
+  audit
+    .command('verify')
+    .description('check the whole hash chain')
+    .option('--head <hash>', 'also prove the entry with this (previously logged) head hash is still there')
+    .option('--json', 'print JSON')
+    .action(action(auditVerifyCommand));
+  audit
+    .command('subject')
+    .argument('<id>', 'the subject id (e.g. an app_id)')
+    .description("whether and when a subject's configuration data was purged")
+    .option('--json', 'print JSON')
+    .action(action(auditSubjectCommand));
+
+  const config = program.command('config').description('configuration');
+  config
+    .command('check')
+    .description('validate the configuration; with --connect, also check every store')
+    .option('--connect', 'reach every store and check tables, columns, types and indexes')
+    .option('--json', 'print JSON')
+    .action(action(configCheckCommand));
+
+  program.command('migrate').description('create or upgrade the audit table').option('--json', 'print JSON').action(action(migrateCommand));
+
+  program
+    .command('seed')
+    .description('fill the reference data model with demo data spread over the last D days')
+    .addOption(new Option('--apps <n>', 'accounts').default('50'))
+    .addOption(new Option('--days <d>', 'days of data').default('14'))
+    .addOption(new Option('--rows <n>', 'request-log rows').default('20000'))
+    .option('--force', 'seed a database that already has data')
+    .option('--json', 'print JSON')
+    .action(action(seedCommand));
+}
+
+export type { GlobalOptions };

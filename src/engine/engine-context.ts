@@ -1,0 +1,25 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { ResolvedConfig } from '../config/load-config.js';
+import type { Coordination, Store } from '../stores/purger.js';
+import type { StoreName } from '../types.js';
+import type { AuditPort } from './audit-port.js';
+import type { StopSignal } from './stop-signal.js';
+
+/** Everything a run needs, opened once by the caller (CLI, worker, tests) and passed in. */
+export interface EngineContext {
+  config: ResolvedConfig;
+  clock: Clock;
+  logger: Logger;
+  /** The enabled stores, opened. */
+  stores: ReadonlyMap<StoreName, Store>;
+  coordination: Coordination;
+  audit: AuditPort;
+  /** Set by SIGTERM/SIGINT or a shutting-down worker: purges stop after the batch in hand. */
+  stop: StopSignal;
+  /**
+   * Compare our clock with MySQL's before deleting. Only tests that inject a fixed date turn it off.
+   * @defaultValue true
+   */
+  checkClockSkew?: boolean;
+}

@@ -1,0 +1,80 @@
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../clock.js';
+import type { ResolvedConfig } from '../config/load-config.js';
+import { AuditTrail } from '../audit/audit-trail.js';
+import { createMysqlStore, type MysqlStore } from '../stores/mysql/mysql-store.js';
+import { createMongoStore } from '../stores/mongo/mongo-store.js';
+import { createRedisStore } from '../stores/redis/redis-store.js';
+import type { Store } from '../stores/purger.js';
+import type { StoreName } from '../types.js';
+import { WORKER_VERSION } from '../version.js';
+import type { EngineContext } from './engine-context.js';
+import { StopSignal } from './stop-signal.js';
+
+export interface OpenEngineOptions {
+  logger: Logger;
+  clock?: Clock;
+  stop?: StopSignal;
+  checkClockSkew?: boolean;
+}
+
+export interface OpenEngine {
+  ctx: EngineContext;
+  mysql: MysqlStore;
+  audit: AuditTrail;
+  /** Closes every store, in reverse order of opening. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the stores this deployment has (MySQL always; MongoDB and Redis when enabled) and the
+ * audit trail, lazily: no connection is made until a store is used.
+ */
+export async function openEngine(config: ResolvedConfig, options: OpenEngineOptions): Promise<OpenEngine> {
+  const { logger } = options;
+  const opened: Store[] = [];
+  const mysql = createMysqlStore(config.stores.mysql, logger);
+  opened.push(mysql);
+  const stores = new Map<StoreName, Store>([['mysql', mysql]]);
+  if (config.enabledStores.has('mongo')) {
+    const mongo = createMongoStore({ url: config.stores.mongo.url }, logger);
+    opened.push(mongo);
+    stores.set('mongo', mongo);
+  }
+  if (config.enabledStores.has('redis')) {
+    const redis = createRedisStore({ url: config.stores.redis.url, nodes: config.stores.redis.nodes }, { queuePrefix: config.queue.prefix, logger });
+    opened.push(redis);
+    stores.set('redis', redis);
+  }
+  const audit = new AuditTrail(mysql.pool, {
+    table: config.audit.table,
+    key: config.audit.key,
+    configHash: config.hash,
+    workerVersion: WORKER_VERSION,
+    logger,
+  });
+  const ctx: EngineContext = {
+    config,
+    clock: options.clock ?? systemClock,
+    logger,
+    stores,
+    coordination: mysql,
+    audit,
+    stop: options.stop ?? new StopSignal(),
+    checkClockSkew: options.checkClockSkew ?? true,
+  };
+  return {
+    ctx,
+    mysql,
+    audit,
+    async close() {
+      for (const store of opened.reverse()) {
+        try {
+          await store.close();
+        } catch (err) {
+          logger.warn({ err, store: store.name }, 'closing a store failed');
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,186 @@
+import type { Logger } from 'pino';
+import type { PolicyConfig, TargetConfig } from '../config/schema.js';
+import type { PolicyLock } from '../stores/purger.js';
+import type { PolicyResult, StoreName, TargetResult } from '../types.js';
+import type { EngineContext } from './engine-context.js';
+import { computeCutoff, describeRetain } from './cutoff.js';
+import { policyStatus } from './policy-status.js';
+import { runAgeTarget } from './run-age-target.js';
+import { errorLine } from './error-line.js';
+
+/** A policy run that has passed its gates: lock held, clocks agree, `run-started` audited. */
+export interface OpenPolicyRun {
+  runId: string;
+  policy: PolicyConfig;
+  evaluatedAt: Date;
+  /** Age policies: `evaluatedAt − retain`; subject policies: null. */
+  cutoff: Date | null;
+  dryRun: boolean;
+  lock: PolicyLock;
+  logger: Logger;
+}
+
+export interface BeginOptions {
+  runId: string;
+  dryRun: boolean;
+}
+
+export type BeginOutcome = { open: OpenPolicyRun } | { refused: PolicyResult };
+
+/** Identifies a target within a policy: the table, collection, or Redis match pattern. */
+export function targetName(target: TargetConfig): string {
+  return target.store === 'mysql' ? target.table : target.store === 'mongo' ? target.collection : target.match;
+}
+
+/**
+ * Opens a policy run: takes the single-flight lock, refuses on clock skew, closes runs left
+ * abandoned by a crashed process, and audits `run-started`. A refusal is audited and returned.
+ */
+export async function beginPolicyRun(ctx: EngineContext, policy: PolicyConfig, options: BeginOptions): Promise<BeginOutcome> {
+  const evaluatedAt = ctx.clock.now();
+  const logger = ctx.logger.child({ runId: options.runId, policy: policy.name });
+  const retain = describeRetain(policy.retain);
+  const anchored = policy.retain.after === 'termination';
+  const cutoff = anchored ? null : computeCutoff(policy.retain, evaluatedAt, ctx.config.timezone);
+  const base = { runId: options.runId, policy: policy.name, dryRun: options.dryRun, retain };
+
+  const refuse = async (reason: string, message: string): Promise<BeginOutcome> => {
+    logger.warn({ reason }, message);
+    const data = { status: 'refused', reason, error: message, cutoff: cutoff?.toISOString() ?? null };
+    await ctx.audit.append({ ...base, kind: 'run-started', at: evaluatedAt, data: { cutoff: data.cutoff } });
+    await ctx.audit.append({ ...base, kind: 'run-finished', at: ctx.clock.now(), data });
+    return {
+      refused: { name: policy.name, category: policy.category, status: 'refused', reason, error: message, evaluatedAt: evaluatedAt.toISOString(), cutoff: data.cutoff, targets: [] },
+    };
+  };
+
+  if (!policy.enabled) return refuse('disabled', `policy ${policy.name} is disabled (enabled: false)`);
+  const lock = await ctx.coordination.tryLockPolicy(policy.name);
+  if (!lock) return refuse('already-running', `another run of policy ${policy.name} is in progress`);
+  try {
+    if (ctx.checkClockSkew !== false) {
+      const server = await ctx.coordination.serverTime();
+      const skewMs = Math.abs(server.getTime() - evaluatedAt.getTime());
+      if (skewMs > ctx.config.safety.maxClockSkewSeconds * 1000) {
+        await lock.release();
+        return refuse(
+          'clock-skew',
+          `the worker's clock (${evaluatedAt.toISOString()}) and MySQL's (${server.toISOString()}) differ by ${(skewMs / 1000).toFixed(1)} s, more than safety.maxClockSkewSeconds ${ctx.config.safety.maxClockSkewSeconds}`,
+        );
+      }
+    }
+    for (const abandoned of await ctx.audit.openRuns(policy.name)) {
+      if (abandoned === options.runId) continue;
+      logger.warn({ abandonedRunId: abandoned }, 'closing a run left unfinished by a stopped process');
+      await ctx.audit.append({ ...base, runId: abandoned, kind: 'run-closed', at: ctx.clock.now(), data: { status: 'abandoned', closedByRunId: options.runId } });
+    }
+    await ctx.audit.append({
+      ...base,
+      kind: 'run-started',
+      at: evaluatedAt,
+      data: { cutoff: cutoff?.toISOString() ?? null, targets: policy.targets.length, category: policy.category },
+    });
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+  logger.info({ cutoff: cutoff?.toISOString() ?? null, dryRun: options.dryRun }, 'policy run started');
+  return { open: { runId: options.runId, policy, evaluatedAt, cutoff, dryRun: options.dryRun, lock, logger } };
+}
+
+export interface TargetOptions {
+  allowLarge: boolean;
+  /** Stores to include (`--store`); undefined = all. Targets of other stores are left out (null). */
+  storeFilter?: ReadonlySet<StoreName> | undefined;
+}
+
+/** Runs one target of an open age-policy run and audits it. Returns null when filtered out. */
+export async function runPolicyTarget(ctx: EngineContext, run: OpenPolicyRun, target: TargetConfig, options: TargetOptions): Promise<TargetResult | null> {
+  if (options.storeFilter && !options.storeFilter.has(target.store)) return null;
+  const name = targetName(target);
+  const logger = run.logger.child({ store: target.store, target: name });
+  const store = ctx.stores.get(target.store);
+  let result: TargetResult;
+  if (!store) {
+    logger.info('store disabled: target skipped');
+    result = { store: target.store, target: name, status: 'skipped', reason: 'disabled', deleted: 0, error: null, batches: 0, durationMs: 0 };
+  } else if (run.cutoff === null) {
+    throw new Error('runPolicyTarget is for age policies; subject policies run per subject');
+  } else {
+    let purger;
+    try {
+      purger = store.agePurger(target, { zone: ctx.config.timezone });
+    } catch (err) {
+      result = { store: target.store, target: name, status: 'failed', deleted: 0, error: errorLine(err), batches: 0, durationMs: 0 };
+    }
+    result ??= await runAgeTarget({
+      purger: purger!,
+      cutoff: run.cutoff,
+      tuning: target,
+      dryRun: run.dryRun,
+      maxDeleteFraction: run.policy.maxDeleteFraction,
+      allowLarge: options.allowLarge,
+      clock: ctx.clock,
+      stop: ctx.stop,
+      logger,
+    });
+  }
+  await auditTarget(ctx, run, result);
+  return result;
+}
+
+export async function auditTarget(ctx: EngineContext, run: OpenPolicyRun, result: TargetResult): Promise<void> {
+  const { store, target, ...data } = result;
+  await ctx.audit.append({
+    kind: 'target',
+    runId: run.runId,
+    policy: run.policy.name,
+    store,
+    target,
+    at: ctx.clock.now(),
+    dryRun: run.dryRun,
+    retain: describeRetain(run.policy.retain),
+    data: { ...data, cutoff: run.cutoff?.toISOString() ?? null },
+  });
+}
+
+/** Closes a policy run: audits `run-finished`, releases the lock, and logs the audit head. */
+export async function finishPolicyRun(
+  ctx: EngineContext,
+  run: OpenPolicyRun,
+  targets: TargetResult[],
+  extra: Partial<Pick<PolicyResult, 'subjects'>> = {},
+): Promise<PolicyResult> {
+  const status = policyStatus(targets);
+  const result: PolicyResult = {
+    name: run.policy.name,
+    category: run.policy.category,
+    status,
+    evaluatedAt: run.evaluatedAt.toISOString(),
+    cutoff: run.cutoff?.toISOString() ?? null,
+    ...extra,
+    targets,
+  };
+  try {
+    await ctx.audit.append({
+      kind: 'run-finished',
+      runId: run.runId,
+      policy: run.policy.name,
+      at: ctx.clock.now(),
+      dryRun: run.dryRun,
+      retain: describeRetain(run.policy.retain),
+      data: {
+        status,
+        cutoff: result.cutoff,
+        deleted: targets.reduce((n, t) => n + t.deleted, 0),
+        targets: targets.length,
+        ...(extra.subjects ? { subjects: extra.subjects } : {}),
+      },
+    });
+    const head = await ctx.audit.head();
+    run.logger.info({ status, headHash: head?.hash ?? null }, 'policy run finished; audit head');
+  } finally {
+    await run.lock.release();
+  }
+  return result;
+}

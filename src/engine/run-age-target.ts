@@ -1,0 +1,84 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import { RefusalError } from '../errors/index.js';
+import type { AgePurger } from '../stores/purger.js';
+import type { TargetResult } from '../types.js';
+import { withRetry } from './retry.js';
+import { StopSignal, TimeBudget } from './stop-signal.js';
+import { errorLine } from './error-line.js';
+
+export interface AgeTargetRun {
+  purger: AgePurger;
+  cutoff: Date;
+  tuning: { pauseMs: number; maxRunSeconds: number };
+  dryRun: boolean;
+  /** Refuse when one run would delete more than this fraction of the target. */
+  maxDeleteFraction?: number | undefined;
+  allowLarge: boolean;
+  clock: Clock;
+  stop: StopSignal;
+  logger: Logger;
+}
+
+/**
+ * Purges one target of an age policy: check → guard → batches until done, the time budget is
+ * spent, or a stop is requested. Never throws: every outcome is a TargetResult.
+ */
+export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
+  const { purger, cutoff, clock, logger } = run;
+  const started = clock.now().getTime();
+  const result: TargetResult = { store: purger.store, target: purger.target, status: 'succeeded', deleted: 0, error: null, batches: 0, durationMs: 0 };
+  const finish = (): TargetResult => {
+    result.durationMs = clock.now().getTime() - started;
+    logger.info({ status: result.status, deleted: result.deleted, batches: result.batches, durationMs: result.durationMs, reason: result.reason }, 'target finished');
+    return result;
+  };
+  try {
+    await purger.check();
+    if (run.dryRun || run.maxDeleteFraction !== undefined) {
+      const counts = await purger.count(cutoff);
+      result.unusableTime = counts.unusableTime;
+      if (run.dryRun) {
+        result.wouldDelete = counts.due;
+        return finish();
+      }
+      const fraction = counts.total === 0 ? 0 : counts.due / counts.total;
+      if (run.maxDeleteFraction !== undefined && fraction > run.maxDeleteFraction && !run.allowLarge) {
+        throw new RefusalError(
+          'max-delete-fraction',
+          `this run would delete ${counts.due} of ${counts.total} records (${(fraction * 100).toFixed(1)}%), more than maxDeleteFraction ${run.maxDeleteFraction}; rerun with --allow-large if that is intended`,
+        );
+      }
+    }
+    const budget = new TimeBudget(clock, run.tuning.maxRunSeconds);
+    const walk = purger.openWalk(cutoff);
+    for (;;) {
+      const stopReason = run.stop.requested ?? (budget.exhausted ? 'time budget' : null);
+      if (stopReason) {
+        result.status = 'partial';
+        result.reason = stopReason === 'time budget' ? 'time-budget' : 'signal';
+        break;
+      }
+      const batch = await withRetry(() => walk.nextBatch(), {
+        onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs }, 'batch failed, retrying'),
+      });
+      result.batches += 1;
+      result.deleted += batch.deleted;
+      logger.debug({ batch: result.batches, deleted: batch.deleted, total: result.deleted }, 'batch');
+      if (batch.done) break;
+      if (run.tuning.pauseMs > 0) await sleep(run.tuning.pauseMs);
+    }
+  } catch (err) {
+    if (err instanceof RefusalError) {
+      result.status = 'refused';
+      result.reason = err.reason;
+      result.error = err.message;
+    } else {
+      result.status = 'failed';
+      result.error = errorLine(err);
+      logger.error({ err }, 'target failed');
+    }
+  }
+  return finish();
+}
