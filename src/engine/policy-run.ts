@@ -23,6 +23,13 @@ export interface OpenPolicyRun {
 export interface BeginOptions {
   runId: string;
   dryRun: boolean;
+  /**
+   * Resume a run evaluated earlier (a queue run picked up again after its process died): the
+   * cutoff is computed from this instant, so every part of the run deletes against the same one.
+   * The clock-skew check still compares the clock's current time with MySQL's.
+   * @defaultValue the clock's current time
+   */
+  evaluatedAt?: Date | undefined;
 }
 
 export type BeginOutcome = { open: OpenPolicyRun } | { refused: PolicyResult };
@@ -37,7 +44,7 @@ export function targetName(target: TargetConfig): string {
  * abandoned by a crashed process, and audits `run-started`. A refusal is audited and returned.
  */
 export async function beginPolicyRun(ctx: EngineContext, policy: PolicyConfig, options: BeginOptions): Promise<BeginOutcome> {
-  const evaluatedAt = ctx.clock.now();
+  const evaluatedAt = options.evaluatedAt ?? ctx.clock.now();
   const logger = ctx.logger.child({ runId: options.runId, policy: policy.name });
   const retain = describeRetain(policy.retain);
   const anchored = policy.retain.after === 'termination';
@@ -60,12 +67,13 @@ export async function beginPolicyRun(ctx: EngineContext, policy: PolicyConfig, o
   try {
     if (ctx.checkClockSkew !== false) {
       const server = await ctx.coordination.serverTime();
-      const skewMs = Math.abs(server.getTime() - evaluatedAt.getTime());
+      const ours = ctx.clock.now();
+      const skewMs = Math.abs(server.getTime() - ours.getTime());
       if (skewMs > ctx.config.safety.maxClockSkewSeconds * 1000) {
         await lock.release();
         return refuse(
           'clock-skew',
-          `the worker's clock (${evaluatedAt.toISOString()}) and MySQL's (${server.toISOString()}) differ by ${(skewMs / 1000).toFixed(1)} s, more than safety.maxClockSkewSeconds ${ctx.config.safety.maxClockSkewSeconds}`,
+          `the worker's clock (${ours.toISOString()}) and MySQL's (${server.toISOString()}) differ by ${(skewMs / 1000).toFixed(1)} s, more than safety.maxClockSkewSeconds ${ctx.config.safety.maxClockSkewSeconds}`,
         );
       }
     }

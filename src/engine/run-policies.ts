@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { UsageError } from '../errors/index.js';
+import type { Logger } from 'pino';
 import type { PolicyConfig } from '../config/schema.js';
+import type { ResolvedConfig } from '../config/load-config.js';
 import type { PolicyResult, RunDocument, StoreName, TargetResult } from '../types.js';
 import type { EngineContext } from './engine-context.js';
 import { beginPolicyRun, finishPolicyRun, runPolicyTarget, type OpenPolicyRun } from './policy-run.js';
@@ -20,10 +22,10 @@ export interface RunOptions {
 export type SubjectPolicyRunner = (ctx: EngineContext, run: OpenPolicyRun, options: { storeFilter?: ReadonlySet<StoreName> | undefined }) => Promise<PolicyResult>;
 
 /** Picks the policies of a run, refusing unknown names before anything happens. */
-export function selectPolicies(ctx: EngineContext, names: readonly string[] | undefined): PolicyConfig[] {
-  const all = ctx.config.policies;
+export function selectPolicies(config: ResolvedConfig, names: readonly string[] | undefined, logger?: Logger): PolicyConfig[] {
+  const all = config.policies;
   if (!names || names.length === 0) {
-    for (const p of all.filter((p) => !p.enabled)) ctx.logger.warn({ policy: p.name }, 'policy is disabled (enabled: false): skipped');
+    for (const p of all.filter((p) => !p.enabled)) logger?.warn({ policy: p.name }, 'policy is disabled (enabled: false): skipped');
     return all.filter((p) => p.enabled);
   }
   const unknown = names.filter((n) => !all.some((p) => p.name === n));
@@ -31,18 +33,19 @@ export function selectPolicies(ctx: EngineContext, names: readonly string[] | un
   return all.filter((p) => names.includes(p.name));
 }
 
-export function storeFilterOf(ctx: EngineContext, stores: readonly StoreName[] | undefined): ReadonlySet<StoreName> | undefined {
+/** The `--store` filter; a disabled store is a usage error. */
+export function storeFilterOf(config: ResolvedConfig, stores: readonly StoreName[] | undefined): ReadonlySet<StoreName> | undefined {
   if (!stores || stores.length === 0) return undefined;
   for (const s of stores) {
-    if (!ctx.config.enabledStores.has(s)) throw new UsageError(`--store ${s}: that store is disabled in this deployment`);
+    if (!config.enabledStores.has(s)) throw new UsageError(`--store ${s}: that store is disabled in this deployment`);
   }
   return new Set(stores);
 }
 
 /** Runs policies once, now, in this process: the engine behind `retention run`. */
 export async function runPolicies(ctx: EngineContext, options: RunOptions = {}, subjectRunner?: SubjectPolicyRunner): Promise<RunDocument> {
-  const policies = selectPolicies(ctx, options.policies);
-  const storeFilter = storeFilterOf(ctx, options.stores);
+  const policies = selectPolicies(ctx.config, options.policies, ctx.logger);
+  const storeFilter = storeFilterOf(ctx.config, options.stores);
   const runId = options.runId ?? randomUUID();
   const dryRun = options.dryRun ?? false;
   const startedAt = ctx.clock.now();

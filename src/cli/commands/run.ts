@@ -1,4 +1,4 @@
-import { runPolicies } from '../../engine/run-policies.js';
+import { runPolicies, selectPolicies, storeFilterOf } from '../../engine/run-policies.js';
 import { exitCodeOf } from '../../engine/policy-status.js';
 import { runSubjectPolicy } from '../../subjects/run-subject-policy.js';
 import type { RunDocument, StoreName } from '../../types.js';
@@ -15,6 +15,9 @@ export interface RunCommandOptions extends GlobalOptions {
 /** `retention run`: the policies once, now, in this process. */
 export async function runCommand(opts: RunCommandOptions, io: CliIo): Promise<number> {
   const config = loadConfig(opts);
+  // Usage errors (unknown policy, a disabled store) before any connection is made.
+  selectPolicies(config, opts.policy);
+  storeFilterOf(config, opts.store);
   return withEngine(config, io, async (engine) => {
     await engine.audit.migrate();
     const doc = await runPolicies(

@@ -1,0 +1,15 @@
+import { execFileSync } from 'node:child_process';
+
+/**
+ * Builds `dist/` once before the suite, so tests that spawn the real CLI (`bin/retention.js`:
+ * signals, `kill -9`, several worker processes) run the code under test, never a stale build.
+ * tsc emits even when it reports type errors; those fail `npm run typecheck`, not every test here.
+ */
+export default function setup(): void {
+  try {
+    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'pipe' });
+  } catch (err) {
+    const out = (err as { stdout?: Buffer }).stdout?.toString() ?? '';
+    process.stderr.write(`warning: the build reported type errors (dist/ was still emitted):\n${out.slice(0, 4000)}\n`);
+  }
+}
