@@ -31,7 +31,8 @@ export function expandString(input: string, env: Env, path: string, issues: Conf
     }
     const end = findClosingBrace(input, i + 2);
     if (end < 0) {
-      issues.push({ path, message: `unterminated "\${" in "${input}"` });
+      // The text is not echoed: it may hold a password.
+      issues.push({ path, message: 'unterminated "${": no closing "}"' });
       return out;
     }
     out += expandReference(input.slice(i + 2, end), env, path, issues);
@@ -43,7 +44,9 @@ export function expandString(input: string, env: Env, path: string, issues: Conf
 function findClosingBrace(input: string, from: number): number {
   let depth = 1;
   for (let i = from; i < input.length; i += 1) {
-    if (input[i] === '$' && input[i + 1] === '{') {
+    if (input[i] === '$' && input[i + 1] === '$') {
+      i += 1; // `$$` is a literal `$`, never the start of a nested `${`
+    } else if (input[i] === '$' && input[i + 1] === '{') {
       depth += 1;
       i += 1;
     } else if (input[i] === '}') {
@@ -57,7 +60,17 @@ function findClosingBrace(input: string, from: number): number {
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 
 function expandReference(body: string, env: Env, path: string, issues: ConfigIssue[]): string {
-  if (body.startsWith('file:')) return readSecretFile(body.slice(5), path, issues);
+  if (body.startsWith('file:')) {
+    // The file name may itself use variables: `${file:${SECRETS_DIR:-/run/secrets}/mysql_url}`.
+    const before = issues.length;
+    const file = expandString(body.slice(5), env, path, issues);
+    if (issues.length > before) return '';
+    if (file === '') {
+      issues.push({ path, message: '"${file:}" needs a file name' });
+      return '';
+    }
+    return readSecretFile(file, path, issues);
+  }
   const name = NAME.exec(body)?.[0];
   if (!name) {
     issues.push({ path, message: `"\${${body}}" is not a valid variable reference` });
@@ -67,7 +80,7 @@ function expandReference(body: string, env: Env, path: string, issues: ConfigIss
   const value = env[name];
   if (rest === '') {
     if (value === undefined) {
-      issues.push({ path, message: `environment variable ${name} is not set` });
+      issues.push({ path, message: `environment variable ${name} is not set (write \${${name}-default} to make it optional)` });
       return '';
     }
     return value;
@@ -82,6 +95,7 @@ function expandReference(body: string, env: Env, path: string, issues: ConfigIss
   return '';
 }
 
+/** Reads a secret file, trimmed (files written by `echo` or editors end with a newline). */
 function readSecretFile(file: string, path: string, issues: ConfigIssue[]): string {
   try {
     return readFileSync(file, 'utf8').trim();

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { IANAZone } from 'luxon';
 import { CronExpressionParser } from 'cron-parser';
+import { checkPolicy } from './check-policy.js';
+import { checkCrossReferences } from './check-cross-references.js';
 
 /** A plain SQL/document identifier: letters, digits and `_`, not starting with a digit, at most 64 characters. */
 export const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -56,19 +58,25 @@ const mongoTarget = z.strictObject({
   ...tuning,
 });
 
-const redisTime = z.union([
-  z.strictObject({
-    /** A regular expression whose first capture group (or whole match) is the time in the key name. */
-    fromKey: z.string().refine(isValidRegex, { message: 'is not a valid regular expression' }),
-    /** luxon format of that text, read in the policy's time zone. */
-    format: z.string().min(1),
-  }),
-  z.strictObject({
-    /** The hash field holding the time. */
-    fromField: z.string().min(1),
-    format: z.enum(['epoch_ms', 'epoch_s', 'iso']),
-  }),
-]);
+const redisTime = z.union(
+  [
+    z.strictObject({
+      /** A regular expression whose first capture group (or whole match) is the time in the key name. */
+      fromKey: z.string().refine(isValidRegex, { message: 'is not a valid regular expression' }),
+      /** luxon format of that text, read in the policy's time zone. */
+      format: z.string().min(1),
+    }),
+    z.strictObject({
+      /** The hash field holding the time. */
+      fromField: z.string().min(1),
+      format: z.enum(['epoch_ms', 'epoch_s', 'iso']),
+    }),
+  ],
+  {
+    error:
+      'must be { fromKey: <regular expression>, format: <luxon format> } or { fromField: <hash field>, format: epoch_ms | epoch_s | iso }',
+  },
+);
 
 const redisTarget = z.strictObject({
   store: z.literal('redis'),
@@ -136,36 +144,10 @@ const policy = z
     /** Refuse a target when one run would delete more than this fraction of it (unless `--allow-large`). */
     maxDeleteFraction: numeric(z.number().gt(0).max(1)).optional(),
     subjects: subjects.optional(),
-    targets: z.array(target).min(1),
+    targets: z.array(target).min(1, 'needs at least one target'),
   })
-  .superRefine((p, ctx) => {
-    const anchored = p.retain.after === 'termination';
-    if (anchored && !p.subjects) {
-      ctx.addIssue({ code: 'custom', path: ['subjects'], message: 'is required when retain.after is termination' });
-    }
-    if (!anchored && p.subjects) {
-      ctx.addIssue({ code: 'custom', path: ['retain', 'after'], message: 'must be "termination" when the policy has subjects' });
-    }
-    p.targets.forEach((t, i) => {
-      const at = (key: string) => ['targets', i, key];
-      if (anchored) {
-        if (t.store === 'redis') {
-          if (!t.match.includes('<subject>')) ctx.addIssue({ code: 'custom', path: at('match'), message: 'must contain <subject> in a subject policy' });
-          if (t.type !== 'key') ctx.addIssue({ code: 'custom', path: at('type'), message: 'must be "key" in a subject policy' });
-        } else if (!t.subject) {
-          ctx.addIssue({ code: 'custom', path: at('subject'), message: 'is required in a subject policy' });
-        }
-        return;
-      }
-      if (t.store === 'redis') {
-        if (t.match.includes('<subject>')) ctx.addIssue({ code: 'custom', path: at('match'), message: '<subject> is only allowed in a subject policy' });
-        if (t.type === 'key' && !t.time) ctx.addIssue({ code: 'custom', path: at('time'), message: 'is required for a key target of an age policy (fromKey or fromField)' });
-        if (t.type !== 'key' && t.time) ctx.addIssue({ code: 'custom', path: at('time'), message: `is not used by a ${t.type} target (the time is its score / entry ID)` });
-      } else if (!t.time) {
-        ctx.addIssue({ code: 'custom', path: at('time'), message: 'is required in an age policy' });
-      }
-    });
-  });
+  // Runs even when parts of the policy failed to parse (`when`), so every problem is reported at once.
+  .superRefine((p, ctx) => checkPolicy(p, (path, message) => ctx.addIssue({ code: 'custom', path, message })), { when: () => true });
 
 const mysqlStore = z.strictObject({
   url: z.string().min(1, 'must not be empty: MySQL holds the audit trail and cannot be disabled'),
@@ -185,39 +167,42 @@ const redisStore = z
   .strictObject({ url: z.string().optional(), nodes: z.array(z.string().min(1)).optional() })
   .refine((r) => !(r.url && r.nodes && r.nodes.length > 0), { message: 'give either url or nodes, not both' });
 
-export const configSchema = z.strictObject({
-  timezone: zone.default('UTC'),
-  stores: z.strictObject({
-    mysql: mysqlStore,
-    mongo: mongoStore.default({ url: '' }),
-    redis: redisStore.default({}),
-  }),
-  queue: z
-    .strictObject({
-      redisUrl: z.string().min(1),
-      prefix: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ or -').default('retention'),
-      /** Attempts of a failed target job (refusals are never retried). @defaultValue 3 */
-      attempts: positiveInt.default(3),
-      /** First retry delay, doubled each attempt. @defaultValue 30000 */
-      backoffMs: positiveInt.default(30_000),
-      /** Completed and failed jobs are kept this long. @defaultValue 604800 (7 days) */
-      keepJobsSeconds: positiveInt.default(604_800),
-      /** Jobs one worker process runs at once. @defaultValue 2 */
-      concurrency: positiveInt.default(2),
-    })
-    .default({ redisUrl: 'redis://127.0.0.1:6379/0', prefix: 'retention', attempts: 3, backoffMs: 30_000, keepJobsSeconds: 604_800, concurrency: 2 }),
-  http: z.strictObject({ port: numeric(z.number().int().min(0).max(65535)).default(9464) }).default({ port: 9464 }),
-  safety: z
-    .strictObject({ maxClockSkewSeconds: numeric(z.number().nonnegative()).default(60) })
-    .default({ maxClockSkewSeconds: 60 }),
-  audit: z
-    .strictObject({ table: identifier.default('retention_audit'), key: z.string().default('') })
-    .default({ table: 'retention_audit', key: '' }),
-  report: z
-    .strictObject({ intervalSeconds: positiveInt.default(300) })
-    .default({ intervalSeconds: 300 }),
-  policies: z.array(policy).min(1),
-});
+export const configSchema = z
+  .strictObject({
+    timezone: zone.default('UTC'),
+    stores: z.strictObject({
+      mysql: mysqlStore,
+      mongo: mongoStore.default({ url: '' }),
+      redis: redisStore.default({}),
+    }),
+    queue: z
+      .strictObject({
+        /** The queue's Redis. @defaultValue `redis://127.0.0.1:6379/0` */
+        redisUrl: z.string().min(1, 'must not be empty').default('redis://127.0.0.1:6379/0'),
+        prefix: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ or -')
+          .default('retention'),
+        /** Attempts of a failed target job (refusals are never retried). @defaultValue 3 */
+        attempts: positiveInt.default(3),
+        /** First retry delay, doubled each attempt. @defaultValue 30000 */
+        backoffMs: positiveInt.default(30_000),
+        /** Completed and failed jobs are kept this long. @defaultValue 604800 (7 days) */
+        keepJobsSeconds: positiveInt.default(604_800),
+        /** Jobs one worker process runs at once. @defaultValue 2 */
+        concurrency: positiveInt.default(2),
+      })
+      .prefault({}),
+    http: z.strictObject({ port: numeric(z.number().int().min(0).max(65535)).default(9464) }).prefault({}),
+    safety: z.strictObject({ maxClockSkewSeconds: numeric(z.number().nonnegative()).default(60) }).prefault({}),
+    audit: z.strictObject({ table: identifier.default('retention_audit'), key: z.string().default('') }).prefault({}),
+    report: z.strictObject({ intervalSeconds: positiveInt.default(300) }).prefault({}),
+    policies: z.array(policy).min(1, 'needs at least one policy'),
+  })
+  // Names unique across policies, Redis patterns checked against the queue prefix; runs on partial input too.
+  .superRefine((c, ctx) => checkCrossReferences(c, (path, message) => ctx.addIssue({ code: 'custom', path, message })), {
+    when: () => true,
+  });
 
 export type RawConfig = z.output<typeof configSchema>;
 export type PolicyConfig = RawConfig['policies'][number];

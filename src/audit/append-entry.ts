@@ -1,0 +1,85 @@
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { StoreError } from '../errors/index.js';
+import { withRetry } from '../engine/retry.js';
+import type { AuditTables } from './audit-tables.js';
+import type { AuditRecord } from './audit-entry.js';
+import { chainHash } from './chain-hash.js';
+import { columnFromDate } from './entry-row.js';
+import type { CanonicalJson } from './canonical-json.js';
+
+/** An entry already checked and written in canonical form (buildCanonicalEntry). */
+export interface PreparedEntry {
+  text: string;
+  kind: AuditRecord['kind'];
+  runId: string;
+  policy: string | null;
+  store: string | null;
+  target: string | null;
+  subjectHash: string | null;
+  at: Date;
+  dryRun: boolean;
+  retain: string | null;
+  configHash: string;
+  workerVersion: string;
+}
+
+/**
+ * Appends one entry to the chain. Appends are serialized by the head row, locked with
+ * `SELECT … FOR UPDATE` for one short transaction that reads the previous hash, inserts the
+ * entry and moves the head: two processes appending at once still build one chain, and ids
+ * grow in chain order. Lock waits and deadlocks are retried (engine/retry.ts); a retry after
+ * an ambiguous COMMIT can at worst record the same facts twice, which never breaks the chain.
+ */
+export async function appendEntry(pool: Pool, tables: AuditTables, key: string, prepared: PreparedEntry): Promise<AuditRecord> {
+  return withRetry(() => appendOnce(pool, tables, key, prepared));
+}
+
+async function appendOnce(pool: Pool, tables: AuditTables, key: string, p: PreparedEntry): Promise<AuditRecord> {
+  const conn = await pool.getConnection();
+  let broken = false;
+  try {
+    await conn.beginTransaction();
+    const prevHash = await lockHead(conn, tables);
+    const hash = chainHash(key, prevHash, p.text);
+    const [inserted] = await conn.query<ResultSetHeader>(
+      `INSERT INTO ${tables.audit} (\`kind\`, \`run_id\`, \`policy\`, \`store\`, \`target\`, \`subject_hash\`, \`recorded_at\`, \`entry\`, \`prev_hash\`, \`hash\`)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [p.kind, p.runId, p.policy, p.store, p.target, p.subjectHash, columnFromDate(p.at), p.text, prevHash, hash],
+    );
+    const id = Number(inserted.insertId);
+    await conn.query(`UPDATE ${tables.head} SET \`last_id\` = ?, \`last_hash\` = ? WHERE \`id\` = 1`, [id, hash]);
+    await conn.commit();
+    const data = (JSON.parse(p.text) as { data: { readonly [key: string]: CanonicalJson } }).data;
+    return {
+      id,
+      kind: p.kind,
+      runId: p.runId,
+      policy: p.policy,
+      store: p.store,
+      target: p.target,
+      subjectHash: p.subjectHash,
+      at: new Date(p.at.getTime()),
+      dryRun: p.dryRun,
+      retain: p.retain,
+      configHash: p.configHash,
+      workerVersion: p.workerVersion,
+      data,
+      prevHash,
+      hash,
+    };
+  } catch (err) {
+    broken = (err as { fatal?: unknown } | null)?.fatal === true;
+    if (!broken) await conn.rollback().catch(() => undefined);
+    throw err;
+  } finally {
+    if (broken) conn.destroy();
+    else conn.release();
+  }
+}
+
+async function lockHead(conn: PoolConnection, tables: AuditTables): Promise<string> {
+  const [rows] = await conn.query<RowDataPacket[]>(`SELECT \`last_hash\` FROM ${tables.head} WHERE \`id\` = 1 FOR UPDATE`);
+  const last = rows[0]?.last_hash;
+  if (typeof last !== 'string') throw new StoreError('mysql', `the head row of ${tables.headName} is missing; run \`retention migrate\``);
+  return last;
+}

@@ -1,0 +1,10 @@
+export { AuditTrail, type AuditTrailOptions } from './audit-trail.js';
+export { migrateAudit, AUDIT_SCHEMA_VERSION, type MigrateAuditOptions, type MigrateAuditResult } from './migrate-audit.js';
+export { AUDIT_KINDS, ENTRY_FORMAT, type AuditKind, type AuditEntryInput, type AuditRecord } from './audit-entry.js';
+export { auditTables, DEFAULT_AUDIT_TABLE, type AuditTables } from './audit-tables.js';
+export { canonicalJson, type CanonicalJson } from './canonical-json.js';
+export { chainHash, GENESIS_HASH, isChainHash } from './chain-hash.js';
+export { subjectHash, normalizeDecimalId } from './subject-hash.js';
+export { groupRuns, type AuditRun, type AuditRunStatus, type IsPolicyLocked } from './group-runs.js';
+export type { ChainHead, ListOptions } from './read-entries.js';
+export type { ChainFault, FirstBad, VerifyOptions, VerifyResult } from './verify-chain.js';

@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import { StoreError } from '../errors/index.js';
+import { auditTables, DEFAULT_AUDIT_TABLE, type AuditTables } from './audit-tables.js';
+import { auditStoreError } from './audit-store-error.js';
+import { GENESIS_HASH } from './chain-hash.js';
+
+/** One upgrade of the audit tables; `version` is written to the head table once it is applied. */
+interface MigrationStep {
+  version: number;
+  apply(conn: PoolConnection, tables: AuditTables): Promise<void>;
+}
+
+/**
+ * Every schema version in order. Version 1 creates both tables and seeds the head row from the
+ * newest entry (so it also adopts an audit table whose head table was lost). Later versions append
+ * steps here; nothing is ever edited in place.
+ */
+const STEPS: readonly MigrationStep[] = [
+  {
+    version: 1,
+    async apply(conn, t) {
+      // LONGTEXT, not JSON: MySQL 8 stores JSON in a binary form and would not give back the hashed bytes.
+      await conn.query(
+        `CREATE TABLE IF NOT EXISTS ${t.audit} (
+          \`id\` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+          \`kind\` VARCHAR(32) NOT NULL,
+          \`run_id\` VARCHAR(64) NOT NULL,
+          \`policy\` VARCHAR(64) NULL,
+          \`store\` VARCHAR(16) NULL,
+          \`target\` VARCHAR(1024) NULL,
+          \`subject_hash\` CHAR(64) NULL,
+          \`recorded_at\` DATETIME(3) NOT NULL,
+          \`entry\` LONGTEXT NOT NULL,
+          \`prev_hash\` CHAR(64) NOT NULL,
+          \`hash\` CHAR(64) NOT NULL,
+          PRIMARY KEY (\`id\`),
+          UNIQUE KEY \`uq_hash\` (\`hash\`),
+          KEY \`ix_recorded_at\` (\`recorded_at\`),
+          KEY \`ix_policy_kind\` (\`policy\`, \`kind\`, \`id\`),
+          KEY \`ix_run\` (\`run_id\`, \`policy\`, \`kind\`),
+          KEY \`ix_subject\` (\`subject_hash\`, \`kind\`)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+      );
+      await conn.query(
+        `CREATE TABLE IF NOT EXISTS ${t.head} (
+          \`id\` TINYINT UNSIGNED NOT NULL,
+          \`schema_version\` INT UNSIGNED NOT NULL,
+          \`last_id\` BIGINT UNSIGNED NULL,
+          \`last_hash\` CHAR(64) NOT NULL,
+          PRIMARY KEY (\`id\`)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+      );
+      const [newest] = await conn.query<RowDataPacket[]>(`SELECT \`id\`, \`hash\` FROM ${t.audit} ORDER BY \`id\` DESC LIMIT 1`);
+      const last = newest[0];
+      await conn.query(`INSERT IGNORE INTO ${t.head} (\`id\`, \`schema_version\`, \`last_id\`, \`last_hash\`) VALUES (1, 1, ?, ?)`, [
+        last ? String(last.id) : null,
+        last ? String(last.hash) : GENESIS_HASH,
+      ]);
+    },
+  },
+];
+
+/** The schema version this worker writes and reads. */
+export const AUDIT_SCHEMA_VERSION = STEPS[STEPS.length - 1]?.version ?? 0;
+
+const REQUIRED_COLUMNS = ['id', 'kind', 'run_id', 'policy', 'store', 'target', 'subject_hash', 'recorded_at', 'entry', 'prev_hash', 'hash'];
+
+export interface MigrateAuditOptions {
+  /** `audit.table`. @defaultValue 'retention_audit' */
+  table?: string;
+  /** How long to wait for another process migrating the same table. @defaultValue 30 */
+  lockWaitSeconds?: number;
+}
+
+export interface MigrateAuditResult {
+  /** Schema version before this call (0: no tables). */
+  from: number;
+  /** Schema version now. */
+  to: number;
+  /** Versions applied by this call; empty when already up to date. */
+  applied: number[];
+}
+
+/**
+ * Creates or upgrades the audit table and its head table. Idempotent, and safe to run from two
+ * processes at once (a named lock serializes them). Refuses a table of that name that is not an
+ * audit table, and one written by a newer worker.
+ */
+export async function migrateAudit(pool: Pool, options: MigrateAuditOptions = {}): Promise<MigrateAuditResult> {
+  const tables = auditTables(options.table ?? DEFAULT_AUDIT_TABLE);
+  let conn: PoolConnection | undefined;
+  try {
+    conn = await pool.getConnection();
+    const lockName = await migrationLockName(conn, tables);
+    const [locked] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS `got`', [lockName, options.lockWaitSeconds ?? 30]);
+    if (Number(locked[0]?.got) !== 1)
+      throw new StoreError('mysql', `another process is migrating the audit table ${tables.auditName}; try again`);
+    try {
+      return await migrateLocked(conn, tables);
+    } finally {
+      // A lost connection releases the lock by itself; do not hide the original error.
+      await conn.query('SELECT RELEASE_LOCK(?)', [lockName]).catch(() => undefined);
+    }
+  } catch (err) {
+    throw auditStoreError('cannot migrate the audit trail', tables, err);
+  } finally {
+    conn?.release();
+  }
+}
+
+async function migrateLocked(conn: PoolConnection, tables: AuditTables): Promise<MigrateAuditResult> {
+  const from = await currentVersion(conn, tables);
+  if (from > AUDIT_SCHEMA_VERSION) {
+    throw new StoreError(
+      'mysql',
+      `the audit table ${tables.auditName} has schema version ${from}, newer than this worker's ${AUDIT_SCHEMA_VERSION}: upgrade the worker`,
+    );
+  }
+  if (from === 0) await refuseForeignTable(conn, tables);
+  const applied: number[] = [];
+  for (const step of STEPS) {
+    if (step.version <= from) continue;
+    await step.apply(conn, tables);
+    await conn.query(`UPDATE ${tables.head} SET \`schema_version\` = ? WHERE \`id\` = 1`, [step.version]);
+    applied.push(step.version);
+  }
+  return { from, to: Math.max(from, AUDIT_SCHEMA_VERSION), applied };
+}
+
+async function currentVersion(conn: PoolConnection, tables: AuditTables): Promise<number> {
+  const [exists] = await conn.query<RowDataPacket[]>(
+    'SELECT 1 FROM information_schema.TABLES WHERE `TABLE_SCHEMA` = DATABASE() AND `TABLE_NAME` = ?',
+    [tables.headName],
+  );
+  if (exists.length === 0) return 0;
+  const [rows] = await conn.query<RowDataPacket[]>(`SELECT \`schema_version\` FROM ${tables.head} WHERE \`id\` = 1`);
+  return rows[0] ? Number(rows[0].schema_version) : 0;
+}
+
+/** Never adopt an application table that happens to have the configured name. */
+async function refuseForeignTable(conn: PoolConnection, tables: AuditTables): Promise<void> {
+  const [columns] = await conn.query<RowDataPacket[]>(
+    'SELECT `COLUMN_NAME` AS `name` FROM information_schema.COLUMNS WHERE `TABLE_SCHEMA` = DATABASE() AND `TABLE_NAME` = ?',
+    [tables.auditName],
+  );
+  if (columns.length === 0) return;
+  const present = new Set(columns.map((c) => String(c.name).toLowerCase()));
+  const missing = REQUIRED_COLUMNS.filter((c) => !present.has(c));
+  if (missing.length > 0) {
+    throw new StoreError(
+      'mysql',
+      `table ${tables.auditName} exists but is not an audit table (no column ${missing.join(', ')}); choose another audit.table`,
+    );
+  }
+}
+
+/** GET_LOCK names stop at 64 characters: hash the database and table into one. */
+async function migrationLockName(conn: PoolConnection, tables: AuditTables): Promise<string> {
+  const [rows] = await conn.query<RowDataPacket[]>('SELECT DATABASE() AS `db`');
+  const db = rows[0]?.db;
+  if (typeof db !== 'string') throw new StoreError('mysql', 'the MySQL URL names no database for the audit table');
+  return `retention-migrate-${createHash('sha256').update(`${db}.${tables.auditName}`).digest('hex').slice(0, 40)}`;
+}
