@@ -1,0 +1,146 @@
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Coordination, Store } from '../purger.js';
+import type { TargetConfig, MysqlTargetConfig } from '../../config/schema.js';
+import type { Logger } from '../../logging/logger.js';
+import type { RetryOptions } from '../../engine/retry.js';
+import { StoreError } from '../../errors/store-error.js';
+import { ConfigError } from '../../errors/config-error.js';
+import { createMysqlPool, databaseOf } from './connection.js';
+import { createMysqlAgePurger, type MysqlAgePurger } from './age-purger.js';
+import { createMysqlSubjectPurger } from './subject-purger.js';
+import { createPolicyLocks } from './policy-lock.js';
+import { createReplicaLagGate } from './replica-lag.js';
+import { asStoreError, type MysqlStoreContext } from './store-context.js';
+
+export interface MysqlStoreConfig {
+  /** `mysql://user:password@host:port/database`. */
+  url: string;
+  /** Session `innodb_lock_wait_timeout`, seconds. @defaultValue 2 */
+  lockWaitTimeoutSeconds: number;
+  /** Session `lock_wait_timeout` (metadata locks), seconds. @defaultValue 5 */
+  metadataLockWaitTimeoutSeconds: number;
+  /** Replica URLs whose lag throttles the walks. @defaultValue [] */
+  replicas: readonly string[];
+  /** Walks wait between chunks while a replica lags more than this. @defaultValue 10 */
+  maxReplicaLagSeconds: number;
+  /** Size chunks by measured server time between `min(100, batchSize)` and `10 × batchSize`. @defaultValue true */
+  adaptiveBatchSize?: boolean;
+  /** Backoff of retried statements (lock wait timeout, deadlock). @defaultValue withRetry's defaults */
+  retry?: RetryOptions;
+  /** Connections of the shared pool (purges, counts, the audit trail). @defaultValue 4 */
+  connectionLimit?: number;
+}
+
+/** The MySQL store: purgers, run coordination, and the pool the audit trail shares. */
+export interface MysqlStore extends Store, Coordination {
+  readonly name: 'mysql';
+  /** The shared pool: UTC sessions, exact big integers, short lock waits. */
+  readonly pool: Pool;
+  /** The database named in the URL. */
+  readonly database: string;
+  agePurger(target: TargetConfig): MysqlAgePurger;
+}
+
+export function createMysqlStore(config: MysqlStoreConfig, logger: Logger): MysqlStore {
+  const database = databaseNamedIn(config.url);
+  const settings = {
+    lockWaitTimeoutSeconds: config.lockWaitTimeoutSeconds,
+    metadataLockWaitTimeoutSeconds: config.metadataLockWaitTimeoutSeconds,
+  };
+  const pool = createMysqlPool(config.url, settings, { connectionLimit: config.connectionLimit ?? 4 });
+  const log = logger.child({ store: 'mysql' });
+  const replicaLag = createReplicaLagGate({ urls: config.replicas, maxLagSeconds: config.maxReplicaLagSeconds, settings, logger: log });
+  const ctx: MysqlStoreContext = {
+    pool,
+    database,
+    logger: log,
+    replicaLag,
+    adaptiveBatchSize: config.adaptiveBatchSize ?? true,
+    retry: {
+      ...config.retry,
+      onRetry: (err, attempt, delayMs) => {
+        log.warn({ err, attempt, delayMs }, 'retrying a MySQL statement');
+        config.retry?.onRetry?.(err, attempt, delayMs);
+      },
+    },
+  };
+  const locks = createPolicyLocks({
+    url: config.url,
+    database,
+    logger: log,
+    query: async (sql, values) => (await pool.query<RowDataPacket[]>(sql, values))[0],
+  });
+
+  return {
+    name: 'mysql',
+    pool,
+    database,
+
+    agePurger(target) {
+      return createMysqlAgePurger(ctx, mysqlTarget(target));
+    },
+
+    subjectPurger(target) {
+      return createMysqlSubjectPurger(ctx, mysqlTarget(target));
+    },
+
+    async ping() {
+      try {
+        await pool.query('SELECT 1');
+      } catch (err) {
+        throw new StoreError('mysql', `cannot reach MySQL: ${(err as Error).message}`, { cause: err });
+      }
+    },
+
+    async serverTime() {
+      try {
+        // UTC_TIMESTAMP does not depend on the session time zone; mysql2 reads it as UTC (timezone 'Z').
+        const [rows] = await pool.query<RowDataPacket[]>('SELECT UTC_TIMESTAMP(3) AS now');
+        const now = rows[0]?.now;
+        if (!(now instanceof Date)) throw new Error('UTC_TIMESTAMP(3) did not return a date');
+        return now;
+      } catch (err) {
+        throw asStoreError('reading the server time', err);
+      }
+    },
+
+    async tryLockPolicy(policy) {
+      try {
+        return await locks.tryLockPolicy(policy);
+      } catch (err) {
+        throw asStoreError(`taking the lock of policy ${policy}`, err);
+      }
+    },
+
+    async isPolicyLocked(policy) {
+      try {
+        return await locks.isPolicyLocked(policy);
+      } catch (err) {
+        throw asStoreError(`reading the lock of policy ${policy}`, err);
+      }
+    },
+
+    async close() {
+      // Reverse order of creation.
+      await locks.close();
+      await replicaLag.close();
+      await pool.end();
+    },
+  };
+}
+
+/** The URL's database, or a ConfigError that does not repeat the URL (it may hold a password). */
+function databaseNamedIn(url: string): string {
+  try {
+    return databaseOf(url);
+  } catch {
+    throw new ConfigError([
+      { path: 'stores.mysql.url', message: 'must be a mysql:// URL naming a database, e.g. mysql://user@host:3306/im' },
+    ]);
+  }
+}
+
+function mysqlTarget(target: TargetConfig): MysqlTargetConfig {
+  if (target.store !== 'mysql') throw new Error(`the MySQL store cannot purge a ${target.store} target`);
+  return target;
+}

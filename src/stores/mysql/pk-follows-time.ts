@@ -1,0 +1,101 @@
+import mysql from 'mysql2';
+import type { RowDataPacket } from 'mysql2/promise';
+import { withRetry } from '../../engine/retry.js';
+import type { AgeTargetPlan } from './check-target.js';
+import { duePredicate } from './due-predicate.js';
+import type { ColumnInfo } from './table-shape.js';
+import { keyParam } from './sql-values.js';
+import type { MysqlStoreContext } from './store-context.js';
+
+/** The ids of the oldest and the newest due rows: the bounds of a range walk. */
+export interface DueIdBounds {
+  /** Id of the due row with the smallest (time, id). */
+  oldest: bigint;
+  /** Id of the due row with the largest (time, id). */
+  newest: bigint;
+}
+
+/**
+ * Reads the two bounds through the time index, one index entry each (`ORDER BY time LIMIT 1`
+ * both ways); never `MIN(id)/MAX(id) … WHERE time < ?`, which reads every due entry.
+ * Null when nothing is due.
+ */
+export async function findDueIdBounds(
+  ctx: MysqlStoreContext,
+  plan: AgeTargetPlan,
+  key: ColumnInfo,
+  cutoff: Date,
+): Promise<DueIdBounds | null> {
+  const oldest = await dueEndId(ctx, plan, key, cutoff, 'ASC');
+  if (oldest === null) return null;
+  const newest = await dueEndId(ctx, plan, key, cutoff, 'DESC');
+  if (newest === null) return null;
+  return { oldest, newest };
+}
+
+async function dueEndId(
+  ctx: MysqlStoreContext,
+  plan: AgeTargetPlan,
+  key: ColumnInfo,
+  cutoff: Date,
+  direction: 'ASC' | 'DESC',
+): Promise<bigint | null> {
+  const due = duePredicate(plan, cutoff);
+  const order = plan.walkKey.map((c) => `${mysql.escapeId(c.name)} ${direction}`).join(', ');
+  const sql =
+    `SELECT ${mysql.escapeId(key.name)} FROM ${mysql.escapeId(plan.table)} FORCE INDEX (${mysql.escapeId(plan.index.name)})` +
+    ` WHERE ${due.sql} ORDER BY ${order} LIMIT 1`;
+  const [rows] = await withRetry(() => ctx.pool.query<RowDataPacket[]>({ sql, values: due.params, rowsAsArray: true }), ctx.retry);
+  const value = (rows as unknown as unknown[][])[0]?.[0];
+  return value === undefined ? null : (keyParam(key, value) as bigint);
+}
+
+export interface FollowOptions {
+  /** A range this short is walked by ids whatever its layout: it costs at most a chunk or two. */
+  smallSpan: number;
+  /** Evenly spaced probes of the id range. @defaultValue 16 */
+  probes?: number;
+  /** Probes that must land on a due row. @defaultValue 14 (of 16) */
+  minDueProbes?: number;
+}
+
+/**
+ * Whether ids follow time closely enough for the range walk. Correctness never depends on the
+ * answer — every DELETE re-checks the time and the sweep catches what a range misses — only the
+ * cost does: a range step reads (and briefly locks) the kept rows inside its id range too.
+ *
+ * The heuristic, O(probes) primary-key lookups and no scan:
+ * 1. the oldest due row must not have a larger id than the newest due row;
+ * 2. a short range (≤ `smallSpan` ids) is always fine;
+ * 3. otherwise the id range is probed at evenly spaced ids (`id >= p ORDER BY id LIMIT 1`, a
+ *    single primary-key read each), and at least `minDueProbes` of the rows found must be due:
+ *    the fraction of due rows in the range is then high, which is exactly what makes a range
+ *    step do useful work. A back-filled table, random ids or interleaved kept rows fail it.
+ */
+export async function idsFollowTime(
+  ctx: MysqlStoreContext,
+  plan: AgeTargetPlan,
+  key: ColumnInfo,
+  cutoff: Date,
+  bounds: DueIdBounds,
+  options: FollowOptions,
+): Promise<boolean> {
+  if (bounds.oldest > bounds.newest) return false;
+  const span = bounds.newest - bounds.oldest;
+  if (span + 1n <= BigInt(options.smallSpan)) return true;
+  const probes = Math.max(2, options.probes ?? 16);
+  const minDue = options.minDueProbes ?? Math.ceil(probes * 0.875);
+  const due = duePredicate(plan, cutoff);
+  const id = mysql.escapeId(key.name);
+  const sql = `SELECT (${due.sql}) AS due FROM ${mysql.escapeId(plan.table)} WHERE ${id} >= ? ORDER BY ${id} LIMIT 1`;
+  let dueProbes = 0;
+  for (let i = 0; i < probes; i += 1) {
+    const at = bounds.oldest + (span * BigInt(i)) / BigInt(probes - 1);
+    const [rows] = await withRetry(() => ctx.pool.query<RowDataPacket[]>(sql, [...due.params, at]), ctx.retry);
+    if (Number(rows[0]?.due) === 1) dueProbes += 1;
+    // Stop as soon as the answer is known.
+    if (dueProbes >= minDue) return true;
+    if (dueProbes + (probes - 1 - i) < minDue) return false;
+  }
+  return dueProbes >= minDue;
+}
