@@ -1,0 +1,115 @@
+import type { RedisTargetConfig } from '../../config/schema.js';
+import { RefusalError } from '../../errors/index.js';
+import type { AgeInspection, AgePurger, DueCount, PurgeWalk } from '../purger.js';
+import { forEachPage, KeyScanner } from './key-scanner.js';
+import { fieldTimeRecords, keyNameRecords } from './key-records.js';
+import { addSurvey, emptySurvey, type NodeRunner, type RecordKind, type Survey } from './record-kind.js';
+import { fieldTime, keyNameTime } from './record-time.js';
+import type { RedisKeyspace } from './redis-keyspace.js';
+import { openScanWalk } from './scan-walk.js';
+import { sortedSetRecords } from './sorted-set-records.js';
+import { streamRecords } from './stream-records.js';
+import { checkRedisTarget } from './target-checks.js';
+
+export interface RedisPurgerDeps {
+  keyspace: RedisKeyspace;
+  run: NodeRunner;
+  /** Whether UNLINK may take several keys of a node at once (a single server, not a cluster). */
+  multiKeyUnlink: boolean;
+  /** The job queue's key prefix: `<queuePrefix>:…` keys are never touched. */
+  queuePrefix: string;
+  /** The configured time zone, for times written without an offset. */
+  zone: string;
+}
+
+/**
+ * Counts remember this many keys to drop the ones SCAN returns twice (a few MB at most); past
+ * it, a key SCAN repeats while the keyspace is being resized may be counted twice. @defaultValue 100000
+ */
+const COUNT_DEDUPE_KEYS = 100_000;
+
+/**
+ * The age purger of one Redis target: sorted-set members by score, stream entries by ID, or whole
+ * keys by the time in their name or in a hash field; a record is due when `time < cutoff`, to the ms.
+ */
+export function createRedisAgePurger(target: RedisTargetConfig, deps: RedisPurgerDeps): AgePurger {
+  let kind: RecordKind | null = null;
+  // Built on first use, so a bad `fromKey` surfaces as a refusal from check(), not a throw here.
+  const recordKind = (): RecordKind => (kind ??= createRecordKind(target, deps));
+
+  const scanner = (rememberKeys: number) =>
+    new KeyScanner(deps.keyspace, {
+      match: target.match,
+      count: target.scanCount,
+      type: recordKind().scanType,
+      excludePrefix: `${deps.queuePrefix}:`,
+      rememberKeys,
+    });
+
+  async function survey(cutoff: Date, wantOldest: boolean): Promise<Survey> {
+    const cutoffMs = millis(cutoff);
+    const total = emptySurvey();
+    await forEachPage(scanner(COUNT_DEDUPE_KEYS), async ({ node, keys }) => {
+      for (let i = 0; i < keys.length; i += target.batchSize) {
+        addSurvey(total, await recordKind().survey({ node, keys: keys.slice(i, i + target.batchSize) }, cutoffMs, wantOldest));
+      }
+    });
+    return total;
+  }
+
+  return {
+    store: 'redis',
+    target: target.match,
+
+    async check() {
+      if (target.match.includes('<subject>'))
+        throw new RefusalError('subject-pattern', `"${target.match}" has <subject>, which only a subject policy can fill`);
+      if (target.type === 'key' && !target.time) {
+        throw new RefusalError('no-time', `a key target of an age policy needs time.fromKey or time.fromField ("${target.match}")`);
+      }
+      if (target.type !== 'key' && target.time) {
+        throw new RefusalError(
+          'time-not-used',
+          `a ${target.type} target is timed by its ${target.type === 'stream' ? 'entry IDs' : 'scores'}, not by time`,
+        );
+      }
+      if (target.time && 'fromKey' in target.time) {
+        try {
+          new RegExp(target.time.fromKey);
+        } catch {
+          throw new RefusalError('invalid-regex', `time.fromKey of "${target.match}" is not a valid regular expression`);
+        }
+      }
+      await checkRedisTarget(target, deps.keyspace, deps.queuePrefix);
+    },
+
+    async count(cutoff: Date): Promise<DueCount> {
+      const { due, total, unusable } = await survey(cutoff, false);
+      return { due, total, unusableTime: unusable };
+    },
+
+    openWalk(cutoff: Date): PurgeWalk {
+      return openScanWalk(scanner(0), recordKind(), millis(cutoff), target.batchSize);
+    },
+
+    async inspect(overdueBefore: Date): Promise<AgeInspection> {
+      const { due, unusable, oldestMs } = await survey(overdueBefore, true);
+      return { oldest: oldestMs === null ? null : new Date(oldestMs), overdue: due, unusableTime: unusable };
+    },
+  };
+}
+
+function createRecordKind(target: RedisTargetConfig, deps: RedisPurgerDeps): RecordKind {
+  if (target.type === 'sorted-set') return sortedSetRecords(deps.run, target.batchSize);
+  if (target.type === 'stream') return streamRecords(deps.run, target.batchSize);
+  const time = target.time;
+  if (!time) throw new RefusalError('no-time', `a key target of an age policy needs time.fromKey or time.fromField ("${target.match}")`);
+  if ('fromKey' in time) return keyNameRecords(deps.run, deps.multiKeyUnlink, keyNameTime(time.fromKey, time.format, deps.zone));
+  return fieldTimeRecords(deps.run, time.fromField, fieldTime(time.format, deps.zone));
+}
+
+function millis(date: Date): number {
+  const ms = date.getTime();
+  if (!Number.isFinite(ms)) throw new TypeError('the cutoff is not a valid date');
+  return ms;
+}

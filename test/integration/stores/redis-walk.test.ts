@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/logging/logger.js';
+import { KeyScanner } from '../../../src/stores/redis/key-scanner.js';
+import { runOnNode } from '../../../src/stores/redis/node-commands.js';
+import type { RecordKind } from '../../../src/stores/redis/record-kind.js';
+import { openRedisKeyspace, type RedisKeyspace } from '../../../src/stores/redis/redis-keyspace.js';
+import { openScanWalk } from '../../../src/stores/redis/scan-walk.js';
+import { sortedSetRecords } from '../../../src/stores/redis/sorted-set-records.js';
+import { createTestKeyspace, REDIS_TEST_URL, type TestKeyspace } from '../../support/redis.js';
+
+const cutoffMs = Date.parse('2026-11-21T10:00:00.012Z');
+
+let space: TestKeyspace;
+let keyspace: RedisKeyspace;
+
+beforeAll(async () => {
+  space = await createTestKeyspace();
+  keyspace = openRedisKeyspace({ url: REDIS_TEST_URL }, silentLogger());
+});
+
+afterAll(async () => {
+  await keyspace?.close();
+  await space?.drop();
+});
+
+describe('Redis purge walk', () => {
+  it('reports what a failed batch deleted with the next batch, and retries its keys without counting them twice', async () => {
+    const { redis, prefix } = space;
+    for (let app = 0; app < 40; app += 1) await redis.zadd(`${prefix}fail:${app}`, cutoffMs - 1, 'old', cutoffMs, 'kept');
+    const real = sortedSetRecords((node, commands) => runOnNode(node, keyspace.route, commands), 100);
+    let failures = 0;
+    // Deletes for real, then reports a failure once, as a connection dropped mid-pipeline would.
+    const flaky: RecordKind = {
+      ...real,
+      async purge(batch, cutoff) {
+        const outcome = await real.purge(batch, cutoff);
+        if (failures > 0) return outcome;
+        failures += 1;
+        return { ...outcome, error: new Error('ECONNRESET (simulated)') };
+      },
+    };
+    const scanner = new KeyScanner(keyspace, { match: `${prefix}fail:*`, count: 1000, type: 'zset', excludePrefix: `${prefix}queue:` });
+    const walk = openScanWalk(scanner, flaky, cutoffMs, 10);
+
+    await expect(walk.nextBatch()).rejects.toThrow(/simulated/);
+    let deleted = 0;
+    for (let done = false; !done;) {
+      const batch = await walk.nextBatch();
+      deleted += batch.deleted;
+      done = batch.done;
+    }
+    expect(deleted).toBe(40);
+    for (let app = 0; app < 40; app += 1) expect(await redis.zrange(`${prefix}fail:${app}`, '0', '-1')).toEqual(['kept']);
+  });
+});
