@@ -47,6 +47,8 @@ export interface SubjectCounts {
   skipped: number;
   deferred: number;
   held: number;
+  /** Terminated accounts with no termination time: never due, reported (not part of `due`). */
+  withoutTerminationTime?: number;
 }
 
 export interface PolicyResult {

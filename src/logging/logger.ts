@@ -27,7 +27,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       },
       serializers: {
         err: (err: unknown) => {
-          const s = pino.stdSerializers.err(err as Error);
+          // Drop the driver's copy of the statement (mysql2 `sql`): it holds bound values, such as subject ids.
+          const { sql: _sql, ...s } = pino.stdSerializers.err(err as Error) as ReturnType<typeof pino.stdSerializers.err> & { sql?: unknown };
           return { ...s, message: redactUrls(s.message), stack: s.stack ? redactUrls(s.stack) : undefined };
         },
       },

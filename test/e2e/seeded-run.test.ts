@@ -43,7 +43,7 @@ async function snapshot(db: TestDatabase, mongo: TestMongoDatabase, redis: Redis
     cursor = next;
     for (const key of keys) {
       if (key.startsWith('im:reqlog:')) {
-        const flat = await redis.zrange(key, 0, -1, 'WITHSCORES');
+        const flat = await redis.zrange(key, '0', '-1', 'WITHSCORES');
         for (let i = 1; i < flat.length; i += 2) zset.push(Number(flat[i]));
       } else if (key.startsWith('im:exception:')) {
         for (const [id] of await redis.xrange(key, '-', '+')) stream.push(Number(id.split('-')[0]));

@@ -115,7 +115,7 @@ export function sortedSetFixture(options: RedisFixtureOptions): AgeConformanceFi
     async remainingTimes(client) {
       const scores: number[] = [];
       for (const key of keys) {
-        const flat = await client.zrange(key, 0, -1, 'WITHSCORES');
+        const flat = await client.zrange(key, '0', '-1', 'WITHSCORES');
         for (let i = 1; i < flat.length; i += 2) scores.push(Number(flat[i]));
       }
       return scores.sort((a, b) => a - b);

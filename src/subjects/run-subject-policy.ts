@@ -1,0 +1,350 @@
+import type { SubjectSourceConfig } from '../config/schema.js';
+import { describeRetain } from '../engine/cutoff.js';
+import type { EngineContext } from '../engine/engine-context.js';
+import { errorLine } from '../engine/error-line.js';
+import { auditTarget, finishPolicyRun, type OpenPolicyRun } from '../engine/policy-run.js';
+import type { SubjectPolicyRunner } from '../engine/run-policies.js';
+import { TimeBudget } from '../engine/stop-signal.js';
+import type { PolicyResult, StoreName, SubjectCounts } from '../types.js';
+import { auditSubject } from './audit-subject.js';
+import { callTargets, type TargetCall } from './call-targets.js';
+import { candidateBound, retainDeadline } from './deadline.js';
+import { redactSubjectIds } from './redact-subject-ids.js';
+import { recheckSubject } from './subject-recheck.js';
+import type { SubjectOutcome } from './subject-outcome.js';
+import { openSubjectSource, type SubjectSource } from './subject-source.js';
+import { checkSubjectTargets, markFailed, prepareSubjectTargets, type SubjectTarget, type SubjectTargets } from './subject-targets.js';
+
+/** Test seams; production passes none. */
+export interface SubjectRunHooks {
+  /** Called with a batch's ids after they were selected as due, before their rows are locked. */
+  beforeClaim?: (ids: readonly string[]) => Promise<void>;
+  /** Called with the confirmed ids while their rows are locked, before anything is deleted. */
+  afterClaim?: (ids: readonly string[]) => Promise<void>;
+}
+
+/** A due subject as selected, with the deadline computed from the candidate row. */
+interface DueSubject {
+  id: string;
+  deadline: Date;
+}
+
+/** Everything one policy run of a subject policy shares between its batches. */
+interface SubjectRun {
+  ctx: EngineContext;
+  run: OpenPolicyRun;
+  subjects: SubjectSourceConfig;
+  source: SubjectSource;
+  targets: SubjectTargets;
+  counts: SubjectCounts;
+  deadlineOf: (terminatedAt: Date) => Date;
+  hooks: SubjectRunHooks;
+  /** Ids of the page in hand (and the paging cursor), to keep them out of error messages. */
+  inHand: Set<string>;
+  batches: number;
+}
+
+/**
+ * The runner of policies with `retain.after: termination`, for `runPolicies`. Subjects are walked
+ * in id order, in batches of `subjects.batchSize`:
+ *
+ * 1. select candidates in SQL with a safe margin, decide "due" with the exact deadline in code;
+ * 2. lock the batch's account rows (`FOR UPDATE SKIP LOCKED`, one short transaction on a
+ *    connection of its own) and check every condition again on the locked rows;
+ * 3. purge the confirmed subjects from every target — one call per target per batch, so the
+ *    Redis purger makes one SCAN pass per batch — within `subjects.maxSubjectSeconds`;
+ * 4. audit each purged subject, mark those complete in every enabled store, commit (releasing
+ *    the rows), then audit the skipped and failed ones.
+ *
+ * Why a batch and not a subject per lock: one SCAN pass of a large Redis can take seconds; per
+ * subject it would be paid once per subject. The price is that a reactivation of one of the
+ * batch's accounts waits for the whole batch, at most `maxSubjectSeconds` — hence the small
+ * default batch (100) and the time limit. See docs/subjects.md.
+ */
+export function createSubjectPolicyRunner(hooks: SubjectRunHooks = {}): SubjectPolicyRunner {
+  return (ctx, run, options) => runSubjects(ctx, run, options.storeFilter, hooks);
+}
+
+/** The runner to pass to `runPolicies` (CLI, worker). */
+export const runSubjectPolicy: SubjectPolicyRunner = createSubjectPolicyRunner();
+
+async function runSubjects(
+  ctx: EngineContext,
+  run: OpenPolicyRun,
+  storeFilter: ReadonlySet<StoreName> | undefined,
+  hooks: SubjectRunHooks,
+): Promise<PolicyResult> {
+  const { policy, logger } = run;
+  const subjects = policy.subjects;
+  if (!subjects)
+    return refuseSubjectRun(ctx, run, 'no-subjects', `policy ${policy.name} has retain.after termination but no subjects table`);
+  if (ctx.config.audit.key === '') {
+    return refuseSubjectRun(
+      ctx,
+      run,
+      'no-audit-key',
+      `policy ${policy.name} purges subjects, which the audit trail records only as HMAC-SHA-256(audit key, id): set audit.key (AUDIT_KEY) to run it`,
+    );
+  }
+
+  const counts: SubjectCounts = { due: 0, purged: 0, failed: 0, skipped: 0, deferred: 0, held: 0 };
+  const targets = prepareSubjectTargets(ctx, policy.targets, storeFilter);
+  if (run.dryRun) for (const t of targets.active) t.result.wouldDelete = 0;
+  let source: SubjectSource | null = null;
+  let stopReason: 'signal' | 'time-budget' | null = null;
+  const state = { inHand: new Set<string>() };
+  let result: PolicyResult;
+  try {
+    try {
+      if (targets.all.length === 0) {
+        logger.warn("the --store filter leaves none of this policy's targets: no subject is touched");
+      } else {
+        await checkSubjectTargets(targets.active, subjects.maxSubjectSeconds * 1000, ctx.clock, logger);
+        source = openSubjectSource(subjects, {
+          url: ctx.config.stores.mysql.url,
+          session: {
+            lockWaitTimeoutSeconds: ctx.config.stores.mysql.lockWaitTimeoutSeconds,
+            metadataLockWaitTimeoutSeconds: ctx.config.stores.mysql.metadataLockWaitTimeoutSeconds,
+          },
+        });
+        const withoutTime = await source.countTerminatedWithoutTime();
+        counts.withoutTerminationTime = withoutTime;
+        if (withoutTime > 0) {
+          logger.warn({ count: withoutTime }, 'terminated accounts without a termination time: never purged until it is set');
+        }
+        const zone = ctx.config.timezone;
+        const sr: SubjectRun = {
+          ctx,
+          run,
+          subjects,
+          source,
+          targets,
+          counts,
+          deadlineOf: (t) => retainDeadline(t, policy.retain, zone),
+          hooks,
+          inHand: state.inHand,
+          batches: 0,
+        };
+        stopReason = await walkSubjects(sr);
+      }
+    } catch (err) {
+      // The subject source (or the audit trail) failed: nothing more can be claimed safely.
+      const message = redactSubjectIds(errorLine(err), state.inHand);
+      logger.error({ error: message }, 'subject policy stopped');
+      for (const t of targets.active) markFailed(t.result, err, `subjects: ${message}`);
+      counts.failed += counts.due - (counts.purged + counts.failed + counts.skipped + counts.deferred);
+    } finally {
+      await source?.close().catch((err: unknown) => logger.warn({ error: errorLine(err) }, 'closing the subject source failed'));
+    }
+    if (stopReason) {
+      for (const t of targets.active) {
+        if (t.result.status === 'succeeded') {
+          t.result.status = 'partial';
+          t.result.reason = stopReason;
+        }
+      }
+    }
+    logger.info({ ...counts, stopReason }, 'subjects done');
+    for (const t of targets.all) await auditTarget(ctx, run, t.result);
+  } finally {
+    // Also when auditing failed: the run is closed and its lock released either way.
+    result = await finishPolicyRun(
+      ctx,
+      run,
+      targets.all.map((t) => t.result),
+      { subjects: counts },
+    );
+  }
+  return result;
+}
+
+/** Pages through the candidates; returns why it stopped early, if it did. */
+async function walkSubjects(sr: SubjectRun): Promise<'signal' | 'time-budget' | null> {
+  const { ctx, run, subjects, counts } = sr;
+  const now = run.evaluatedAt;
+  const bound = candidateBound(now, run.policy.retain, ctx.config.timezone);
+  const budget = new TimeBudget(ctx.clock, subjects.maxRunSeconds);
+  let stopReason: 'signal' | 'time-budget' | null = null;
+  let after: string | null = null;
+  for (;;) {
+    const page = await sr.source.candidates(bound, after, subjects.batchSize);
+    if (page.length === 0) break;
+    sr.inHand.clear();
+    for (const c of page) sr.inHand.add(c.id);
+    after = page[page.length - 1]!.id;
+    const due: DueSubject[] = [];
+    for (const candidate of page) {
+      const deadline = sr.deadlineOf(candidate.terminatedAt);
+      if (!(deadline.getTime() < now.getTime())) continue; // inside the SQL margin: not due yet
+      if (candidate.held) counts.held += 1;
+      else due.push({ id: candidate.id, deadline });
+    }
+    if (due.length > 0) {
+      counts.due += due.length;
+      stopReason ??= ctx.stop.requested ? 'signal' : budget.exhausted ? 'time-budget' : null;
+      // After a stop, the walk only counts what is left for the next run (memory stays one page).
+      if (stopReason) counts.deferred += due.length;
+      else if (run.dryRun) await countBatch(sr, due);
+      else await purgeBatch(sr, due);
+    }
+    if (page.length < subjects.batchSize) break;
+  }
+  return stopReason;
+}
+
+/** Dry run: how many records each target holds for these subjects; nothing is locked or deleted. */
+async function countBatch(sr: SubjectRun, due: DueSubject[]): Promise<void> {
+  const ids = due.map((d) => d.id);
+  const calls = await callTargets(sr.targets.active, ids, (purger, batch) => purger.countSubjects(batch), {
+    limitMs: sr.subjects.maxSubjectSeconds * 1000,
+    clock: sr.ctx.clock,
+  });
+  for (const [target, call] of calls) {
+    if (call.ok) target.result.wouldDelete = (target.result.wouldDelete ?? 0) + sum(call.counts, ids);
+  }
+}
+
+/** Claims, re-checks, purges, audits and marks one batch (see createSubjectPolicyRunner). */
+async function purgeBatch(sr: SubjectRun, due: DueSubject[]): Promise<void> {
+  const { ctx, run, targets, counts } = sr;
+  const ids = due.map((d) => d.id);
+  sr.batches += 1;
+  await sr.hooks.beforeClaim?.(ids);
+
+  const claim = await sr.source.claim(ids);
+  const lockedAt = performance.now();
+  let purgeMs = 0;
+  let purgedCount = 0;
+  const outcomes: SubjectOutcome[] = [];
+  let committed = false;
+  try {
+    const confirmed: DueSubject[] = [];
+    for (const d of due) {
+      const check = recheckSubject(claim.rows.get(d.id), claim.missing.has(d.id), sr.deadlineOf, run.evaluatedAt);
+      if (check.due) confirmed.push({ id: d.id, deadline: check.deadline });
+      else outcomes.push(emptyOutcome(d.id, 'skipped', check.reason, check.deadline ?? d.deadline));
+    }
+    if (confirmed.length > 0) {
+      const confirmedIds = confirmed.map((d) => d.id);
+      await sr.hooks.afterClaim?.(confirmedIds);
+      const purgeStarted = performance.now();
+      const calls = await callTargets(targets.active, confirmedIds, (purger, batch) => purger.purgeSubjects(batch), {
+        limitMs: sr.subjects.maxSubjectSeconds * 1000,
+        clock: ctx.clock,
+      });
+      purgeMs = Math.round(performance.now() - purgeStarted);
+      for (const [target, call] of calls) if (call.ok) target.result.deleted += sum(call.counts, confirmedIds);
+      const purged: SubjectOutcome[] = [];
+      for (const d of confirmed) {
+        const outcome = outcomeOf(d, targets, calls);
+        (outcome.status === 'purged' ? purged : outcomes).push(outcome);
+      }
+      if (purged.length > 0) {
+        if (targets.markAllowed) {
+          await claim.markPurged(
+            purged.map((o) => o.id),
+            ctx.clock.now(),
+          );
+        }
+        // Audited before the commit: should the commit fail, the subject stays due and is purged
+        // (and audited) again next run, rather than marked with no proof in the trail.
+        for (const o of purged) {
+          o.marked = targets.markAllowed;
+          if (!o.marked) o.reason = 'store-filter';
+          await auditSubject(ctx, run, o);
+        }
+      }
+      purgedCount = purged.length;
+    }
+    await claim.commit();
+    committed = true;
+    counts.purged += purgedCount;
+  } finally {
+    if (!committed) await claim.rollback();
+  }
+  const lockedMs = Math.round(performance.now() - lockedAt);
+  // The rows are free again; the rest is bookkeeping.
+  for (const o of outcomes) {
+    await auditSubject(ctx, run, o);
+    if (o.status === 'skipped') counts.skipped += 1;
+    else counts.failed += 1;
+  }
+  run.logger.info(
+    {
+      batch: sr.batches,
+      subjects: ids.length,
+      lockedMs,
+      purgeMs,
+      skipped: outcomes.filter((o) => o.status === 'skipped').length,
+      failed: outcomes.filter((o) => o.status === 'failed').length,
+    },
+    'subject batch done',
+  );
+}
+
+function emptyOutcome(
+  id: string,
+  status: SubjectOutcome['status'],
+  reason: SubjectOutcome['reason'],
+  deadline: Date | null,
+): SubjectOutcome {
+  return { id, status, reason, deadline, marked: false, stores: [], targets: [] };
+}
+
+/** A confirmed subject's outcome from the batch's calls: purged only when every active target succeeded. */
+function outcomeOf(subject: DueSubject, targets: SubjectTargets, calls: ReadonlyMap<SubjectTarget, TargetCall>): SubjectOutcome {
+  const outcome = emptyOutcome(subject.id, 'purged', null, subject.deadline);
+  const storeOk = new Map<StoreName, boolean>();
+  for (const t of targets.all) {
+    const { store, target } = t.result;
+    if (!t.purger && t.result.status === 'skipped') {
+      outcome.targets.push({ store, target, deleted: null, status: 'skipped' });
+      continue;
+    }
+    const call = calls.get(t) ?? { ok: false, error: t.result.error ?? 'not called' };
+    if (call.ok) {
+      outcome.targets.push({ store, target, deleted: call.counts.get(subject.id) ?? 0, status: 'succeeded' });
+    } else {
+      outcome.targets.push({ store, target, deleted: null, status: 'failed', error: call.error });
+      outcome.status = 'failed';
+      outcome.reason = 'store-failed';
+    }
+    storeOk.set(store, (storeOk.get(store) ?? true) && call.ok);
+  }
+  outcome.stores = [...storeOk].filter(([, ok]) => ok).map(([store]) => store);
+  return outcome;
+}
+
+function sum(counts: ReadonlyMap<string, number>, ids: readonly string[]): number {
+  let total = 0;
+  for (const id of ids) total += counts.get(id) ?? 0;
+  return total;
+}
+
+/** Closes an open run as refused before anything was touched: audited, lock released. */
+async function refuseSubjectRun(ctx: EngineContext, run: OpenPolicyRun, reason: string, message: string): Promise<PolicyResult> {
+  run.logger.warn({ reason }, message);
+  try {
+    await ctx.audit.append({
+      kind: 'run-finished',
+      runId: run.runId,
+      policy: run.policy.name,
+      at: ctx.clock.now(),
+      dryRun: run.dryRun,
+      retain: describeRetain(run.policy.retain),
+      data: { status: 'refused', reason, error: message, cutoff: null },
+    });
+  } finally {
+    await run.lock.release();
+  }
+  return {
+    name: run.policy.name,
+    category: run.policy.category,
+    status: 'refused',
+    reason,
+    error: message,
+    evaluatedAt: run.evaluatedAt.toISOString(),
+    cutoff: null,
+    targets: [],
+  };
+}
