@@ -1,23 +1,10 @@
-/**
- * What the engine writes to the audit trail. The engine depends on this port only; the MySQL-backed
- * implementation lives in `src/audit/`.
- */
-export type AuditKind = 'run-started' | 'target' | 'subject' | 'tick-skipped' | 'run-finished' | 'run-closed';
+import type { AuditEntryInput } from '../audit/audit-entry.js';
 
-export interface AuditEntryInput {
-  kind: AuditKind;
-  runId: string;
-  policy: string | null;
-  store?: string | null;
-  target?: string | null;
-  at: Date;
-  dryRun: boolean;
-  /** The rule in force, e.g. `7 days`, `2 months after termination`. */
-  retain: string | null;
-  /** Subject policies: HMAC-SHA-256(audit key, decimal id); never the id itself. */
-  subjectHash?: string | null;
-  data: Record<string, unknown>;
-}
+/**
+ * What the engine needs of the audit trail. The entry shape is the trail's own (`AuditEntryInput`,
+ * a plain type with no driver behind it); the MySQL-backed implementation lives in `src/audit/`.
+ */
+export type { AuditKind, AuditEntryInput } from '../audit/audit-entry.js';
 
 export interface AuditPort {
   append(entry: AuditEntryInput): Promise<{ hash: string }>;
