@@ -10,6 +10,10 @@ import { seedCommand } from './commands/seed.js';
 import { auditListCommand } from './commands/audit-list.js';
 import { auditVerifyCommand } from './commands/audit-verify.js';
 import { auditSubjectCommand } from './commands/audit-subject.js';
+import { workerCommand } from './commands/worker.js';
+import { enqueueCommand } from './commands/enqueue.js';
+import { scheduleListCommand } from './commands/schedule-list.js';
+import { reportCommand } from './commands/report.js';
 
 type Handler<O> = (opts: O, io: CliIo) => Promise<number>;
 
@@ -44,6 +48,34 @@ export function registerCommands(program: Command, io: CliIo, setExit: (code: nu
     .option('--allow-large', 'allow a run to exceed a policy\'s maxDeleteFraction')
     .option('--json', 'print the run document as JSON')
     .action(action(runCommand, EXIT.no));
+
+  program
+    .command('worker')
+    .description('long-running: schedules the policies with BullMQ, processes purge jobs, serves /healthz, /readyz and /metrics')
+    .action(action(workerCommand));
+
+  program
+    .command('enqueue')
+    .description('put runs on the queue (for an external cron); --wait reports like run')
+    .option('-p, --policy <name>', 'a policy to run (repeatable); none = every enabled one', collect)
+    .option('--wait', 'wait for the runs to finish and print them like run')
+    .option('--timeout <seconds>', 'with --wait: give up after this long (exit 3; the runs go on)')
+    .option('--json', 'print JSON')
+    .action(action(enqueueCommand, EXIT.no));
+
+  program
+    .command('schedule')
+    .description('the job schedulers')
+    .command('list')
+    .description('the job schedulers in Redis and their next run times')
+    .option('--json', 'print JSON')
+    .action(action(scheduleListCommand));
+
+  program
+    .command('report')
+    .description('compliance: oldest remaining record, overdue and unusable counts per target; copies the worker cannot delete')
+    .option('--json', 'print JSON')
+    .action(action(reportCommand));
 
   const audit = program.command('audit').description('read and verify the audit trail');
   audit

@@ -1,0 +1,40 @@
+# syntax=docker/dockerfile:1
+# retention-worker: `docker build -t retention-worker .`, then `docker run retention-worker` (the
+# worker) or `docker run retention-worker run --json` (a one-shot run). See docs/operations.md.
+
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# --- build: every dependency, TypeScript compiled to dist/ ----------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Scripts skipped here: `prepare` builds, and the sources are not copied yet.
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY jobs ./jobs
+COPY bench ./bench
+RUN npm run build
+
+# --- runtime: production dependencies only, non-root -------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    HTTP_PORT=9464 \
+    RETENTION_CONFIG=/app/config/retention.yaml
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: no `prepare` (it would need the dev dependencies); the build comes from above.
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+COPY config ./config
+# The image's `node` user (uid 1000); nothing under /app is writable by it.
+USER node
+EXPOSE 9464
+# Liveness of the process itself; /readyz (dependencies) is for orchestrators' readiness probes.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HTTP_PORT || 9464) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# SIGTERM reaches node directly (exec form): the worker finishes the batch in hand and exits 0.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["node", "/app/bin/retention.js"]
+CMD ["worker"]

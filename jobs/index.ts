@@ -1,0 +1,22 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { QueueJobContext } from '../src/queue/queue-job-context.js';
+import { POLICY_RUN_JOB, TARGET_JOB, type JobName } from '../src/queue/queue-names.js';
+import { processPolicyRun } from './policy-run.js';
+import { processTarget } from './target.js';
+
+export type JobProcessor = (job: Job, token: string | undefined, q: QueueJobContext) => Promise<unknown>;
+
+/** The one registry of job types: each parses its payload and calls the engine. */
+export const JOB_PROCESSORS: Readonly<Record<JobName, JobProcessor>> = {
+  [POLICY_RUN_JOB]: processPolicyRun,
+  [TARGET_JOB]: processTarget,
+};
+
+/** Processes any job of the registry; an unknown name fails for good (retrying will not teach it). */
+export function processJob(job: Job, token: string | undefined, q: QueueJobContext): Promise<unknown> {
+  const processor = (JOB_PROCESSORS as Record<string, JobProcessor | undefined>)[job.name];
+  if (!processor) throw new UnrecoverableError(`unknown job type ${job.name}`);
+  return processor(job, token, q);
+}
+
+export type { PolicyRunOutcome } from './policy-run.js';

@@ -1,0 +1,103 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { runPolicyTarget, targetName, type OpenPolicyRun } from '../src/engine/policy-run.js';
+import { deferJob } from '../src/queue/defer-job.js';
+import { policyHash, targetPayload, type TargetPayload } from '../src/queue/job-payloads.js';
+import { LinkedStopSignal } from '../src/queue/linked-stop-signal.js';
+import type { QueueJobContext } from '../src/queue/queue-job-context.js';
+import type { TargetResult } from '../src/types.js';
+
+/** The coordinator holds the real lock; a target job runs under it, by way of the run's lease. */
+const HELD_ELSEWHERE = { release: async () => {} };
+
+/**
+ * A target job: purges one target of an age-policy run and audits it (`runPolicyTarget`), on
+ * whichever replica is free. It runs only while its run's lease names its run, and stops after
+ * the batch in hand when the lease is lost or the process is asked to stop (`partial`).
+ * A failed target throws, so BullMQ retries it with exponential backoff; a refused one throws
+ * UnrecoverableError (retrying cannot change the answer). Either way the result is kept in the
+ * job's data for the coordinator, with counts summed over attempts.
+ */
+export async function processTarget(job: Job, token: string | undefined, q: QueueJobContext): Promise<TargetResult> {
+  const { ctx, timing } = q;
+  const payload = targetPayload.parse(job.data);
+  const policy = ctx.config.policies.find((p) => p.name === payload.policy);
+  if (!policy || policyHash(ctx.config, policy) !== payload.policyHash) {
+    return deferJob(job, token, timing.pollMs * 5, `policy ${payload.policy} is not defined in this replica as it was for this run`, {
+      since: job.timestamp,
+      giveUpAfterMs: timing.foreignConfigWaitMs,
+    });
+  }
+  const target = policy.targets[payload.targetIndex];
+  if (!target) throw new UnrecoverableError(`policy ${policy.name} has no target #${payload.targetIndex}`);
+  // Not run: `partial`, so the run does not count the target as done (the next run does it).
+  const notRun = (reason: 'orphaned' | 'superseded'): TargetResult => ({
+    store: target.store,
+    target: targetName(target),
+    status: 'partial',
+    reason,
+    deleted: 0,
+    error: null,
+    batches: 0,
+    durationMs: 0,
+  });
+
+  const holder = await q.lease.holder(policy.name);
+  if (holder !== payload.runId) {
+    if (holder !== null) return notRun('superseded');
+    // No lease: the coordinator died, and another replica may be resuming it. Wait for it, a while.
+    const since = payload.leaseMissingSince ?? Date.now();
+    if (Date.now() - since > timing.orphanAfterMs) return notRun('orphaned');
+    if (payload.leaseMissingSince === undefined) await job.updateData({ ...payload, leaseMissingSince: since });
+    return deferJob(job, token, Math.max(timing.pollMs, Math.floor(timing.leaseMs / 3)), 'waiting for the run to be resumed', {
+      since,
+      giveUpAfterMs: Number.POSITIVE_INFINITY,
+    });
+  }
+
+  const stop = new LinkedStopSignal(ctx.stop);
+  const watch = setInterval(() => {
+    q.lease
+      .holder(policy.name)
+      .then((h) => {
+        if (h !== payload.runId) stop.request('run lease lost');
+      })
+      .catch(() => {
+        // Redis unreachable: keep going; the coordinator's lock still stands, and the next check may pass.
+      });
+  }, timing.pollMs);
+  const run: OpenPolicyRun = {
+    runId: payload.runId,
+    policy,
+    evaluatedAt: new Date(payload.evaluatedAt),
+    cutoff: new Date(payload.cutoff),
+    dryRun: payload.dryRun,
+    lock: HELD_ELSEWHERE,
+    logger: ctx.logger.child({ runId: payload.runId, policy: policy.name, jobId: job.id }),
+  };
+  let result: TargetResult;
+  try {
+    result = (await runPolicyTarget({ ...ctx, stop }, run, target, { allowLarge: payload.allowLarge }))!;
+  } finally {
+    clearInterval(watch);
+  }
+  q.metrics?.recordTarget(policy.name, result);
+  const total = withEarlierAttempts(result, payload);
+  if (result.status === 'failed' || result.status === 'refused') {
+    await job.updateData({ ...payload, lastResult: total as unknown as Record<string, unknown> });
+    if (result.status === 'refused') throw new UnrecoverableError(`refused (${result.reason ?? 'refused'}): ${result.error ?? ''}`);
+    throw new Error(result.error ?? 'target failed');
+  }
+  return total;
+}
+
+/** Counts of earlier attempts of this target in this run are part of the run's totals. */
+function withEarlierAttempts(result: TargetResult, payload: TargetPayload): TargetResult {
+  const earlier = payload.lastResult as Partial<TargetResult> | undefined;
+  if (!earlier) return result;
+  return {
+    ...result,
+    deleted: result.deleted + (earlier.deleted ?? 0),
+    batches: result.batches + (earlier.batches ?? 0),
+    durationMs: result.durationMs + (earlier.durationMs ?? 0),
+  };
+}

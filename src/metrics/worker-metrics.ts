@@ -1,0 +1,185 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PolicyResult, TargetResult } from '../types.js';
+import type { ComplianceReport } from '../report/compliance-report.js';
+
+const DURATION_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600];
+
+/**
+ * The worker's Prometheus metrics, on a registry of their own. Counters count what this replica
+ * did (sum them over replicas); gauges from the report and the last successful run are the same
+ * on every replica (take the max).
+ */
+export class WorkerMetrics {
+  readonly registry = new Registry();
+
+  private readonly deleted = new Counter({
+    name: 'retention_target_deleted_records_total',
+    help: 'Records deleted, per policy and target (rows, documents, keys, or sorted-set members / stream entries).',
+    labelNames: ['policy', 'store', 'target'] as const,
+    registers: [this.registry],
+  });
+  private readonly targetRuns = new Counter({
+    name: 'retention_target_runs_total',
+    help: 'Target attempts by outcome (succeeded, partial, failed, skipped, refused).',
+    labelNames: ['policy', 'store', 'target', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly targetDuration = new Histogram({
+    name: 'retention_target_duration_seconds',
+    help: 'Time spent purging one target in one attempt.',
+    labelNames: ['policy', 'store', 'target'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly policyRuns = new Counter({
+    name: 'retention_policy_runs_total',
+    help: 'Policy runs closed by this replica, by status (succeeded, partial, failed, refused).',
+    labelNames: ['policy', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly policyFailures = new Counter({
+    name: 'retention_policy_failures_total',
+    help: 'Policy runs that failed or were refused.',
+    labelNames: ['policy'] as const,
+    registers: [this.registry],
+  });
+  private readonly runDuration = new Histogram({
+    name: 'retention_policy_run_duration_seconds',
+    help: 'Duration of a policy run, from its evaluation to its close.',
+    labelNames: ['policy'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly lastSuccess = new Gauge({
+    name: 'retention_policy_last_success_timestamp_seconds',
+    help: 'When the last run of the policy that succeeded (or made progress: partial) closed, shared by every replica.',
+    labelNames: ['policy'] as const,
+    registers: [this.registry],
+  });
+  private readonly ticksSkipped = new Counter({
+    name: 'retention_ticks_skipped_total',
+    help: 'Scheduled ticks skipped because a run of the policy was still going.',
+    labelNames: ['policy'] as const,
+    registers: [this.registry],
+  });
+  private readonly nextRun = new Gauge({
+    name: 'retention_scheduler_next_run_timestamp_seconds',
+    help: "When the policy's job scheduler runs next.",
+    labelNames: ['policy'] as const,
+    registers: [this.registry],
+  });
+  private readonly schedulerRepairs = new Counter({
+    name: 'retention_scheduler_repairs_total',
+    help: 'Job schedulers the watchdog found missing or without a next run and re-created.',
+    labelNames: ['policy'] as const,
+    registers: [this.registry],
+  });
+  private readonly overdue = new Gauge({
+    name: 'retention_target_overdue_records',
+    help: 'Records older than the cutoff by more than one schedule period (from the last report).',
+    labelNames: ['policy', 'store', 'target'] as const,
+    registers: [this.registry],
+  });
+  private readonly oldestAge = new Gauge({
+    name: 'retention_target_oldest_record_age_seconds',
+    help: 'Age of the oldest remaining record with a usable time (from the last report).',
+    labelNames: ['policy', 'store', 'target'] as const,
+    registers: [this.registry],
+  });
+  private readonly unusable = new Gauge({
+    name: 'retention_target_unusable_time_records',
+    help: 'Records whose time is missing or not a time: never deleted by an age policy (from the last report).',
+    labelNames: ['policy', 'store', 'target'] as const,
+    registers: [this.registry],
+  });
+  private readonly subjectsOverdue = new Gauge({
+    name: 'retention_subjects_overdue',
+    help: 'Subjects whose deadline passed more than one schedule period ago (from the last report).',
+    labelNames: ['policy'] as const,
+    registers: [this.registry],
+  });
+  private readonly reportUp = new Gauge({
+    name: 'retention_report_up',
+    help: '1 when the last report could check every target, else 0.',
+    registers: [this.registry],
+  });
+  private readonly reportTime = new Gauge({
+    name: 'retention_report_last_run_timestamp_seconds',
+    help: 'When the report last ran.',
+    registers: [this.registry],
+  });
+  private readonly reportWarnings = new Gauge({
+    name: 'retention_report_warnings',
+    help: 'Warnings of the last report (copies the worker cannot delete, disabled stores or policies), by code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'retention_process_' });
+  }
+
+  recordTarget(policy: string, result: TargetResult): void {
+    const labels = { policy, store: result.store, target: result.target };
+    this.deleted.inc(labels, result.deleted);
+    this.targetRuns.inc({ ...labels, status: result.status });
+    this.targetDuration.observe(labels, result.durationMs / 1000);
+  }
+
+  recordPolicyRun(result: PolicyResult, durationMs: number): void {
+    this.policyRuns.inc({ policy: result.name, status: result.status });
+    if (result.status === 'failed' || result.status === 'refused') this.policyFailures.inc({ policy: result.name });
+    this.runDuration.observe({ policy: result.name }, durationMs / 1000);
+  }
+
+  tickSkipped(policy: string): void {
+    this.ticksSkipped.inc({ policy });
+  }
+
+  setLastSuccess(policy: string, at: Date): void {
+    this.lastSuccess.set({ policy }, at.getTime() / 1000);
+  }
+
+  setNextRun(policy: string, at: Date | null): void {
+    if (at) this.nextRun.set({ policy }, at.getTime() / 1000);
+    else this.nextRun.remove({ policy });
+  }
+
+  schedulerRepaired(policy: string): void {
+    this.schedulerRepairs.inc({ policy });
+  }
+
+  /** Replaces the report gauges with a new report's figures. */
+  setReport(report: ComplianceReport): void {
+    for (const g of [this.overdue, this.oldestAge, this.unusable, this.subjectsOverdue, this.reportWarnings]) g.reset();
+    for (const t of report.targets) {
+      if (t.status === 'disabled' || t.status === 'unreachable' || t.status === 'error') continue;
+      const labels = { policy: t.policy, store: t.store, target: t.target };
+      this.overdue.set(labels, t.overdue);
+      this.unusable.set(labels, t.unusableTime);
+      this.oldestAge.set(labels, t.oldestAgeSeconds ?? 0);
+    }
+    for (const s of report.subjects) {
+      if (s.status === 'ok' || s.status === 'overdue') this.subjectsOverdue.set({ policy: s.policy }, s.overdue);
+    }
+    const codes = new Map<string, number>();
+    for (const w of report.warnings) codes.set(w.code, (codes.get(w.code) ?? 0) + 1);
+    for (const [code, n] of codes) this.reportWarnings.set({ code }, n);
+    this.reportUp.set(report.status === 'cannot-check' ? 0 : 1);
+    this.reportTime.set(Date.parse(report.generatedAt) / 1000);
+  }
+
+  /** The report could not run at all. */
+  reportFailed(at: Date): void {
+    this.reportUp.set(0);
+    this.reportTime.set(at.getTime() / 1000);
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

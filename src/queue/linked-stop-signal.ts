@@ -1,0 +1,15 @@
+import { StopSignal } from '../engine/stop-signal.js';
+
+/**
+ * A stop signal of its own (a target whose run lost its lease stops) that also follows the
+ * process's (SIGTERM stops every purge).
+ */
+export class LinkedStopSignal extends StopSignal {
+  constructor(private readonly parent: StopSignal) {
+    super();
+  }
+
+  override get requested(): string | null {
+    return super.requested ?? this.parent.requested;
+  }
+}

@@ -1,0 +1,78 @@
+import type { Pool } from 'mysql2/promise';
+import type { EngineContext } from '../engine/engine-context.js';
+import { computeCutoff } from '../engine/cutoff.js';
+import type { ComplianceReport, ReportWarning, SubjectPolicyReport, TargetReport } from './compliance-report.js';
+import { longestCronGap } from './cron-period.js';
+import { inspectAgeTarget } from './inspect-age-target.js';
+import { inspectSubjectPolicy } from './inspect-subject-policy.js';
+import { mongoCopies } from './copies/mongo-copies.js';
+import { mysqlCopies } from './copies/mysql-copies.js';
+import { redisCopies } from './copies/redis-copies.js';
+import { shortestRetention } from './shortest-retention.js';
+
+export interface BuildReportOptions {
+  /** The MySQL store's pool, to read the server's log settings; without it they are not checked. */
+  mysqlPool?: Pool | undefined;
+  /** Read the copies the worker cannot delete (logs, snapshots, oplog). @defaultValue true */
+  copies?: boolean;
+}
+
+/**
+ * `retention report`: per age-policy target, the oldest remaining record, the records overdue
+ * (`time < cutoff − period`, the period being the longest gap between two ticks of the policy's
+ * cron: what a run on schedule cannot have deleted yet is not overdue) and those with no usable
+ * time; per subject policy, the subjects overdue by the same measure. Disabled policies are
+ * inspected too (their data is kept past its retention all the same) and warned about, as are
+ * disabled stores and the copies of the data the worker cannot delete.
+ */
+export async function buildReport(ctx: EngineContext, options: BuildReportOptions = {}): Promise<ComplianceReport> {
+  const { config } = ctx;
+  const now = ctx.clock.now();
+  const targets: TargetReport[] = [];
+  const subjects: SubjectPolicyReport[] = [];
+  for (const policy of config.policies) {
+    const periodMs = longestCronGap(policy.schedule.cron, config.timezone, now);
+    if (policy.retain.after === 'termination') {
+      subjects.push(await inspectSubjectPolicy(ctx, policy, now, periodMs));
+      continue;
+    }
+    const cutoff = computeCutoff(policy.retain, now, config.timezone);
+    const window = { now, cutoff, overdueBefore: new Date(cutoff.getTime() - periodMs), periodMs };
+    for (const target of policy.targets) targets.push(await inspectAgeTarget(ctx, policy, target, window));
+  }
+
+  const warnings: ReportWarning[] = [];
+  for (const store of ['mongo', 'redis'] as const) {
+    const count = config.policies.reduce((n, p) => n + p.targets.filter((t) => t.store === store).length, 0);
+    if (!config.enabledStores.has(store) && count > 0) {
+      warnings.push({
+        code: 'store-disabled',
+        store,
+        message: `store ${store} is disabled (empty URL): its ${count} target(s) are neither purged nor checked`,
+      });
+    }
+  }
+  for (const p of config.policies.filter((p) => !p.enabled)) {
+    warnings.push({
+      code: 'policy-disabled',
+      policy: p.name,
+      message: `policy ${p.name} is disabled (enabled: false): nothing purges its data`,
+    });
+  }
+  if (options.copies ?? true) {
+    const checks: Promise<ReportWarning[]>[] = [];
+    if (options.mysqlPool) checks.push(mysqlCopies(options.mysqlPool, shortestRetention(config, 'mysql')));
+    const redisUrl = config.stores.redis.url || config.stores.redis.nodes?.[0];
+    if (config.enabledStores.has('redis') && redisUrl) checks.push(redisCopies(redisUrl));
+    if (config.enabledStores.has('mongo')) checks.push(mongoCopies(config.stores.mongo.url, shortestRetention(config, 'mongo')));
+    for (const found of await Promise.all(checks)) warnings.push(...found);
+  }
+
+  const all = [...targets, ...subjects];
+  const status = all.some((r) => r.status === 'overdue')
+    ? 'overdue'
+    : all.some((r) => r.status === 'unreachable' || r.status === 'error')
+      ? 'cannot-check'
+      : 'ok';
+  return { generatedAt: now.toISOString(), configHash: config.hash, status, targets, subjects, warnings };
+}

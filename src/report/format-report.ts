@@ -1,0 +1,35 @@
+import type { ComplianceReport } from './compliance-report.js';
+import { formatDuration } from './shortest-retention.js';
+
+/** The text form of `retention report`. */
+export function formatReport(report: ComplianceReport): string {
+  const lines = [`report ${report.generatedAt}: ${report.status}`];
+  let policy = '';
+  for (const t of report.targets) {
+    if (t.policy !== policy) {
+      policy = t.policy;
+      lines.push(
+        `  policy ${t.policy}: cutoff ${t.cutoff}, overdue before ${t.overdueBefore} (schedule period ${formatDuration(t.periodSeconds * 1000)})`,
+      );
+    }
+    const oldest = t.oldest ? `oldest ${t.oldest} (${formatDuration((t.oldestAgeSeconds ?? 0) * 1000)} old)` : 'nothing left';
+    const detail = t.error ? t.error : `${oldest}, overdue ${t.overdue}, no usable time ${t.unusableTime}`;
+    lines.push(`    ${t.store.padEnd(5)} ${t.target.padEnd(28)} ${t.status.padEnd(11)} ${t.status === 'disabled' ? '' : detail}`.trimEnd());
+  }
+  for (const s of report.subjects) {
+    const detail = s.error
+      ? s.error
+      : `due ${s.due}, overdue ${s.overdue}${s.oldestDeadline ? ` (earliest deadline ${s.oldestDeadline})` : ''}, held ${s.held}, terminated without a time ${s.unusableTime}`;
+    lines.push(`  policy ${s.policy} (subjects, schedule period ${formatDuration(s.periodSeconds * 1000)}): ${s.status}  ${detail}`);
+  }
+  if (report.warnings.length > 0) {
+    lines.push('warnings:');
+    for (const w of report.warnings) lines.push(`  - [${w.code}] ${w.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `report`'s exit code: 1 overdue data found, 3 could not check, 0 otherwise. */
+export function reportExitCode(report: ComplianceReport): 0 | 1 | 3 {
+  return report.status === 'overdue' ? 1 : report.status === 'cannot-check' ? 3 : 0;
+}

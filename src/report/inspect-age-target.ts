@@ -1,0 +1,53 @@
+import type { PolicyConfig, TargetConfig } from '../config/schema.js';
+import type { EngineContext } from '../engine/engine-context.js';
+import { errorLine } from '../engine/error-line.js';
+import { targetName } from '../engine/policy-run.js';
+import { StoreError } from '../errors/index.js';
+import type { TargetReport } from './compliance-report.js';
+
+export interface AgeTargetWindow {
+  now: Date;
+  cutoff: Date;
+  overdueBefore: Date;
+  periodMs: number;
+}
+
+/** One age-policy target: the oldest remaining record, the overdue and unusable counts. */
+export async function inspectAgeTarget(
+  ctx: EngineContext,
+  policy: PolicyConfig,
+  target: TargetConfig,
+  window: AgeTargetWindow,
+): Promise<TargetReport> {
+  const base = {
+    policy: policy.name,
+    category: policy.category,
+    store: target.store,
+    target: targetName(target),
+    cutoff: window.cutoff.toISOString(),
+    overdueBefore: window.overdueBefore.toISOString(),
+    periodSeconds: Math.round(window.periodMs / 1000),
+  };
+  const empty = { oldest: null, oldestAgeSeconds: null, overdue: 0, unusableTime: 0 };
+  const store = ctx.stores.get(target.store);
+  if (!store) return { ...base, ...empty, status: 'disabled', error: null };
+  try {
+    const inspection = await store.agePurger(target, { zone: ctx.config.timezone }).inspect(window.overdueBefore);
+    const oldestAgeSeconds = inspection.oldest
+      ? Math.max(0, Math.round((window.now.getTime() - inspection.oldest.getTime()) / 1000))
+      : null;
+    return {
+      ...base,
+      status: inspection.overdue > 0 ? 'overdue' : 'ok',
+      oldest: inspection.oldest?.toISOString() ?? null,
+      oldestAgeSeconds,
+      overdue: inspection.overdue,
+      unusableTime: inspection.unusableTime,
+      error: null,
+    };
+  } catch (err) {
+    // A refused target (no index, unknown column) cannot be checked either: its data is not purged.
+    const unreachable = err instanceof StoreError;
+    return { ...base, ...empty, status: unreachable ? 'unreachable' : 'error', error: errorLine(err) };
+  }
+}
