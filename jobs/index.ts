@@ -1,7 +1,8 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { QueueJobContext } from '../src/queue/queue-job-context.js';
-import { POLICY_RUN_JOB, TARGET_JOB, type JobName } from '../src/queue/queue-names.js';
+import { POLICY_RUN_JOB, SUBJECT_BATCH_JOB, TARGET_JOB, type JobName } from '../src/queue/queue-names.js';
 import { processPolicyRun } from './policy-run.js';
+import { processSubjectBatch } from './subject-batch.js';
 import { processTarget } from './target.js';
 
 export type JobProcessor = (job: Job, token: string | undefined, q: QueueJobContext) => Promise<unknown>;
@@ -10,6 +11,7 @@ export type JobProcessor = (job: Job, token: string | undefined, q: QueueJobCont
 export const JOB_PROCESSORS: Readonly<Record<JobName, JobProcessor>> = {
   [POLICY_RUN_JOB]: processPolicyRun,
   [TARGET_JOB]: processTarget,
+  [SUBJECT_BATCH_JOB]: processSubjectBatch,
 };
 
 /** Processes any job of the registry; an unknown name fails for good (retrying will not teach it). */
@@ -20,3 +22,4 @@ export function processJob(job: Job, token: string | undefined, q: QueueJobConte
 }
 
 export type { PolicyRunOutcome } from './policy-run.js';
+export type { SubjectBatchOutcome } from './subject-batch.js';

@@ -1,16 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
+import { WaitingChildrenError, type Job } from 'bullmq';
 import type { PolicyConfig } from '../src/config/schema.js';
 import { describeRetain } from '../src/engine/cutoff.js';
-import { beginPolicyRun, finishPolicyRun, type OpenPolicyRun } from '../src/engine/policy-run.js';
+import { auditTarget, beginPolicyRun, finishPolicyRun, type OpenPolicyRun } from '../src/engine/policy-run.js';
+import { errorLine } from '../src/engine/error-line.js';
 import { deferJob } from '../src/queue/defer-job.js';
 import { targetJobOptions } from '../src/queue/job-options.js';
-import { policyHash, policyRunPayload, targetJobId, type PolicyRunPayload, type TargetPayload } from '../src/queue/job-payloads.js';
+import {
+  policyHash,
+  policyRunPayload,
+  subjectBatchJobId,
+  subjectRangeContext,
+  targetJobId,
+  type PolicyRunPayload,
+  type SubjectBatchPayload,
+  type TargetPayload,
+} from '../src/queue/job-payloads.js';
 import type { QueueJobContext } from '../src/queue/queue-job-context.js';
-import { TARGET_JOB } from '../src/queue/queue-names.js';
+import { SUBJECT_BATCH_JOB, TARGET_JOB } from '../src/queue/queue-names.js';
 import type { PolicyResult } from '../src/types.js';
 import { collectTargetResults } from '../src/queue/collect-target-results.js';
+import { collectSubjectBatches } from '../src/queue/collect-subject-batches.js';
+import { checkedSubjectTargets, partitionSubjects, type SubjectPlan } from '../src/subjects/partition-subjects.js';
+import { refuseSubjectRun, subjectRunRefusal } from '../src/subjects/run-subject-policy.js';
+import { sealRange } from '../src/subjects/subject-range-cipher.js';
 
 /** What a policy-run job returns (its BullMQ return value, read by `enqueue --wait`). */
 export type PolicyRunOutcome =
@@ -22,7 +36,8 @@ export type PolicyRunOutcome =
 /**
  * A policy-run job: the coordinator of one run of one policy. It takes the policy's single-flight
  * lock (the MySQL named lock, the same one `retention run` takes) and keeps it, with the run's
- * lease, until the run is closed: it adds one child job per target, waits for them while BullMQ
+ * lease, until the run is closed: it adds one child job per target (a subject policy: one
+ * `subject-batch` per partition of its subjects), waits for them while BullMQ
  * renews its own job lock, then audits `run-finished` with the children's results and releases.
  * A scheduled tick that finds the policy locked is audited `tick-skipped` and does nothing.
  *
@@ -94,10 +109,8 @@ export async function processPolicyRun(job: Job, token: string | undefined, q: Q
     await job.updateData(data);
     await q.lease.claim(policy.name, runId, timing.leaseMs);
     if (run.cutoff === null) {
-      // Subject policies run here, in one job: their batches claim subjects under the lock this
-      // process holds, and the subject runner closes the run itself.
-      if (!q.subjectRunner) throw new UnrecoverableError(`policy ${policy.name} needs the subject runner`);
-      result = await q.subjectRunner(ctx, run, {});
+      // Subject policies fan out too: one `subject-batch` child per partition of the subjects.
+      ({ result, stragglers } = await coordinateSubjects(job, q, run, data, () => clearInterval(heartbeat)));
     } else {
       ({ result, stragglers } = await coordinateTargets(job, q, run, data, () => clearInterval(heartbeat)));
     }
@@ -130,7 +143,7 @@ async function coordinateTargets(
   data: PolicyRunPayload,
   stopHeartbeat: () => void,
 ): Promise<{ result: PolicyResult; stragglers: boolean }> {
-  const { ctx, timing } = q;
+  const { ctx } = q;
   const cutoff = run.cutoff!;
   if (!data.childrenAdded) {
     const parent = { id: job.id!, queue: job.queueQualifiedName };
@@ -157,14 +170,102 @@ async function coordinateTargets(
     await job.updateData(data);
     run.logger.info({ targets: run.policy.targets.length }, 'target jobs added');
   }
+  const unprocessed = await waitForChildren(job, q, run, stopHeartbeat);
+  const targets = await collectTargetResults(job, q, run, ctx.stop.requested);
+  const result = await finishPolicyRun(ctx, run, targets);
+  return { result, stragglers: unprocessed > 0 };
+}
+
+/**
+ * A subject policy's run: cuts its candidates into partitions of `subjects.batchSize` (once;
+ * the counts are kept in the job's data), adds one `subject-batch` child per partition with its
+ * id range sealed, waits for them, audits each target's totals and closes the run with the
+ * children's counts. `held` and `withoutTerminationTime` are counted here, once.
+ */
+async function coordinateSubjects(
+  job: Job,
+  q: QueueJobContext,
+  run: OpenPolicyRun,
+  data: PolicyRunPayload,
+  stopHeartbeat: () => void,
+): Promise<{ result: PolicyResult; stragglers: boolean }> {
+  const { ctx } = q;
+  const refusal = subjectRunRefusal(ctx, run);
+  if (refusal) return { result: await refuseSubjectRun(ctx, run, refusal.reason, refusal.message), stragglers: false };
+  const base = await checkedSubjectTargets(ctx, run);
+  if (!data.subjectPlan) {
+    let plan: SubjectPlan;
+    try {
+      plan = await partitionSubjects(ctx, run);
+    } catch (err) {
+      // The subjects table could not be read: nothing was claimed; the run fails, the next one retries.
+      const message = errorLine(err);
+      run.logger.error({ error: message }, 'subject policy stopped');
+      const targets = base.map((t) => (t.status === 'skipped' ? t : { ...t, status: 'failed' as const, error: message }));
+      for (const t of targets) await auditTarget(ctx, run, t);
+      const counts = { due: 0, purged: 0, failed: 0, skipped: 0, deferred: 0, held: 0 };
+      return { result: await finishPolicyRun(ctx, run, targets, { subjects: counts }), stragglers: false };
+    }
+    const parent = { id: job.id!, queue: job.queueQualifiedName };
+    const children = plan.partitions.map((p, partition) => {
+      const child: SubjectBatchPayload = {
+        runId: run.runId,
+        policy: run.policy.name,
+        policyHash: data.policyHash,
+        partition,
+        evaluatedAt: run.evaluatedAt.toISOString(),
+        dryRun: run.dryRun,
+        due: p.due,
+        range: sealRange(p.range, ctx.config.audit.key, subjectRangeContext(run.runId, partition)),
+      };
+      return {
+        name: SUBJECT_BATCH_JOB,
+        data: child,
+        opts: { ...targetJobOptions(ctx.config.queue), jobId: subjectBatchJobId(run.runId, partition), parent },
+      };
+    });
+    // Deterministic ids: a coordinator resumed after a crash mid-way adds nothing twice.
+    for (let i = 0; i < children.length; i += ADD_CHUNK) await q.queues.targets.addBulk(children.slice(i, i + ADD_CHUNK));
+    data.subjectPlan = {
+      partitions: plan.partitions.length,
+      due: plan.due,
+      held: plan.held,
+      withoutTerminationTime: plan.withoutTerminationTime,
+    };
+    data.childrenAdded = true;
+    await job.updateData(data);
+    run.logger.info({ partitions: plan.partitions.length, due: plan.due }, 'subject batch jobs added');
+  }
+  const unprocessed = await waitForChildren(job, q, run, stopHeartbeat);
+  const { counts, targets } = await collectSubjectBatches(job, q, data.subjectPlan!, base, ctx.stop.requested);
+  run.logger.info({ ...counts }, 'subjects done');
+  let result: PolicyResult;
+  try {
+    for (const t of targets) await auditTarget(ctx, run, t);
+  } finally {
+    result = await finishPolicyRun(ctx, run, targets, { subjects: counts });
+  }
+  return { result, stragglers: unprocessed > 0 };
+}
+
+/** Children added per `addBulk` call. */
+const ADD_CHUNK = 500;
+
+/**
+ * Waits until the run's children are processed; on a stop, drops those not started and releases
+ * the lease (so those running elsewhere stop after their batch), then waits `childStopWaitMs` at
+ * most. Returns how many were still unprocessed.
+ */
+async function waitForChildren(job: Job, q: QueueJobContext, run: OpenPolicyRun, stopHeartbeat: () => void): Promise<number> {
+  const { ctx, timing } = q;
   let stopDeadline: number | null = null;
   let unprocessed = 0;
   for (;;) {
     unprocessed = (await job.getDependenciesCount({ unprocessed: true })).unprocessed ?? 0;
     if (unprocessed === 0) break;
     if (ctx.stop.requested && stopDeadline === null) {
-      // Shutting down: targets not started are dropped (they are `partial` in this run and done
-      // by the next), and the lease goes so targets running elsewhere stop after their batch.
+      // Shutting down: children not started are dropped (their share is `partial` in this run and
+      // done by the next), and the lease goes so children running elsewhere stop after their batch.
       run.logger.warn({ unprocessed }, 'stopping: dropping targets not started, closing the run with what is done');
       stopDeadline = Date.now() + timing.childStopWaitMs;
       await job.removeUnprocessedChildren();
@@ -175,9 +276,7 @@ async function coordinateTargets(
     if (stopDeadline !== null && Date.now() > stopDeadline) break;
     await sleep(timing.pollMs);
   }
-  const targets = await collectTargetResults(job, q, run, ctx.stop.requested);
-  const result = await finishPolicyRun(ctx, run, targets);
-  return { result, stragglers: unprocessed > 0 };
+  return unprocessed;
 }
 
 /** A scheduled tick while a run of the policy is going: audited, not queued. */

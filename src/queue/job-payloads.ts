@@ -37,6 +37,15 @@ export const policyRunPayload = z.object({
   closed: z.boolean().optional(),
   /** The closed run's result (counts and statuses only), for a job that waited for straggling children. */
   result: z.record(z.string(), z.unknown()).optional(),
+  /** A subject policy's plan once its `subject-batch` children were added: counts only, no id. */
+  subjectPlan: z
+    .object({
+      partitions: z.number().int().nonnegative(),
+      due: z.number().int().nonnegative(),
+      held: z.number().int().nonnegative(),
+      withoutTerminationTime: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 export type PolicyRunPayload = z.infer<typeof policyRunPayload>;
 
@@ -59,6 +68,25 @@ export const targetPayload = z.object({
 export type TargetPayload = z.infer<typeof targetPayload>;
 
 /**
+ * One partition of a subject-policy run (see `partitionSubjects`). Its bounds are subject ids, so
+ * they travel sealed (`sealRange`: AES-256-GCM under a key derived from the audit key).
+ */
+export const subjectBatchPayload = z.object({
+  runId: z.uuid(),
+  policy: z.string().min(1),
+  policyHash: z.string().min(1),
+  partition: z.number().int().nonnegative(),
+  evaluatedAt: isoDate,
+  dryRun: z.boolean(),
+  /** Due subjects in the range when it was cut: counted `failed` (or `deferred`) if the job never reports. */
+  due: z.number().int().nonnegative(),
+  range: z.object({ iv: z.string().min(1), data: z.string().min(1), tag: z.string().min(1) }),
+  /** When the child first found its run's lease missing (as for a target job). */
+  leaseMissingSince: z.number().optional(),
+});
+export type SubjectBatchPayload = z.infer<typeof subjectBatchPayload>;
+
+/**
  * The identity of a policy's definition: its own settings, the zone its cron and months are read in,
  * and the stores this deployment has. Two replicas with the same hash purge a target the same way.
  */
@@ -76,4 +104,20 @@ export function targetJobId(runId: string, targetIndex: number): string {
 export function targetIndexOfJobKey(key: string): number | null {
   const match = /\.t(\d+)$/.exec(key);
   return match ? Number(match[1]) : null;
+}
+
+/** A deterministic `subject-batch` job id, from the run and the partition's index (never an id of the range). */
+export function subjectBatchJobId(runId: string, partition: number): string {
+  return `${runId}.s${partition}`;
+}
+
+/** The partition index back from a `subject-batch` job id (or its `prefix:queue:id` key). */
+export function partitionOfJobKey(key: string): number | null {
+  const match = /\.s(\d+)$/.exec(key);
+  return match ? Number(match[1]) : null;
+}
+
+/** What binds a sealed range to its job: the run and the partition. */
+export function subjectRangeContext(runId: string, partition: number): string {
+  return `${runId}/${partition}`;
 }

@@ -9,5 +9,7 @@ export const TARGETS_QUEUE = 'targets';
 /** Job names: the one registry of job types is `jobs/index.ts`. */
 export const POLICY_RUN_JOB = 'policy-run';
 export const TARGET_JOB = 'target';
+/** One partition of a subject-policy run's subjects (a child of the policy-run job, on the targets queue). */
+export const SUBJECT_BATCH_JOB = 'subject-batch';
 
-export type JobName = typeof POLICY_RUN_JOB | typeof TARGET_JOB;
+export type JobName = typeof POLICY_RUN_JOB | typeof TARGET_JOB | typeof SUBJECT_BATCH_JOB;

@@ -5,7 +5,7 @@ import { errorLine } from '../engine/error-line.js';
 import { auditTarget, finishPolicyRun, type OpenPolicyRun } from '../engine/policy-run.js';
 import type { SubjectPolicyRunner } from '../engine/run-policies.js';
 import { TimeBudget } from '../engine/stop-signal.js';
-import type { PolicyResult, StoreName, SubjectCounts } from '../types.js';
+import type { PolicyResult, StoreName, SubjectCounts, TargetResult } from '../types.js';
 import { auditSubject } from './audit-subject.js';
 import { callTargets, type TargetCall } from './call-targets.js';
 import { candidateBound, retainDeadline } from './deadline.js';
@@ -74,100 +74,148 @@ async function runSubjects(
   storeFilter: ReadonlySet<StoreName> | undefined,
   hooks: SubjectRunHooks,
 ): Promise<PolicyResult> {
+  const refusal = subjectRunRefusal(ctx, run);
+  if (refusal) return refuseSubjectRun(ctx, run, refusal.reason, refusal.message);
+  const range = await runSubjectRange(ctx, run, { storeFilter, hooks, countWithoutTime: true });
+  let result: PolicyResult;
+  try {
+    for (const t of range.targets) await auditTarget(ctx, run, t);
+  } finally {
+    // Also when auditing failed: the run is closed and its lock released either way.
+    result = await finishPolicyRun(ctx, run, range.targets, { subjects: range.counts });
+  }
+  return result;
+}
+
+/** Why a subject policy cannot run at all (checked before anything is read), or null. */
+export function subjectRunRefusal(ctx: EngineContext, run: OpenPolicyRun): { reason: string; message: string } | null {
+  const { policy } = run;
+  if (!policy.subjects)
+    return { reason: 'no-subjects', message: `policy ${policy.name} has retain.after termination but no subjects table` };
+  if (ctx.config.audit.key === '') {
+    return {
+      reason: 'no-audit-key',
+      message: `policy ${policy.name} purges subjects, which the audit trail records only as HMAC-SHA-256(audit key, id): set audit.key (AUDIT_KEY) to run it`,
+    };
+  }
+  return null;
+}
+
+/** A range of subject ids: `after < id <= upTo` (`after` null: from the first id). Exact decimal strings. */
+export interface SubjectIdRange {
+  after: string | null;
+  upTo: string;
+}
+
+export interface SubjectRangeOptions {
+  /** Stores to include (`--store`); undefined = all. */
+  storeFilter?: ReadonlySet<StoreName> | undefined;
+  hooks?: SubjectRunHooks | undefined;
+  /** Only the subjects of this range (a queue run's `subject-batch` job). @defaultValue every subject */
+  idRange?: SubjectIdRange | undefined;
+  /** Count terminated accounts without a termination time (once per run, not per range). @defaultValue false */
+  countWithoutTime?: boolean | undefined;
+  /** When the policy's `maxRunSeconds` started counting (on the injected clock). @defaultValue now */
+  budgetFrom?: Date | undefined;
+}
+
+/** What a walk over (a range of) the subjects did: its counts and its per-target totals, not audited. */
+export interface SubjectRangeResult {
+  counts: SubjectCounts;
+  /** Every target of the policy but those left out by `--store`, in configuration order. */
+  targets: TargetResult[];
+}
+
+/**
+ * Claims, purges, audits and marks the due subjects (of `idRange`, when given): everything of a
+ * subject run but auditing the targets and closing the run, which the caller does (once per run,
+ * however many ranges it was cut into). Never throws for a store or source failure: the targets
+ * are failed and the subjects not reached counted as failed.
+ */
+export async function runSubjectRange(
+  ctx: EngineContext,
+  run: OpenPolicyRun,
+  options: SubjectRangeOptions = {},
+): Promise<SubjectRangeResult> {
   const { policy, logger } = run;
   const subjects = policy.subjects;
-  if (!subjects)
-    return refuseSubjectRun(ctx, run, 'no-subjects', `policy ${policy.name} has retain.after termination but no subjects table`);
-  if (ctx.config.audit.key === '') {
-    return refuseSubjectRun(
-      ctx,
-      run,
-      'no-audit-key',
-      `policy ${policy.name} purges subjects, which the audit trail records only as HMAC-SHA-256(audit key, id): set audit.key (AUDIT_KEY) to run it`,
-    );
-  }
-
+  if (!subjects) throw new Error(`policy ${policy.name} has no subjects table`);
   const counts: SubjectCounts = { due: 0, purged: 0, failed: 0, skipped: 0, deferred: 0, held: 0 };
-  const targets = prepareSubjectTargets(ctx, policy.targets, storeFilter);
+  const targets = prepareSubjectTargets(ctx, policy.targets, options.storeFilter);
   if (run.dryRun) for (const t of targets.active) t.result.wouldDelete = 0;
   let source: SubjectSource | null = null;
   let stopReason: 'signal' | 'time-budget' | null = null;
   const state = { inHand: new Set<string>() };
-  let result: PolicyResult;
   try {
-    try {
-      if (targets.all.length === 0) {
-        logger.warn("the --store filter leaves none of this policy's targets: no subject is touched");
-      } else {
-        await checkSubjectTargets(targets.active, subjects.maxSubjectSeconds * 1000, ctx.clock, logger);
-        source = openSubjectSource(subjects, {
-          url: ctx.config.stores.mysql.url,
-          session: {
-            lockWaitTimeoutSeconds: ctx.config.stores.mysql.lockWaitTimeoutSeconds,
-            metadataLockWaitTimeoutSeconds: ctx.config.stores.mysql.metadataLockWaitTimeoutSeconds,
-          },
-        });
+    if (targets.all.length === 0) {
+      logger.warn("the --store filter leaves none of this policy's targets: no subject is touched");
+    } else {
+      await checkSubjectTargets(targets.active, subjects.maxSubjectSeconds * 1000, ctx.clock, logger);
+      source = openSubjectSource(subjects, {
+        url: ctx.config.stores.mysql.url,
+        session: {
+          lockWaitTimeoutSeconds: ctx.config.stores.mysql.lockWaitTimeoutSeconds,
+          metadataLockWaitTimeoutSeconds: ctx.config.stores.mysql.metadataLockWaitTimeoutSeconds,
+        },
+      });
+      if (options.countWithoutTime) {
         const withoutTime = await source.countTerminatedWithoutTime();
         counts.withoutTerminationTime = withoutTime;
         if (withoutTime > 0) {
           logger.warn({ count: withoutTime }, 'terminated accounts without a termination time: never purged until it is set');
         }
-        const zone = ctx.config.timezone;
-        const sr: SubjectRun = {
-          ctx,
-          run,
-          subjects,
-          source,
-          targets,
-          counts,
-          deadlineOf: (t) => retainDeadline(t, policy.retain, zone),
-          hooks,
-          inHand: state.inHand,
-          batches: 0,
-        };
-        stopReason = await walkSubjects(sr);
       }
-    } catch (err) {
-      // The subject source (or the audit trail) failed: nothing more can be claimed safely.
-      const message = redactSubjectIds(errorLine(err), state.inHand);
-      logger.error({ error: message }, 'subject policy stopped');
-      for (const t of targets.active) markFailed(t.result, err, `subjects: ${message}`);
-      counts.failed += counts.due - (counts.purged + counts.failed + counts.skipped + counts.deferred);
-    } finally {
-      await source?.close().catch((err: unknown) => logger.warn({ error: errorLine(err) }, 'closing the subject source failed'));
+      const zone = ctx.config.timezone;
+      const sr: SubjectRun = {
+        ctx,
+        run,
+        subjects,
+        source,
+        targets,
+        counts,
+        deadlineOf: (t) => retainDeadline(t, policy.retain, zone),
+        hooks: options.hooks ?? {},
+        inHand: state.inHand,
+        batches: 0,
+      };
+      stopReason = await walkSubjects(sr, options.idRange ?? null, options.budgetFrom);
     }
-    if (stopReason) {
-      for (const t of targets.active) {
-        if (t.result.status === 'succeeded') {
-          t.result.status = 'partial';
-          t.result.reason = stopReason;
-        }
-      }
-    }
-    logger.info({ ...counts, stopReason }, 'subjects done');
-    for (const t of targets.all) await auditTarget(ctx, run, t.result);
+  } catch (err) {
+    // The subject source (or the audit trail) failed: nothing more can be claimed safely.
+    const message = redactSubjectIds(errorLine(err), state.inHand);
+    logger.error({ error: message }, 'subject policy stopped');
+    for (const t of targets.active) markFailed(t.result, err, `subjects: ${message}`);
+    counts.failed += counts.due - (counts.purged + counts.failed + counts.skipped + counts.deferred);
   } finally {
-    // Also when auditing failed: the run is closed and its lock released either way.
-    result = await finishPolicyRun(
-      ctx,
-      run,
-      targets.all.map((t) => t.result),
-      { subjects: counts },
-    );
+    await source?.close().catch((err: unknown) => logger.warn({ error: errorLine(err) }, 'closing the subject source failed'));
   }
-  return result;
+  if (stopReason) {
+    for (const t of targets.active) {
+      if (t.result.status === 'succeeded') {
+        t.result.status = 'partial';
+        t.result.reason = stopReason;
+      }
+    }
+  }
+  logger.info({ ...counts, stopReason }, 'subjects done');
+  return { counts, targets: targets.all.map((t) => t.result) };
 }
 
 /** Pages through the candidates; returns why it stopped early, if it did. */
-async function walkSubjects(sr: SubjectRun): Promise<'signal' | 'time-budget' | null> {
+async function walkSubjects(
+  sr: SubjectRun,
+  range: SubjectIdRange | null,
+  budgetFrom: Date | undefined,
+): Promise<'signal' | 'time-budget' | null> {
   const { ctx, run, subjects, counts } = sr;
   const now = run.evaluatedAt;
   const bound = candidateBound(now, run.policy.retain, ctx.config.timezone);
-  const budget = new TimeBudget(ctx.clock, subjects.maxRunSeconds);
+  const spent = budgetFrom ? (ctx.clock.now().getTime() - budgetFrom.getTime()) / 1000 : 0;
+  const budget = new TimeBudget(ctx.clock, subjects.maxRunSeconds - Math.max(0, spent));
   let stopReason: 'signal' | 'time-budget' | null = null;
-  let after: string | null = null;
+  let after: string | null = range?.after ?? null;
   for (;;) {
-    const page = await sr.source.candidates(bound, after, subjects.batchSize);
+    const page = await sr.source.candidates(bound, after, subjects.batchSize, range?.upTo ?? null);
     if (page.length === 0) break;
     sr.inHand.clear();
     for (const c of page) sr.inHand.add(c.id);
@@ -322,7 +370,7 @@ function sum(counts: ReadonlyMap<string, number>, ids: readonly string[]): numbe
 }
 
 /** Closes an open run as refused before anything was touched: audited, lock released. */
-async function refuseSubjectRun(ctx: EngineContext, run: OpenPolicyRun, reason: string, message: string): Promise<PolicyResult> {
+export async function refuseSubjectRun(ctx: EngineContext, run: OpenPolicyRun, reason: string, message: string): Promise<PolicyResult> {
   run.logger.warn({ reason }, message);
   try {
     await ctx.audit.append({

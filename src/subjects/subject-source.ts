@@ -45,10 +45,11 @@ export interface SubjectSource {
   countTerminatedWithoutTime(): Promise<number>;
   /**
    * One page of candidates: terminated, with `terminatedAt < bound`, not purged since their
-   * termination, ids after `afterId`, in id order. Legal holds are included (flagged) so they can
-   * be counted; the exact deadline is decided by the caller.
+   * termination, ids after `afterId` (and up to `upToId`, inclusive, when given), in id order.
+   * Legal holds are included (flagged) so they can be counted; the exact deadline is decided by
+   * the caller.
    */
-  candidates(bound: Date, afterId: string | null, limit: number): Promise<SubjectCandidate[]>;
+  candidates(bound: Date, afterId: string | null, limit: number, upToId?: string | null): Promise<SubjectCandidate[]>;
   claim(ids: readonly string[]): Promise<SubjectClaim>;
   close(): Promise<void>;
 }
@@ -100,14 +101,15 @@ export function openSubjectSource(config: SubjectSourceConfig, options: SubjectS
       }
     },
 
-    async candidates(bound, afterId, limit) {
-      const after = afterId === null ? '' : ` AND ${id} > ?`;
+    async candidates(bound, afterId, limit, upToId = null) {
+      const after = (afterId === null ? '' : ` AND ${id} > ?`) + (upToId === null ? '' : ` AND ${id} <= ?`);
       const sql =
         `SELECT CAST(${id} AS CHAR) AS \`id\`, ${terminatedAt} AS \`terminatedAt\`, ${held} AS \`held\` FROM ${table}` +
         ` WHERE ${status} = ? AND ${terminatedAt} IS NOT NULL AND ${terminatedAt} < ? AND ${unmarked}${after}` +
         ` ORDER BY ${id} LIMIT ${Math.max(1, Math.floor(limit))}`;
       const params: unknown[] = [config.terminatedValue, bound];
       if (afterId !== null) params.push(BigInt(afterId));
+      if (upToId !== null) params.push(BigInt(upToId));
       let rows: RowDataPacket[];
       try {
         [rows] = await pool.query<RowDataPacket[]>(sql, params);
@@ -141,6 +143,10 @@ export function openSubjectSource(config: SubjectSourceConfig, options: SubjectS
         }
       };
       try {
+        // READ COMMITTED: a scan keeps no lock on the rows it reads but does not claim (REPEATABLE
+        // READ would keep them all, and concurrent claims of other batches — a queue run's
+        // `subject-batch` jobs — would find their own rows locked and skip them).
+        await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
         await conn.query('START TRANSACTION');
         const [rows] = await conn.query<RowDataPacket[]>(
           `SELECT CAST(${id} AS CHAR) AS \`id\`, (${status} = ?) AS \`terminated\`, ${terminatedAt} AS \`terminatedAt\`, ${held} AS \`held\`, ${unmarked} AS \`unmarked\`` +

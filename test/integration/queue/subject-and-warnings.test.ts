@@ -35,7 +35,7 @@ describe('a subject policy run through the queue', () => {
     await fx?.drop();
   });
 
-  it('runs as one job in the coordinating worker and purges the due subject', async () => {
+  it('runs through the queue as a subject-batch child and purges the due subject', async () => {
     const terminated = new Date(Date.now() - 100 * 86_400_000);
     await fx.db.pool.query(
       "INSERT INTO im_account (app_id, uin, status, terminated_at) VALUES (1400000101, 7, 'terminated', ?), (1400000102, 8, 'active', NULL)",

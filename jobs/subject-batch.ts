@@ -1,0 +1,107 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { OpenPolicyRun } from '../src/engine/policy-run.js';
+import { targetName } from '../src/engine/policy-run.js';
+import { deferJob } from '../src/queue/defer-job.js';
+import { policyHash, subjectBatchPayload, subjectRangeContext } from '../src/queue/job-payloads.js';
+import { LinkedStopSignal } from '../src/queue/linked-stop-signal.js';
+import type { QueueJobContext } from '../src/queue/queue-job-context.js';
+import { runSubjectRange } from '../src/subjects/run-subject-policy.js';
+import { openRange } from '../src/subjects/subject-range-cipher.js';
+import type { SubjectCounts, TargetResult } from '../src/types.js';
+
+/** The coordinator holds the real lock; a subject batch runs under it, by way of the run's lease. */
+const HELD_ELSEWHERE = { release: async () => {} };
+
+/** What a `subject-batch` job returns to its coordinator: counts and per-target totals, no id. */
+export interface SubjectBatchOutcome {
+  /** Due subjects in the range when it was cut (the coordinator's accounting). */
+  planned: number;
+  /** `held` and `withoutTerminationTime` are the coordinator's: counted once per run. */
+  counts: SubjectCounts;
+  /** Every target of the policy, in configuration order, not audited (the coordinator audits the run's totals). */
+  targets: TargetResult[];
+}
+
+/**
+ * A `subject-batch` job: one partition of a subject-policy run (the ids of a sealed range),
+ * processed by whichever replica is free. It opens its range with the audit key, runs only while
+ * its run's lease names its run, and walks the range like `retention run` walks the whole table —
+ * claim under `SKIP LOCKED`, re-check under the lock, purge every target, audit each subject,
+ * mark, commit. Store failures are results (the subjects are audited `failed` and retried by the
+ * next run), so the job is not retried for them: a retry would audit its subjects twice. Past the
+ * run's `maxRunSeconds` (counted from the run's evaluation) or once stopped, the rest is `deferred`.
+ */
+export async function processSubjectBatch(job: Job, token: string | undefined, q: QueueJobContext): Promise<SubjectBatchOutcome> {
+  const { ctx, timing } = q;
+  const payload = subjectBatchPayload.parse(job.data);
+  const policy = ctx.config.policies.find((p) => p.name === payload.policy);
+  if (!policy || policyHash(ctx.config, policy) !== payload.policyHash) {
+    return deferJob(job, token, timing.pollMs * 5, `policy ${payload.policy} is not defined in this replica as it was for this run`, {
+      since: job.timestamp,
+      giveUpAfterMs: timing.foreignConfigWaitMs,
+    });
+  }
+  if (!policy.subjects) throw new UnrecoverableError(`policy ${policy.name} has no subjects table`);
+  let range;
+  try {
+    range = openRange(payload.range, ctx.config.audit.key, subjectRangeContext(payload.runId, payload.partition));
+  } catch (err) {
+    throw new UnrecoverableError((err as Error).message);
+  }
+  // Not run: everything planned is deferred to the next run, the targets `partial`.
+  const notRun = (reason: 'orphaned' | 'superseded'): SubjectBatchOutcome => ({
+    planned: payload.due,
+    counts: { due: payload.due, purged: 0, failed: 0, skipped: 0, deferred: payload.due, held: 0 },
+    targets: policy.targets.map((t) => ({
+      store: t.store,
+      target: targetName(t),
+      status: ctx.stores.has(t.store) ? 'partial' : 'skipped',
+      reason: ctx.stores.has(t.store) ? reason : 'disabled',
+      deleted: 0,
+      error: null,
+      batches: 0,
+      durationMs: 0,
+    })),
+  });
+
+  const holder = await q.lease.holder(policy.name);
+  if (holder !== payload.runId) {
+    if (holder !== null) return notRun('superseded');
+    // No lease: the coordinator died, and another replica may be resuming it. Wait for it, a while.
+    const since = payload.leaseMissingSince ?? Date.now();
+    if (Date.now() - since > timing.orphanAfterMs) return notRun('orphaned');
+    if (payload.leaseMissingSince === undefined) await job.updateData({ ...payload, leaseMissingSince: since });
+    return deferJob(job, token, Math.max(timing.pollMs, Math.floor(timing.leaseMs / 3)), 'waiting for the run to be resumed', {
+      since,
+      giveUpAfterMs: Number.POSITIVE_INFINITY,
+    });
+  }
+
+  const stop = new LinkedStopSignal(ctx.stop);
+  const watch = setInterval(() => {
+    q.lease
+      .holder(policy.name)
+      .then((h) => {
+        if (h !== payload.runId) stop.request('run lease lost');
+      })
+      .catch(() => {
+        // Redis unreachable: keep going; the coordinator's lock still stands, and the next check may pass.
+      });
+  }, timing.pollMs);
+  const evaluatedAt = new Date(payload.evaluatedAt);
+  const run: OpenPolicyRun = {
+    runId: payload.runId,
+    policy,
+    evaluatedAt,
+    cutoff: null,
+    dryRun: payload.dryRun,
+    lock: HELD_ELSEWHERE,
+    logger: ctx.logger.child({ runId: payload.runId, policy: policy.name, jobId: job.id, partition: payload.partition }),
+  };
+  try {
+    const { counts, targets } = await runSubjectRange({ ...ctx, stop }, run, { idRange: range, budgetFrom: evaluatedAt });
+    return { planned: payload.due, counts, targets };
+  } finally {
+    clearInterval(watch);
+  }
+}
