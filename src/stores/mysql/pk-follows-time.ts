@@ -68,9 +68,10 @@ export interface FollowOptions {
  * 1. the oldest due row must not have a larger id than the newest due row;
  * 2. a short range (≤ `smallSpan` ids) is always fine;
  * 3. otherwise the id range is probed at evenly spaced ids (`id >= p ORDER BY id LIMIT 1`, a
- *    single primary-key read each), and at least `minDueProbes` of the rows found must be due:
- *    the fraction of due rows in the range is then high, which is exactly what makes a range
- *    step do useful work. A back-filled table, random ids or interleaved kept rows fail it.
+ *    single primary-key read each, all in one statement), and at least `minDueProbes` of the
+ *    rows found must be due: the fraction of due rows in the range is then high, which is
+ *    exactly what makes a range step do useful work. A back-filled table, random ids or
+ *    interleaved kept rows fail it.
  */
 export async function idsFollowTime(
   ctx: MysqlStoreContext,
@@ -87,15 +88,19 @@ export async function idsFollowTime(
   const minDue = options.minDueProbes ?? Math.ceil(probes * 0.875);
   const due = duePredicate(plan, cutoff);
   const id = mysql.escapeId(key.name);
-  const sql = `SELECT (${due.sql}) AS due FROM ${mysql.escapeId(plan.table)} WHERE ${id} >= ? ORDER BY ${id} LIMIT 1`;
-  let dueProbes = 0;
-  for (let i = 0; i < probes; i += 1) {
-    const at = bounds.oldest + (span * BigInt(i)) / BigInt(probes - 1);
-    const [rows] = await withRetry(() => ctx.pool.query<RowDataPacket[]>(sql, [...due.params, at]), ctx.retry);
-    if (Number(rows[0]?.due) === 1) dueProbes += 1;
-    // Stop as soon as the answer is known.
-    if (dueProbes >= minDue) return true;
-    if (dueProbes + (probes - 1 - i) < minDue) return false;
-  }
+  const probe = `(SELECT (${due.sql}) AS due FROM ${mysql.escapeId(plan.table)} WHERE ${id} >= ? ORDER BY ${id} LIMIT 1)`;
+  const ats = Array.from({ length: probes }, (_, i) => bounds.oldest + (span * BigInt(i)) / BigInt(probes - 1));
+  // Every probe in one statement: one round trip instead of up to `probes` (on the hourly run, the
+  // probes' round trips cost about as much as the deletes themselves).
+  const sql = ats.map(() => probe).join(' UNION ALL ');
+  const [rows] = await withRetry(
+    () =>
+      ctx.pool.query<RowDataPacket[]>(
+        sql,
+        ats.flatMap((at) => [...due.params, at]),
+      ),
+    ctx.retry,
+  );
+  const dueProbes = rows.filter((row) => Number(row.due) === 1).length;
   return dueProbes >= minDue;
 }

@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+
+export type Scenario = 'mysql' | 'redis' | 'mongo';
+const SCENARIOS: readonly Scenario[] = ['mysql', 'redis', 'mongo'];
+
+export interface BenchOptions {
+  /** Rows of the backlog and steady-state tables. @defaultValue 2_000_000 */
+  rows: number;
+  /** Rows of the memory check's larger table. @defaultValue 4_000_000 */
+  memoryRows: number;
+  /** Runs of each backlog method. @defaultValue 5 */
+  runs: number;
+  /** Runs of each steady-state method. @defaultValue 3 */
+  steadyRuns: number;
+  /** `im:mon:*` keys of the Redis scenario. @defaultValue 1_000_000 */
+  redisKeys: number;
+  /** Sorted sets and streams of the Redis scenario (half each). @defaultValue 10_000 */
+  redisCollections: number;
+  /** Documents of the MongoDB scenario (only with TEST_MONGO_URL). @defaultValue 1_000_000 */
+  mongoDocs: number;
+  /** Probe operations per second and kind. @defaultValue 50 */
+  probeRate: number;
+  /** The MySQL server, without a database. @defaultValue $BENCH_MYSQL_URL, $TEST_MYSQL_URL, mysql://root@127.0.0.1:3306 */
+  mysqlUrl: string;
+  /** Scenarios to run. @defaultValue all */
+  only: ReadonlySet<Scenario>;
+  /** Where the JSON result goes. @defaultValue bench/results/bench-<date>.json */
+  out: string | null;
+  quick: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [--rows N] [--memory-rows N] [--runs N] [--steady-runs N] [--redis-keys N]
+                      [--redis-collections N] [--mongo-docs N] [--probe-rate N] [--mysql-url URL]
+                      [--only mysql,redis,mongo] [--out FILE] [--quick]
+       npm run bench -- --render bench/results/<file>.json
+  --quick   a smoke run: 100 k rows, 200 k for memory, 2 runs, 50 k Redis keys
+  --render  print the tables of an earlier result again, measuring nothing`;
+
+export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      rows: { type: 'string' },
+      'memory-rows': { type: 'string' },
+      runs: { type: 'string' },
+      'steady-runs': { type: 'string' },
+      'redis-keys': { type: 'string' },
+      'redis-collections': { type: 'string' },
+      'mongo-docs': { type: 'string' },
+      'probe-rate': { type: 'string' },
+      'mysql-url': { type: 'string' },
+      only: { type: 'string' },
+      out: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const quick = values.quick ?? false;
+  const int = (name: string, value: string | undefined, fallback: number, min = 1): number => {
+    if (value === undefined) return fallback;
+    const n = Number(value.replace(/_/g, ''));
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${value}`);
+    return n;
+  };
+  const only = new Set<Scenario>();
+  for (const name of (values.only ?? SCENARIOS.join(',')).split(',').map((s) => s.trim())) {
+    if (!(SCENARIOS as readonly string[]).includes(name))
+      throw new Error(`--only: unknown scenario ${name} (known: ${SCENARIOS.join(', ')})`);
+    only.add(name as Scenario);
+  }
+  return {
+    rows: int('rows', values.rows, quick ? 100_000 : 2_000_000, 1000),
+    memoryRows: int('memory-rows', values['memory-rows'], quick ? 200_000 : 4_000_000, 1000),
+    runs: int('runs', values.runs, quick ? 2 : 5),
+    steadyRuns: int('steady-runs', values['steady-runs'], quick ? 1 : 3),
+    redisKeys: int('redis-keys', values['redis-keys'], quick ? 50_000 : 1_000_000, 1000),
+    redisCollections: int('redis-collections', values['redis-collections'], quick ? 1000 : 10_000, 2),
+    mongoDocs: int('mongo-docs', values['mongo-docs'], quick ? 50_000 : 1_000_000, 1000),
+    probeRate: int('probe-rate', values['probe-rate'], 50),
+    mysqlUrl: values['mysql-url'] ?? process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
+    only,
+    out: values.out ?? null,
+    quick,
+  };
+}

@@ -1,0 +1,15 @@
+import type { MachineDescription } from '../support/environment.js';
+import type { MysqlBenchResult } from '../mysql/mysql-bench.js';
+import type { RedisBenchResult } from '../redis/redis-bench.js';
+import type { MongoBenchResult } from '../mongo/mongo-bench.js';
+import type { BenchOptions } from '../options.js';
+
+/** Everything one `npm run bench` measured: the JSON file in bench/results/. */
+export interface BenchResult {
+  options: Omit<BenchOptions, 'only'> & { only: string[] };
+  machine: MachineDescription;
+  durationSeconds: number;
+  mysql: MysqlBenchResult | null;
+  redis: RedisBenchResult | null;
+  mongo: MongoBenchResult;
+}

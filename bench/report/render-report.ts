@@ -1,0 +1,178 @@
+import type { LatencySummary } from '../support/stats.js';
+import type { BenchResult } from './bench-result.js';
+import { checkTargets } from './targets.js';
+
+const int = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : 'n/a');
+const sec = (ms: number) => (ms / 1000).toFixed(ms < 1000 ? 3 : 2);
+const ratio = (v: number | null) => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(2));
+const lat = (s: LatencySummary) => (s.count === 0 ? 'n/a' : `${s.p50.toFixed(1)} / ${s.p99.toFixed(1)}`);
+const cpu = (ms: number | null) => (ms === null ? '—' : (ms / 1000).toFixed(1));
+const mib = (kib: number | null) => (kib === null || kib === 0 ? '—' : (kib / 1024).toFixed(1));
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+/** The Markdown the bench prints: machine, one table per scenario, and the targets side by side. */
+export function renderReport(result: BenchResult): string {
+  const m = result.machine;
+  const out: string[] = [
+    `# retention-worker benchmark, ${m.date.slice(0, 10)}`,
+    '',
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.os}; Node ${m.node}; ${m.mariadb}; ${m.redis}; ${m.ptArchiver}. ` +
+      `Starting the CLI (\`retention --version\`) takes ${sec(m.cliStartMs)} s. Whole bench: ${(result.durationSeconds / 60).toFixed(1)} min.`,
+    '',
+  ];
+  const mysql = result.mysql;
+  if (mysql) {
+    const b = mysql.backlog;
+    out.push(
+      `## MySQL backlog: ${int(b.rows)} rows over 14 days, 7-day cutoff`,
+      '',
+      `${mysql.server.version}, buffer pool ${mysql.server.bufferPoolMiB} MiB, ${mysql.server.isolation}, binlog ${mysql.server.binlog}. ` +
+        `Template loaded in ${b.templateLoadSeconds.toFixed(1)} s; each run gets a fresh copy (${b.cloneMethod}, median ${b.medianCloneSeconds.toFixed(1)} s). ` +
+        `${b.runsPerMethod} alternating runs per method; medians. rows/s and ratios use the wall time (process start to exit); ` +
+        '"purge s" is the worker\'s own target time from its run document. ' +
+        'Foreground: INSERT, PK SELECT, and UPDATE of a kept row (a transaction that first tries the row lock with NOWAIT, counting conflicts), ' +
+        `latency from the scheduled start, all samples of all runs pooled; with no purge: p50/p99 ${lat(b.idle)} ms (UPDATEs ${lat(b.idleUpdates)} ms).`,
+      '',
+      table(
+        [
+          'method',
+          'rows deleted',
+          'wall s',
+          'purge s',
+          'rows/s',
+          '× pt-archiver',
+          'fg p50/p99 ms',
+          'p99 × pt-archiver',
+          'UPDATE p50/p99 ms',
+          'kept-row lock conflicts (all runs)',
+          'Innodb_row_lock_waits (max)',
+          'rows read / deleted',
+          'statements',
+          'purger / server CPU s',
+          'peak RSS MiB',
+        ],
+        b.methods.map((s) => [
+          s.label,
+          int(s.medianDeleted),
+          sec(s.medianWallMs),
+          sec(s.medianPurgeMs),
+          int(s.medianRowsPerSecond),
+          ratio(s.ratioToPtArchiver),
+          lat(s.foreground),
+          ratio(s.p99RatioToPtArchiver),
+          lat(s.foregroundUpdates),
+          String(s.keptRowLockConflicts ?? 'n/a'),
+          String(s.rowLockWaits.max),
+          s.medianHandlerReadsPerDeleted.toFixed(1),
+          int(s.medianQuestions),
+          `${cpu(s.medianPurgerCpuMs)} / ${cpu(s.medianServerCpuMs)}`,
+          mib(s.maxPeakRssKib),
+        ]),
+      ),
+      '',
+    );
+    const st = mysql.steadyState;
+    out.push(
+      `## MySQL steady state: the hourly run (${int(st.tableRows)} rows, ${int(st.hourRows)} due)`,
+      '',
+      `Median of ${st.runsPerMethod} run(s) per method; rows read = Handler_read_* deltas (global). "purge s" is the worker's target time ` +
+        'from its run document — a scheduled run inside the long-running worker pays no process start — and the wall time of the others; ' +
+        '"process s" includes starting `retention run`.',
+      '',
+      table(
+        ['method', 'rows deleted', 'purge s', 'process s', 'rows read', 'read / deleted', 'pt-archiver ÷ this'],
+        st.methods.map((s) => [
+          s.label,
+          int(s.medianDeleted),
+          sec(s.medianPurgeMs),
+          sec(s.medianWallMs),
+          int(s.medianHandlerReads),
+          s.readsPerDeleted.toFixed(1),
+          ratio(s.speedupOverPtArchiver),
+        ]),
+      ),
+      '',
+      '## Worker memory (peak RSS of the `retention run` process)',
+      '',
+      table(
+        ['rows', 'method', 'peak RSS MiB', 'rows/s'],
+        [
+          ...b.methods
+            .filter((s) => s.id === 'worker-defaults' || s.id === 'worker-tuned')
+            .map((s) => [int(b.rows), s.id, mib(s.maxPeakRssKib), int(s.medianRowsPerSecond)]),
+          ...mysql.memory.map((r) => [int(r.rows), r.method, mib(r.peakRssKib), int(r.rowsPerSecond)]),
+        ],
+      ),
+      '',
+    );
+  }
+  const redis = result.redis;
+  if (redis) {
+    out.push(
+      `## Redis: ${int(redis.keys)} im:mon:* keys (${int(redis.dueKeys)} due), ${int(redis.collections)} sorted sets / streams`,
+      '',
+      `${redis.server}. A GET loop on kept keys (200/s, its own process); with no purge its p50/p99 is ${lat(redis.idleGet)} ms.`,
+      '',
+      table(
+        [
+          'method',
+          'keys scanned',
+          'keys deleted',
+          'wall s',
+          'purge s',
+          'keys scanned/s',
+          'keys deleted/s',
+          '× redis-cli',
+          'GET p50/p99 ms',
+          'peak RSS MiB',
+        ],
+        redis.keyMethods.map((k) => [
+          k.label.replace(/\|/g, '\\|'),
+          int(k.keysScanned),
+          int(k.keysDeleted),
+          sec(k.wallMs),
+          sec(k.purgeMs),
+          int(k.keysScannedPerSecond),
+          int(k.keysDeletedPerSecond),
+          ratio(k.ratioToRedisCli),
+          lat(k.get),
+          mib(k.peakRssKib),
+        ]),
+      ),
+      '',
+      `Members: ${redis.memberPurge.label}: ${int(redis.memberPurge.deleted)} of ${int(redis.members)} in ${sec(redis.memberPurge.wallMs)} s = ` +
+        `${int(redis.memberPurge.membersPerSecond)} members/s (GET p50/p99 ${lat(redis.memberPurge.get)} ms).`,
+      '',
+      `Redis's own expiry (the same ${int(redis.expiry.keys)} keys given a PXAT a few seconds ahead): reclaimed in ` +
+        `${sec(redis.expiry.reclaimMs)} s${redis.expiry.timedOut ? ' (gave up waiting)' : ''} = ${int(redis.expiry.keysPerSecond)} keys/s ` +
+        `(GET p50/p99 ${lat(redis.expiry.get)} ms). An EXPIREAT already in the past deletes the key inside the command.`,
+      '',
+    );
+  }
+  const mongo = result.mongo;
+  out.push('## MongoDB', '');
+  if ('skipped' in mongo) out.push(`Skipped: ${mongo.skipped}.`, '');
+  else
+    out.push(
+      `${mongo.server}, ${int(mongo.docs)} documents over 14 days, 7-day cutoff.`,
+      '',
+      table(
+        ['method', 'documents deleted', 'wall s', 'documents/s', '× deleteMany'],
+        mongo.methods.map((r) => [r.label, int(r.deleted), sec(r.wallMs), int(r.docsPerSecond), ratio(r.ratioToDeleteMany)]),
+      ),
+      '',
+    );
+  out.push(
+    '## Targets',
+    '',
+    table(
+      ['target', 'measured', 'met'],
+      checkTargets(result).map((c) => [c.target, c.measured, c.met === null ? 'not measured' : c.met ? 'yes' : '**no**']),
+    ),
+    '',
+  );
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,76 @@
+import type { BenchResult } from './bench-result.js';
+
+/** One of the issue's targets, as measured: printed side by side, never asserted. */
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+
+const MIB = 1024;
+const x = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : `${v.toFixed(2)}×`);
+
+export function checkTargets(result: BenchResult): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const mysql = result.mysql;
+  if (mysql) {
+    const by = (id: string) => mysql.backlog.methods.find((m) => m.id === id);
+    const tuned = by('worker-tuned');
+    const defaults = by('worker-defaults');
+    checks.push({
+      target: 'Backlog, worker tuned ≥ 2× pt-archiver rows/s',
+      measured: x(tuned?.ratioToPtArchiver),
+      met: tuned?.ratioToPtArchiver != null ? tuned.ratioToPtArchiver >= 2 : null,
+    });
+    checks.push({
+      target: 'Backlog, worker defaults ≥ 1.5× pt-archiver rows/s',
+      measured: x(defaults?.ratioToPtArchiver),
+      met: defaults?.ratioToPtArchiver != null ? defaults.ratioToPtArchiver >= 1.5 : null,
+    });
+    checks.push({
+      target: "Backlog, worker defaults: foreground p99 ≤ 1.2× pt-archiver's",
+      measured: x(defaults?.p99RatioToPtArchiver),
+      met: defaults?.p99RatioToPtArchiver != null ? defaults.p99RatioToPtArchiver <= 1.2 : null,
+    });
+    const conflicts = defaults?.keptRowLockConflicts;
+    checks.push({
+      target: 'Backlog, worker defaults: no row-lock waits on kept rows',
+      measured: defaults
+        ? `${conflicts ?? 'n/a'} kept-row lock conflicts in ${defaults.runs} runs (Innodb_row_lock_waits, server-wide: max ${defaults.rowLockWaits.max})`
+        : 'n/a',
+      met: conflicts === undefined ? null : conflicts === 0,
+    });
+    const steadyDefaults = mysql.steadyState.methods.find((m) => m.id === 'worker-defaults');
+    checks.push({
+      target: 'Steady state: worker ≥ 10× faster than pt-archiver',
+      measured: x(steadyDefaults?.speedupOverPtArchiver),
+      met: steadyDefaults?.speedupOverPtArchiver != null ? steadyDefaults.speedupOverPtArchiver >= 10 : null,
+    });
+    checks.push({
+      target: 'Steady state: worker reads ≤ a few (≤ 5) rows per row deleted',
+      measured: steadyDefaults ? `${steadyDefaults.readsPerDeleted.toFixed(1)} rows read per row deleted` : 'n/a',
+      met: steadyDefaults ? steadyDefaults.readsPerDeleted <= 5 : null,
+    });
+    const small = Math.max(defaults?.maxPeakRssKib ?? 0, tuned?.maxPeakRssKib ?? 0);
+    const large = Math.max(0, ...mysql.memory.map((m) => m.peakRssKib));
+    checks.push({
+      target: `Peak RSS ≤ 150 MB at ${mysql.backlog.rows} and ${mysql.memory[0]?.rows ?? '?'} rows, and flat`,
+      measured: `${(small / MIB).toFixed(1)} MiB → ${(large / MIB).toFixed(1)} MiB`,
+      met: small > 0 && large > 0 ? large * 1024 <= 150e6 && small * 1024 <= 150e6 && large <= small * 1.1 : null,
+    });
+  }
+  const redis = result.redis;
+  if (redis) {
+    for (const id of ['worker-defaults', 'worker-tuned']) {
+      const worker = redis.keyMethods.find((m) => m.id === id);
+      checks.push({
+        target: `Redis keys, ${id}: ≥ 3× the redis-cli pipeline's keys deleted/s`,
+        measured: `${x(worker?.ratioToRedisCli)} (GET p99 ${worker ? worker.get.p99.toFixed(2) : 'n/a'} ms, redis-cli's ${
+          redis.keyMethods.find((m) => m.id === 'redis-cli')?.get.p99.toFixed(2) ?? 'n/a'
+        } ms)`,
+        met: worker?.ratioToRedisCli != null ? worker.ratioToRedisCli >= 3 : null,
+      });
+    }
+  }
+  return checks;
+}
