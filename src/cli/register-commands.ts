@@ -3,19 +3,10 @@ import { STORE_NAMES, type StoreName } from '../types.js';
 import { UsageError } from '../errors/index.js';
 import { reportError, EXIT } from './exit-codes.js';
 import type { CliIo, GlobalOptions } from './io.js';
-import { runCommand } from './commands/run.js';
-import { configCheckCommand } from './commands/config-check.js';
-import { migrateCommand } from './commands/migrate.js';
-import { seedCommand } from './commands/seed.js';
-import { auditListCommand } from './commands/audit-list.js';
-import { auditVerifyCommand } from './commands/audit-verify.js';
-import { auditSubjectCommand } from './commands/audit-subject.js';
-import { workerCommand } from './commands/worker.js';
-import { enqueueCommand } from './commands/enqueue.js';
-import { scheduleListCommand } from './commands/schedule-list.js';
-import { reportCommand } from './commands/report.js';
 
 type Handler<O> = (opts: O, io: CliIo) => Promise<number>;
+/** Command modules load on use, so `retention run` never pays for BullMQ, `report` for the queue, and so on. */
+type LoadHandler<O> = () => Promise<Handler<O>>;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -28,11 +19,12 @@ function parseStore(value: string, previous: StoreName[] = []): StoreName[] {
 export function registerCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   /** Runs a handler with the global options merged in; `unreachable` is the exit code when a store is down. */
   const action =
-    <O extends GlobalOptions>(handler: Handler<O>, unreachable: number = EXIT.cannotCheck) =>
+    <O extends GlobalOptions>(load: LoadHandler<O>, unreachable: number = EXIT.cannotCheck) =>
     async (...args: unknown[]) => {
       const command = args[args.length - 1] as Command;
       const opts = { ...command.optsWithGlobals(), ...(args.length > 2 ? { args: args.slice(0, -2) } : {}) } as O;
       try {
+        const handler = await load();
         setExit(await handler(opts, io));
       } catch (err) {
         setExit(reportError(err, io, { json: opts.json, verbose: opts.verbose, unreachable }));
@@ -47,12 +39,12 @@ export function registerCommands(program: Command, io: CliIo, setExit: (code: nu
     .option('--dry-run', 'count what would be deleted; delete nothing')
     .option('--allow-large', 'allow a run to exceed a policy\'s maxDeleteFraction')
     .option('--json', 'print the run document as JSON')
-    .action(action(runCommand, EXIT.no));
+    .action(action(() => import('./commands/run.js').then((m) => m.runCommand), EXIT.no));
 
   program
     .command('worker')
     .description('long-running: schedules the policies with BullMQ, processes purge jobs, serves /healthz, /readyz and /metrics')
-    .action(action(workerCommand));
+    .action(action(() => import('./commands/worker.js').then((m) => m.workerCommand)));
 
   program
     .command('enqueue')
@@ -61,7 +53,7 @@ export function registerCommands(program: Command, io: CliIo, setExit: (code: nu
     .option('--wait', 'wait for the runs to finish and print them like run')
     .option('--timeout <seconds>', 'with --wait: give up after this long (exit 3; the runs go on)')
     .option('--json', 'print JSON')
-    .action(action(enqueueCommand, EXIT.no));
+    .action(action(() => import('./commands/enqueue.js').then((m) => m.enqueueCommand), EXIT.no));
 
   program
     .command('schedule')
@@ -69,13 +61,13 @@ export function registerCommands(program: Command, io: CliIo, setExit: (code: nu
     .command('list')
     .description('the job schedulers in Redis and their next run times')
     .option('--json', 'print JSON')
-    .action(action(scheduleListCommand));
+    .action(action(() => import('./commands/schedule-list.js').then((m) => m.scheduleListCommand)));
 
   program
     .command('report')
     .description('compliance: oldest remaining record, overdue and unusable counts per target; copies the worker cannot delete')
     .option('--json', 'print JSON')
-    .action(action(reportCommand));
+    .action(action(() => import('./commands/report.js').then((m) => m.reportCommand)));
 
   const audit = program.command('audit').description('read and verify the audit trail');
   audit
@@ -85,19 +77,19 @@ export function registerCommands(program: Command, io: CliIo, setExit: (code: nu
     .option('-p, --policy <name>', 'only this policy')
     .option('--run <runId>', 'only this run')
     .option('--json', 'print JSON')
-    .action(action(auditListCommand));
+    .action(action(() => import('./commands/audit-list.js').then((m) => m.auditListCommand)));
   audit
     .command('verify')
     .description('check the whole hash chain')
     .option('--head <hash>', 'also prove the entry with this (previously logged) head hash is still there')
     .option('--json', 'print JSON')
-    .action(action(auditVerifyCommand));
+    .action(action(() => import('./commands/audit-verify.js').then((m) => m.auditVerifyCommand)));
   audit
     .command('subject')
     .argument('<id>', 'the subject id (e.g. an app_id)')
     .description("whether and when a subject's configuration data was purged")
     .option('--json', 'print JSON')
-    .action(action(auditSubjectCommand));
+    .action(action(() => import('./commands/audit-subject.js').then((m) => m.auditSubjectCommand)));
 
   const config = program.command('config').description('configuration');
   config
@@ -105,9 +97,9 @@ export function registerCommands(program: Command, io: CliIo, setExit: (code: nu
     .description('validate the configuration; with --connect, also check every store')
     .option('--connect', 'reach every store and check tables, columns, types and indexes')
     .option('--json', 'print JSON')
-    .action(action(configCheckCommand));
+    .action(action(() => import('./commands/config-check.js').then((m) => m.configCheckCommand)));
 
-  program.command('migrate').description('create or upgrade the audit table').option('--json', 'print JSON').action(action(migrateCommand));
+  program.command('migrate').description('create or upgrade the audit table').option('--json', 'print JSON').action(action(() => import('./commands/migrate.js').then((m) => m.migrateCommand)));
 
   program
     .command('seed')
@@ -117,7 +109,7 @@ export function registerCommands(program: Command, io: CliIo, setExit: (code: nu
     .addOption(new Option('--rows <n>', 'request-log rows').default('20000'))
     .option('--force', 'seed a database that already has data')
     .option('--json', 'print JSON')
-    .action(action(seedCommand));
+    .action(action(() => import('./commands/seed.js').then((m) => m.seedCommand)));
 }
 
 export type { GlobalOptions };

@@ -3,8 +3,6 @@ import { systemClock, type Clock } from '../clock.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { createMysqlStore, type MysqlStore } from '../stores/mysql/mysql-store.js';
-import { createMongoStore } from '../stores/mongo/mongo-store.js';
-import { createRedisStore } from '../stores/redis/redis-store.js';
 import type { Store } from '../stores/purger.js';
 import type { StoreName } from '../types.js';
 import { WORKER_VERSION } from '../version.js';
@@ -36,12 +34,15 @@ export async function openEngine(config: ResolvedConfig, options: OpenEngineOpti
   const mysql = createMysqlStore(config.stores.mysql, logger);
   opened.push(mysql);
   const stores = new Map<StoreName, Store>([['mysql', mysql]]);
+  // The MongoDB and Redis drivers load only when their store is enabled.
   if (config.enabledStores.has('mongo')) {
+    const { createMongoStore } = await import('../stores/mongo/mongo-store.js');
     const mongo = createMongoStore({ url: config.stores.mongo.url }, logger);
     opened.push(mongo);
     stores.set('mongo', mongo);
   }
   if (config.enabledStores.has('redis')) {
+    const { createRedisStore } = await import('../stores/redis/redis-store.js');
     const redis = createRedisStore({ url: config.stores.redis.url, nodes: config.stores.redis.nodes }, { queuePrefix: config.queue.prefix, logger });
     opened.push(redis);
     stores.set('redis', redis);
