@@ -51,9 +51,9 @@ export async function runMysqlBench(options: MysqlBenchOptions): Promise<MysqlBe
     );
 
     const ctx: MethodContext = { pool: db.pool, url: db.url, database: db.name, retainDays: 7, dir };
-    const defaults = await workerMethod(ctx, 'worker-defaults', 'worker, defaults (batchSize 1000, adaptive)', 1000);
-    const tuned = await workerMethod(ctx, 'worker-tuned', 'worker, tuned (batchSize 5000, adaptive)', 5000);
-    const fixed = walkMethod(ctx, 'worker-fixed', 'worker loop, fixed 1000-id chunks (adaptive off)', 1000, false);
+    const defaults = await workerMethod(ctx, 'worker-defaults', 'worker, defaults (batchSize 1000, fixed chunks)', 1000);
+    const tuned = await workerMethod(ctx, 'worker-tuned', 'worker, tuned (batchSize 5000, adaptiveBatchSize)', 5000, true);
+    const fixed = walkMethod(ctx, 'worker-adaptive-1000', 'worker loop, batchSize 1000 with adaptive chunks', 1000, true);
     const pt = await ptArchiverMethod(ctx);
     const oneDelete = oneDeleteMethod(ctx);
 

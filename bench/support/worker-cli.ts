@@ -14,6 +14,8 @@ export interface WorkerConfig {
   mysqlUrl: string;
   redisUrl?: string;
   mongoUrl?: string;
+  /** `stores.mysql.adaptiveBatchSize`. @defaultValue the config's default (false) */
+  mysqlAdaptive?: boolean;
   policies: BenchPolicy[];
 }
 
@@ -22,7 +24,7 @@ export async function writeWorkerConfig(dir: string, name: string, config: Worke
   const document = {
     timezone: 'UTC',
     stores: {
-      mysql: { url: config.mysqlUrl },
+      mysql: { url: config.mysqlUrl, ...(config.mysqlAdaptive === undefined ? {} : { adaptiveBatchSize: config.mysqlAdaptive }) },
       mongo: { url: config.mongoUrl ?? '' },
       redis: config.redisUrl ? { url: config.redisUrl } : {},
     },

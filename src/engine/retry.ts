@@ -18,7 +18,12 @@ const RETRYABLE_REDIS_PREFIXES = ['LOADING', 'TRYAGAIN', 'BUSY', 'CLUSTERDOWN', 
 
 export function isRetryable(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
-  const e = err as { code?: unknown; errno?: unknown; message?: unknown; hasErrorLabel?: (l: string) => boolean };
+  const e = err as { code?: unknown; errno?: unknown; message?: unknown; fatal?: unknown; hasErrorLabel?: (l: string) => boolean };
+  // mysql2 marks errors that killed the connection `fatal` (a reset, a proxy or failover cutting it;
+  // "Can't add new command when connection is in closed state"): the pool drops that connection,
+  // and the retry runs on a fresh one.
+  if (e.fatal === true) return true;
+  if (typeof e.message === 'string' && e.message.includes('connection is in closed state')) return true;
   if (typeof e.code === 'string' || typeof e.code === 'number') {
     if (RETRYABLE_CODES.has(e.code)) return true;
   }

@@ -285,6 +285,7 @@ describe('defaults', () => {
       maxReplicaLagSeconds: 10,
       lockWaitTimeoutSeconds: 2,
       metadataLockWaitTimeoutSeconds: 5,
+      adaptiveBatchSize: false,
     });
     expect(config.stores.mongo).toEqual({ url: '' });
     expect(config.queue).toEqual({

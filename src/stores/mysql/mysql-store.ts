@@ -23,7 +23,7 @@ export interface MysqlStoreConfig {
   replicas: readonly string[];
   /** Walks wait between chunks while a replica lags more than this. @defaultValue 10 */
   maxReplicaLagSeconds: number;
-  /** Size chunks by measured server time between `min(100, batchSize)` and `10 × batchSize`. @defaultValue true */
+  /** Size chunks by measured server time between `min(100, batchSize)` and `10 × batchSize`. @defaultValue false (fixed chunks: gentler on the foreground) */
   adaptiveBatchSize?: boolean;
   /** Backoff of retried statements (lock wait timeout, deadlock). @defaultValue withRetry's defaults */
   retry?: RetryOptions;
@@ -55,7 +55,7 @@ export function createMysqlStore(config: MysqlStoreConfig, logger: Logger): Mysq
     database,
     logger: log,
     replicaLag,
-    adaptiveBatchSize: config.adaptiveBatchSize ?? true,
+    adaptiveBatchSize: config.adaptiveBatchSize ?? false,
     retry: {
       ...config.retry,
       onRetry: (err, attempt, delayMs) => {
