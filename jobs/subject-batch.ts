@@ -3,7 +3,7 @@ import type { OpenPolicyRun } from '../src/engine/policy-run.js';
 import { targetName } from '../src/engine/policy-run.js';
 import { deferJob } from '../src/queue/defer-job.js';
 import { policyHash, subjectBatchPayload, subjectRangeContext } from '../src/queue/job-payloads.js';
-import { LinkedStopSignal } from '../src/queue/linked-stop-signal.js';
+import { awaitRunLease, watchRunLease } from '../src/queue/run-lease-gate.js';
 import type { QueueJobContext } from '../src/queue/queue-job-context.js';
 import { runSubjectRange } from '../src/subjects/run-subject-policy.js';
 import { openRange } from '../src/subjects/subject-range-cipher.js';
@@ -64,30 +64,9 @@ export async function processSubjectBatch(job: Job, token: string | undefined, q
     })),
   });
 
-  const holder = await q.lease.holder(policy.name);
-  if (holder !== payload.runId) {
-    if (holder !== null) return notRun('superseded');
-    // No lease: the coordinator died, and another replica may be resuming it. Wait for it, a while.
-    const since = payload.leaseMissingSince ?? Date.now();
-    if (Date.now() - since > timing.orphanAfterMs) return notRun('orphaned');
-    if (payload.leaseMissingSince === undefined) await job.updateData({ ...payload, leaseMissingSince: since });
-    return deferJob(job, token, Math.max(timing.pollMs, Math.floor(timing.leaseMs / 3)), 'waiting for the run to be resumed', {
-      since,
-      giveUpAfterMs: Number.POSITIVE_INFINITY,
-    });
-  }
-
-  const stop = new LinkedStopSignal(ctx.stop);
-  const watch = setInterval(() => {
-    q.lease
-      .holder(policy.name)
-      .then((h) => {
-        if (h !== payload.runId) stop.request('run lease lost');
-      })
-      .catch(() => {
-        // Redis unreachable: keep going; the coordinator's lock still stands, and the next check may pass.
-      });
-  }, timing.pollMs);
+  const gate = await awaitRunLease(q, job, token, policy.name, payload);
+  if (gate !== 'held') return notRun(gate);
+  const lease = watchRunLease(q, policy.name, payload.runId);
   const evaluatedAt = new Date(payload.evaluatedAt);
   const run: OpenPolicyRun = {
     runId: payload.runId,
@@ -99,9 +78,9 @@ export async function processSubjectBatch(job: Job, token: string | undefined, q
     logger: ctx.logger.child({ runId: payload.runId, policy: policy.name, jobId: job.id, partition: payload.partition }),
   };
   try {
-    const { counts, targets } = await runSubjectRange({ ...ctx, stop }, run, { idRange: range, budgetFrom: evaluatedAt });
+    const { counts, targets } = await runSubjectRange({ ...ctx, stop: lease.stop }, run, { idRange: range, budgetFrom: evaluatedAt });
     return { planned: payload.due, counts, targets };
   } finally {
-    clearInterval(watch);
+    lease.close();
   }
 }

@@ -2,7 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { runPolicyTarget, targetName, type OpenPolicyRun } from '../src/engine/policy-run.js';
 import { deferJob } from '../src/queue/defer-job.js';
 import { policyHash, targetPayload, type TargetPayload } from '../src/queue/job-payloads.js';
-import { LinkedStopSignal } from '../src/queue/linked-stop-signal.js';
+import { awaitRunLease, watchRunLease } from '../src/queue/run-lease-gate.js';
 import type { QueueJobContext } from '../src/queue/queue-job-context.js';
 import type { TargetResult } from '../src/types.js';
 
@@ -41,30 +41,9 @@ export async function processTarget(job: Job, token: string | undefined, q: Queu
     durationMs: 0,
   });
 
-  const holder = await q.lease.holder(policy.name);
-  if (holder !== payload.runId) {
-    if (holder !== null) return notRun('superseded');
-    // No lease: the coordinator died, and another replica may be resuming it. Wait for it, a while.
-    const since = payload.leaseMissingSince ?? Date.now();
-    if (Date.now() - since > timing.orphanAfterMs) return notRun('orphaned');
-    if (payload.leaseMissingSince === undefined) await job.updateData({ ...payload, leaseMissingSince: since });
-    return deferJob(job, token, Math.max(timing.pollMs, Math.floor(timing.leaseMs / 3)), 'waiting for the run to be resumed', {
-      since,
-      giveUpAfterMs: Number.POSITIVE_INFINITY,
-    });
-  }
-
-  const stop = new LinkedStopSignal(ctx.stop);
-  const watch = setInterval(() => {
-    q.lease
-      .holder(policy.name)
-      .then((h) => {
-        if (h !== payload.runId) stop.request('run lease lost');
-      })
-      .catch(() => {
-        // Redis unreachable: keep going; the coordinator's lock still stands, and the next check may pass.
-      });
-  }, timing.pollMs);
+  const gate = await awaitRunLease(q, job, token, policy.name, payload);
+  if (gate !== 'held') return notRun(gate);
+  const lease = watchRunLease(q, policy.name, payload.runId);
   const run: OpenPolicyRun = {
     runId: payload.runId,
     policy,
@@ -76,9 +55,9 @@ export async function processTarget(job: Job, token: string | undefined, q: Queu
   };
   let result: TargetResult;
   try {
-    result = (await runPolicyTarget({ ...ctx, stop }, run, target, { allowLarge: payload.allowLarge }))!;
+    result = (await runPolicyTarget({ ...ctx, stop: lease.stop }, run, target, { allowLarge: payload.allowLarge }))!;
   } finally {
-    clearInterval(watch);
+    lease.close();
   }
   q.metrics?.recordTarget(policy.name, result);
   const total = withEarlierAttempts(result, payload);
