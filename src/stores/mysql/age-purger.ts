@@ -2,6 +2,7 @@ import mysql from 'mysql2';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { AgeInspection, AgePurger, DueCount } from '../purger.js';
 import type { MysqlTargetConfig } from '../../config/schema.js';
+import { memoizeSuccess } from './memoize-success.js';
 import { RefusalError } from '../../errors/refusal-error.js';
 import { withRetry } from '../../engine/retry.js';
 import { planAgeTarget, type AgeTargetPlan } from './check-target.js';
@@ -20,23 +21,12 @@ export interface MysqlAgePurger extends AgePurger {
 export function createMysqlAgePurger(storeContext: MysqlStoreContext, target: MysqlTargetConfig): MysqlAgePurger {
   const table = target.table;
   const ctx: MysqlStoreContext = { ...storeContext, logger: storeContext.logger.child({ target: table }) };
-  let planned: Promise<AgeTargetPlan> | null = null;
-
-  function plan(): Promise<AgeTargetPlan> {
-    if (!planned) {
-      const attempt = (async () => {
-        if (!target.time) throw new RefusalError('unknown-column', `target ${table} has no time column configured`);
-        const shape = await readTableShape(ctx.pool, ctx.database, table);
-        return planAgeTarget(shape, table, target.time, target.timeFormat);
-      })();
-      // A failed check is not cached: the next call reads the table again.
-      attempt.catch(() => {
-        if (planned === attempt) planned = null;
-      });
-      planned = attempt;
-    }
-    return planned;
-  }
+  // The target is checked on first use; a failed check is not remembered.
+  const plan = memoizeSuccess(async (): Promise<AgeTargetPlan> => {
+    if (!target.time) throw new RefusalError('unknown-column', `target ${table} has no time column configured`);
+    const shape = await readTableShape(ctx.pool, ctx.database, table);
+    return planAgeTarget(shape, table, target.time, target.timeFormat);
+  });
 
   async function countWhere(p: AgeTargetPlan, where: SqlFragment | null): Promise<number> {
     const hint = where ? ` FORCE INDEX (${mysql.escapeId(p.index.name)})` : '';

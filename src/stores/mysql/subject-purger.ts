@@ -2,6 +2,7 @@ import mysql from 'mysql2';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { SubjectPurger } from '../purger.js';
 import type { MysqlTargetConfig } from '../../config/schema.js';
+import { memoizeSuccess } from './memoize-success.js';
 import { RefusalError } from '../../errors/refusal-error.js';
 import { withRetry } from '../../engine/retry.js';
 import { planSubjectTarget, type SubjectTargetPlan } from './check-target.js';
@@ -18,22 +19,12 @@ import { readTableShape } from './table-shape.js';
 export function createMysqlSubjectPurger(storeContext: MysqlStoreContext, target: MysqlTargetConfig): SubjectPurger {
   const table = target.table;
   const ctx: MysqlStoreContext = { ...storeContext, logger: storeContext.logger.child({ target: table }) };
-  let planned: Promise<SubjectTargetPlan> | null = null;
-
-  function plan(): Promise<SubjectTargetPlan> {
-    if (!planned) {
-      const attempt = (async () => {
-        if (!target.subject) throw new RefusalError('unknown-column', `target ${table} has no subject column configured`);
-        const shape = await readTableShape(ctx.pool, ctx.database, table);
-        return planSubjectTarget(shape, table, target.subject);
-      })();
-      attempt.catch(() => {
-        if (planned === attempt) planned = null;
-      });
-      planned = attempt;
-    }
-    return planned;
-  }
+  // The target is checked on first use; a failed check is not remembered.
+  const plan = memoizeSuccess(async (): Promise<SubjectTargetPlan> => {
+    if (!target.subject) throw new RefusalError('unknown-column', `target ${table} has no subject column configured`);
+    const shape = await readTableShape(ctx.pool, ctx.database, table);
+    return planSubjectTarget(shape, table, target.subject);
+  });
 
   /** One count per subject: exact attribution whatever the column's type or collation. */
   async function countOne(p: SubjectTargetPlan, subjectId: string): Promise<number> {
