@@ -51,6 +51,8 @@ try {
     clock: systemClock,
     stop: new StopSignal(),
     logger,
+    runId: 'bench',
+    policy: 'bench',
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exitCode = result.status === 'succeeded' ? 0 : 1;

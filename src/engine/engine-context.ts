@@ -5,6 +5,7 @@ import type { Coordination, Store } from '../stores/purger.js';
 import type { StoreName } from '../types.js';
 import type { AuditPort } from './audit-port.js';
 import type { StopSignal } from './stop-signal.js';
+import type { TargetProgressListener } from './target-progress.js';
 
 /** Everything a run needs, opened once by the caller (CLI, worker, tests) and passed in. */
 export interface EngineContext {
@@ -17,6 +18,8 @@ export interface EngineContext {
   audit: AuditPort;
   /** Set by SIGTERM/SIGINT or a shutting-down worker: purges stop after the batch in hand. */
   stop: StopSignal;
+  /** Told after every batch of every target (progress lines, job progress); optional. */
+  progress?: TargetProgressListener | undefined;
   /**
    * Compare our clock with MySQL's before deleting. Only tests that inject a fixed date turn it off.
    * @defaultValue true

@@ -131,6 +131,9 @@ export async function runPolicyTarget(ctx: EngineContext, run: OpenPolicyRun, ta
       clock: ctx.clock,
       stop: ctx.stop,
       logger,
+      runId: run.runId,
+      policy: run.policy.name,
+      progress: ctx.progress,
     });
   }
   await auditTarget(ctx, run, result);

@@ -7,6 +7,7 @@ import type { TargetResult } from '../types.js';
 import { withRetry } from './retry.js';
 import { StopSignal, TimeBudget } from './stop-signal.js';
 import { errorLine } from './error-line.js';
+import type { TargetProgress, TargetProgressListener } from './target-progress.js';
 
 export interface AgeTargetRun {
   purger: AgePurger;
@@ -19,6 +20,10 @@ export interface AgeTargetRun {
   clock: Clock;
   stop: StopSignal;
   logger: Logger;
+  /** Identifies the run in progress reports. */
+  runId: string;
+  policy: string;
+  progress?: TargetProgressListener | undefined;
 }
 
 /**
@@ -29,6 +34,25 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
   const { purger, cutoff, clock, logger } = run;
   const started = clock.now().getTime();
   const result: TargetResult = { store: purger.store, target: purger.target, status: 'succeeded', deleted: 0, error: null, batches: 0, durationMs: 0 };
+  let due: number | null = null;
+  const report = async (phase: TargetProgress['phase']): Promise<void> => {
+    if (!run.progress) return;
+    try {
+      await run.progress.onProgress({
+        runId: run.runId,
+        policy: run.policy,
+        store: purger.store,
+        target: purger.target,
+        phase,
+        deleted: result.deleted,
+        batches: result.batches,
+        due,
+        elapsedMs: clock.now().getTime() - started,
+      });
+    } catch (err) {
+      logger.warn({ err }, 'progress listener failed');
+    }
+  };
   const finish = (): TargetResult => {
     result.durationMs = clock.now().getTime() - started;
     logger.info({ status: result.status, deleted: result.deleted, batches: result.batches, durationMs: result.durationMs, reason: result.reason }, 'target finished');
@@ -37,7 +61,9 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
   try {
     await purger.check();
     if (run.dryRun || run.maxDeleteFraction !== undefined) {
+      await report('counting');
       const counts = await purger.count(cutoff);
+      due = counts.due;
       result.unusableTime = counts.unusableTime;
       if (run.dryRun) {
         result.wouldDelete = counts.due;
@@ -66,6 +92,7 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
       result.batches += 1;
       result.deleted += batch.deleted;
       logger.debug({ batch: result.batches, deleted: batch.deleted, total: result.deleted }, 'batch');
+      await report(batch.done ? 'done' : 'purging');
       if (batch.done) break;
       if (run.tuning.pauseMs > 0) await sleep(run.tuning.pauseMs);
     }
