@@ -1,6 +1,8 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { runPolicyTarget, targetName, type OpenPolicyRun } from '../src/engine/policy-run.js';
+import { combineProgressListeners } from '../src/engine/target-progress.js';
 import { deferJob } from '../src/queue/defer-job.js';
+import { jobProgress } from '../src/queue/job-progress.js';
 import { policyHash, targetPayload, type TargetPayload } from '../src/queue/job-payloads.js';
 import { awaitRunLease, watchRunLease } from '../src/queue/run-lease-gate.js';
 import type { QueueJobContext } from '../src/queue/queue-job-context.js';
@@ -55,7 +57,9 @@ export async function processTarget(job: Job, token: string | undefined, q: Queu
   };
   let result: TargetResult;
   try {
-    result = (await runPolicyTarget({ ...ctx, stop: lease.stop }, run, target, { allowLarge: payload.allowLarge }))!;
+    // BullMQ's job.progress follows the purge, so a queue UI shows it moving.
+    const progress = combineProgressListeners(ctx.progress, jobProgress(job));
+    result = (await runPolicyTarget({ ...ctx, stop: lease.stop, progress }, run, target, { allowLarge: payload.allowLarge }))!;
   } finally {
     lease.close();
   }

@@ -1,10 +1,15 @@
 import type { Logger } from 'pino';
+import type { TerminalSink } from './terminal/terminal-sink.js';
 
 /** Where a command writes: documents and tables to stdout, logs (pino) to stderr. */
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   logger: Logger;
+  /** stderr, when it is a terminal and logs go to it (live progress draws there); else absent. */
+  terminal?: TerminalSink | undefined;
+  /** Whether stdout is a terminal (live progress needs both). */
+  stdoutIsTTY?: boolean | undefined;
 }
 
 /** Options every command accepts. */

@@ -1,6 +1,7 @@
 import { resolveConfig, type ResolvedConfig } from '../config/load-config.js';
 import { openEngine, type OpenEngine } from '../engine/open-engine.js';
 import { StopSignal } from '../engine/stop-signal.js';
+import type { TargetProgressListener } from '../engine/target-progress.js';
 import type { CliIo, GlobalOptions } from './io.js';
 
 export function loadConfig(opts: GlobalOptions): ResolvedConfig {
@@ -11,7 +12,12 @@ export function loadConfig(opts: GlobalOptions): ResolvedConfig {
  * Opens the engine for one command and always closes it, in reverse order, afterwards. SIGTERM
  * and SIGINT ask running purges to stop after the batch in hand; a second signal exits at once.
  */
-export async function withEngine<T>(config: ResolvedConfig, io: CliIo, fn: (engine: OpenEngine) => Promise<T>): Promise<T> {
+export async function withEngine<T>(
+  config: ResolvedConfig,
+  io: CliIo,
+  fn: (engine: OpenEngine) => Promise<T>,
+  options: { progress?: TargetProgressListener | undefined } = {},
+): Promise<T> {
   const stop = new StopSignal();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -26,7 +32,7 @@ export async function withEngine<T>(config: ResolvedConfig, io: CliIo, fn: (engi
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  const engine = await openEngine(config, { logger: io.logger, stop });
+  const engine = await openEngine(config, { logger: io.logger, stop, progress: options.progress });
   try {
     return await fn(engine);
   } finally {

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { createLogger } from '../logging/logger.js';
+import { createLogger, logFormatFor } from '../logging/logger.js';
+import { TerminalSink } from './terminal/terminal-sink.js';
 import { WORKER_VERSION } from '../version.js';
 import { reportError, EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -12,10 +13,15 @@ import { registerCommands } from './register-commands.js';
 export async function main(argv: readonly string[], io?: Partial<CliIo>): Promise<number> {
   const verbose = argv.includes('--verbose');
   const json = argv.includes('--json');
+  // A terminal on stderr gets readable logs and live progress; anything else gets JSON lines.
+  const terminal = io?.logger === undefined && process.stderr.isTTY ? new TerminalSink(process.stderr) : undefined;
+  const format = logFormatFor(process.env.LOG_FORMAT, terminal !== undefined);
   const cliIo: CliIo = {
     stdout: io?.stdout ?? ((t) => process.stdout.write(t)),
     stderr: io?.stderr ?? ((t) => process.stderr.write(t)),
-    logger: io?.logger ?? createLogger({ level: verbose ? 'debug' : undefined }),
+    logger: io?.logger ?? createLogger({ level: verbose ? 'debug' : undefined, format, ...(terminal && format === 'pretty' ? { destination: terminal } : {}) }),
+    terminal,
+    stdoutIsTTY: io?.stdout === undefined && process.stdout.isTTY === true,
   };
   let exitCode: number = EXIT.ok;
   const program = new Command('retention')

@@ -38,6 +38,8 @@ export function registerCommands(program: Command, io: CliIo, setExit: (code: nu
     .option('-s, --store <name>', 'only targets of this store (repeatable)', parseStore)
     .option('--dry-run', 'count what would be deleted; delete nothing')
     .option('--allow-large', 'allow a run to exceed a policy\'s maxDeleteFraction')
+    .option('--progress <seconds>', 'log a `target progress` entry per target every N seconds (deleted, rate, ETA)')
+    .option('-q, --quiet', 'no live progress line on a terminal')
     .option('--json', 'print the run document as JSON')
     .action(action(() => import('./commands/run.js').then((m) => m.runCommand), EXIT.no));
 

@@ -198,6 +198,8 @@ export const configSchema = z
         keepJobsSeconds: positiveInt.default(604_800),
         /** Jobs one worker process runs at once. @defaultValue 2 */
         concurrency: positiveInt.default(2),
+        /** Seconds between a target job's `target progress` log entries; 0 = none. @defaultValue 30 */
+        progressLogSeconds: numeric(z.number().nonnegative()).default(30),
       })
       .prefault({}),
     http: z.strictObject({ port: numeric(z.number().int().min(0).max(65535)).default(9464) }).prefault({}),

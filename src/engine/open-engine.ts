@@ -8,12 +8,15 @@ import type { StoreName } from '../types.js';
 import { WORKER_VERSION } from '../version.js';
 import type { EngineContext } from './engine-context.js';
 import { StopSignal } from './stop-signal.js';
+import type { TargetProgressListener } from './target-progress.js';
 
 export interface OpenEngineOptions {
   logger: Logger;
   clock?: Clock;
   stop?: StopSignal;
   checkClockSkew?: boolean;
+  /** Observers of every target's purge (progress line, progress log, job progress). */
+  progress?: TargetProgressListener | undefined;
 }
 
 export interface OpenEngine {
@@ -63,6 +66,7 @@ export async function openEngine(config: ResolvedConfig, options: OpenEngineOpti
     audit,
     stop: options.stop ?? new StopSignal(),
     checkClockSkew: options.checkClockSkew ?? true,
+    progress: options.progress,
   };
   return {
     ctx,

@@ -35,6 +35,7 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
   const started = clock.now().getTime();
   const result: TargetResult = { store: purger.store, target: purger.target, status: 'succeeded', deleted: 0, error: null, batches: 0, durationMs: 0 };
   let due: number | null = null;
+  let purgeStarted: number | null = null;
   const report = async (phase: TargetProgress['phase']): Promise<void> => {
     if (!run.progress) return;
     try {
@@ -44,10 +45,12 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
         store: purger.store,
         target: purger.target,
         phase,
+        ...(phase === 'done' ? { status: result.status } : {}),
         deleted: result.deleted,
         batches: result.batches,
         due,
         elapsedMs: clock.now().getTime() - started,
+        purgingMs: purgeStarted === null ? 0 : clock.now().getTime() - purgeStarted,
       });
     } catch (err) {
       logger.warn({ err }, 'progress listener failed');
@@ -58,16 +61,21 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
     logger.info({ status: result.status, deleted: result.deleted, batches: result.batches, durationMs: result.durationMs, reason: result.reason }, 'target finished');
     return result;
   };
+  const finishReported = async (): Promise<TargetResult> => {
+    const done = finish();
+    await report('done');
+    return done;
+  };
   try {
     await purger.check();
-    if (run.dryRun || run.maxDeleteFraction !== undefined) {
+    if (run.dryRun || run.maxDeleteFraction !== undefined || run.progress?.wantsDueCount) {
       await report('counting');
       const counts = await purger.count(cutoff);
       due = counts.due;
       result.unusableTime = counts.unusableTime;
       if (run.dryRun) {
         result.wouldDelete = counts.due;
-        return finish();
+        return await finishReported();
       }
       const fraction = counts.total === 0 ? 0 : counts.due / counts.total;
       if (run.maxDeleteFraction !== undefined && fraction > run.maxDeleteFraction && !run.allowLarge) {
@@ -79,6 +87,7 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
     }
     const budget = new TimeBudget(clock, run.tuning.maxRunSeconds);
     const walk = purger.openWalk(cutoff);
+    purgeStarted = clock.now().getTime();
     for (;;) {
       const stopReason = run.stop.requested ?? (budget.exhausted ? 'time budget' : null);
       if (stopReason) {
@@ -92,7 +101,7 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
       result.batches += 1;
       result.deleted += batch.deleted;
       logger.debug({ batch: result.batches, deleted: batch.deleted, total: result.deleted }, 'batch');
-      await report(batch.done ? 'done' : 'purging');
+      await report('purging');
       if (batch.done) break;
       if (run.tuning.pauseMs > 0) await sleep(run.tuning.pauseMs);
     }
@@ -107,5 +116,5 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
       logger.error({ err }, 'target failed');
     }
   }
-  return finish();
+  return finishReported();
 }

@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 import { redactUrls } from './redact.js';
 
 export type { Logger } from 'pino';
@@ -7,6 +8,23 @@ export interface LoggerOptions {
   level?: string;
   /** Where lines go; stderr by default (stdout is kept for `--json` documents). */
   destination?: DestinationStream;
+  /**
+   * `json` (one pino JSON object a line) everywhere but a terminal; `pretty` (level names,
+   * local time, colours) for a person at one. See `logFormatFor`.
+   * @defaultValue 'json'
+   */
+  format?: LogFormat;
+}
+
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * `LOG_FORMAT=json|pretty` when set; otherwise pretty only when the logs go to a terminal, so a
+ * container, a CronJob or a pipe always gets JSON.
+ */
+export function logFormatFor(env: string | undefined, stderrIsTTY: boolean): LogFormat {
+  if (env === 'json' || env === 'pretty') return env;
+  return stderrIsTTY ? 'pretty' : 'json';
 }
 
 /**
@@ -33,8 +51,18 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         },
       },
     },
-    options.destination ?? pino.destination(2),
+    options.format === 'pretty' ? prettyDestination(options.destination ?? process.stderr) : (options.destination ?? pino.destination(2)),
   );
+}
+
+/**
+ * Formats each JSON line as it is written, synchronously: pino-pretty's transport runs in a
+ * worker thread and can lose the last lines of a CLI that exits right after logging them.
+ * Redaction has already happened (the line is pino's output).
+ */
+function prettyDestination(out: DestinationStream): DestinationStream {
+  const pretty = prettyFactory({ colorize: (out as { isTTY?: boolean }).isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' });
+  return { write: (line: string) => out.write(pretty(line)) };
 }
 
 function redactObject(value: unknown, depth = 0): unknown {

@@ -6,6 +6,7 @@ import type { ResolvedConfig } from '../config/load-config.js';
 import type { SubjectPolicyRunner } from '../engine/run-policies.js';
 import { openEngine, type OpenEngine } from '../engine/open-engine.js';
 import { StopSignal } from '../engine/stop-signal.js';
+import { progressLog } from '../engine/progress-log.js';
 import { startHttpServer, type HttpServer } from '../http/http-server.js';
 import { checkReadiness, type ReadinessCheck } from '../http/readiness.js';
 import { redactUrls } from '../logging/redact.js';
@@ -80,7 +81,14 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
   };
 
   try {
-    const engine = await openEngine(config, { logger, clock: options.clock, stop, checkClockSkew: options.checkClockSkew });
+    const engine = await openEngine(config, {
+      logger,
+      clock: options.clock,
+      stop,
+      checkClockSkew: options.checkClockSkew,
+      // A long target job shows up in the worker's log as it moves, not only when it ends.
+      progress: config.queue.progressLogSeconds > 0 ? progressLog(logger, config.queue.progressLogSeconds) : undefined,
+    });
     teardown.push({ what: 'stores', run: () => engine.close() });
     await engine.audit.migrate();
 

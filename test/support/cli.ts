@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { main } from '../../src/cli/main.js';
 import { silentLogger } from '../../src/logging/logger.js';
 
@@ -42,4 +43,30 @@ export async function waitFor(predicate: () => boolean | Promise<boolean>, timeo
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+const execFileAsync = promisify(execFile);
+
+async function captured(file: string, args: string[], env: Record<string, string>): Promise<CliResult> {
+  try {
+    const r = await execFileAsync(file, args, { env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** The built CLI with stdout and stderr on pipes, as a CronJob or CI runs it (LOG_FORMAT unset). */
+export function runBuiltCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return captured(process.execPath, ['bin/retention.js', ...args], { LOG_FORMAT: '', ...env });
+}
+
+/**
+ * The built CLI on a pseudo-terminal (util-linux `script`), as a person at a terminal runs it:
+ * stdout and stderr are both TTYs and both land in `stdout`, escape codes included.
+ */
+export function runOnTerminal(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const quoted = [process.execPath, 'bin/retention.js', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return captured('script', ['-qefc', `stty cols 160 rows 40; ${quoted}`, '/dev/null'], { LOG_FORMAT: '', TERM: 'xterm-256color', ...env });
 }

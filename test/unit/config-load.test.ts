@@ -295,6 +295,7 @@ describe('defaults', () => {
       backoffMs: 30_000,
       keepJobsSeconds: 604_800,
       concurrency: 2,
+      progressLogSeconds: 30,
     });
     expect(config.http).toEqual({ port: 9464 });
     expect(config.safety).toEqual({ maxClockSkewSeconds: 60 });

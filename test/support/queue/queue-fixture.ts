@@ -19,7 +19,15 @@ export interface QueueFixture {
   /** Writes a configuration file for these policies (YAML list items) and returns its path and resolution. */
   writeConfig(
     policies: string,
-    options?: { name?: string; mysqlUrl?: string; concurrency?: number; attempts?: number; backoffMs?: number; reportSeconds?: number },
+    options?: {
+      name?: string;
+      mysqlUrl?: string;
+      concurrency?: number;
+      attempts?: number;
+      backoffMs?: number;
+      reportSeconds?: number;
+      progressLogSeconds?: number;
+    },
   ): { file: string; config: ResolvedConfig };
   /** Removes the queue's keys, the database and the files. */
   drop(): Promise<void>;
@@ -45,7 +53,7 @@ stores:
   mysql: { url: "${options.mysqlUrl ?? db.url}" }
   mongo: { url: "" }
   redis: { url: "" }
-queue: { redisUrl: "${REDIS_TEST_URL}", prefix: ${prefix}, concurrency: ${options.concurrency ?? 1}, attempts: ${options.attempts ?? 2}, backoffMs: ${options.backoffMs ?? 200}, keepJobsSeconds: 3600 }
+queue: { redisUrl: "${REDIS_TEST_URL}", prefix: ${prefix}, concurrency: ${options.concurrency ?? 1}, attempts: ${options.attempts ?? 2}, backoffMs: ${options.backoffMs ?? 200}, keepJobsSeconds: 3600${options.progressLogSeconds === undefined ? '' : `, progressLogSeconds: ${options.progressLogSeconds}`} }
 http: { port: 0 }
 safety: { maxClockSkewSeconds: 60 }
 audit: { table: retention_audit, key: "queue-test-key" }
