@@ -26,6 +26,8 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: no `prepare` (it would need the dev dependencies); the build comes from above.
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The web console's static files (CSS, the chart script) are served as they are.
+COPY src/console/public ./src/console/public
 COPY bin ./bin
 COPY config ./config
 # The image's `node` user (uid 1000); nothing under /app is writable by it.

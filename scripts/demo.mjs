@@ -46,4 +46,8 @@ if (status === 0) status = retention('run', '--dry-run');
 if (status === 0) status = retention('run');
 retention('audit', 'list', '--since', '1h');
 const verify = retention('audit', 'verify');
+console.log(`
+See it in a browser (read-only console, http://127.0.0.1:9465/, log in with any user name and the token as password):
+  MYSQL_URL=${env.MYSQL_URL} REDIS_URL=${env.REDIS_URL} QUEUE_REDIS_URL=${env.QUEUE_REDIS_URL} MONGO_URL= \\
+  AUDIT_KEY=${env.AUDIT_KEY} CONSOLE_TOKEN=demo-console-token node bin/retention.js console`);
 process.exit(status || verify);

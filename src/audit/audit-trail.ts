@@ -1,4 +1,5 @@
 import type { Pool } from 'mysql2/promise';
+import { lastSuccesses } from './last-successes.js';
 import type { Logger } from '../logging/logger.js';
 import { silentLogger } from '../logging/logger.js';
 import { WORKER_VERSION } from '../version.js';
@@ -103,6 +104,11 @@ export class AuditTrail {
   /** `list`, grouped into runs with their status (running / abandoned decided by the policy lock). */
   async listRuns(options: ListOptions, isPolicyLocked: IsPolicyLocked): Promise<AuditRun[]> {
     return groupRuns(await this.list(options), isPolicyLocked);
+  }
+
+  /** When each of these policies last finished a real run as `succeeded` (ISO time); absent when never. */
+  lastSuccesses(policies: readonly string[]): Promise<Map<string, string>> {
+    return lastSuccesses(this.#pool, this.tables, policies);
   }
 
   /** The `subject` entries of a subject hash, newest first. */

@@ -93,6 +93,13 @@ export function registerCommands(program: Command, io: CliIo, setExit: (code: nu
     .option('--json', 'print JSON')
     .action(action(() => import('./commands/audit-subject.js').then((m) => m.auditSubjectCommand)));
 
+  program
+    .command('console')
+    .description('serve the read-only web console (promises, runs, audit chain, subject lookup, queue); needs console.enabled and credentials')
+    .option('--port <port>', 'listen on this port (else console.port)')
+    .option('--host <address>', 'listen on this address (else console.host, 127.0.0.1)')
+    .action(action(() => import('./commands/console.js').then((m) => m.consoleCommand)));
+
   const config = program.command('config').description('configuration');
   config
     .command('check')

@@ -206,6 +206,22 @@ export const configSchema = z
     safety: z.strictObject({ maxClockSkewSeconds: numeric(z.number().nonnegative()).default(60) }).prefault({}),
     audit: z.strictObject({ table: identifier.default('retention_audit'), key: z.string().default('') }).prefault({}),
     report: z.strictObject({ intervalSeconds: positiveInt.default(300) }).prefault({}),
+    console: z
+      .strictObject({
+        /** `retention console` starts only when this is true. @defaultValue false */
+        enabled: z.boolean().default(false),
+        /** The address it listens on; keep it on loopback unless a proxy with TLS is in front. @defaultValue `127.0.0.1` */
+        host: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+        /** @defaultValue 9465 */
+        port: numeric(z.number().int().min(0).max(65535)).default(9465),
+        /** A bearer token (`Authorization: Bearer …`); normally `${file:…}`. @defaultValue '' */
+        token: z.string().default(''),
+        /** Basic-auth user name, with `password`. @defaultValue '' */
+        username: z.string().default(''),
+        /** Basic-auth password; normally `${file:…}`. @defaultValue '' */
+        password: z.string().default(''),
+      })
+      .prefault({}),
     policies: z.array(policy).min(1, 'needs at least one policy'),
   })
   // Names unique across policies, Redis patterns checked against the queue prefix; runs on partial input too.

@@ -301,6 +301,7 @@ describe('defaults', () => {
     expect(config.safety).toEqual({ maxClockSkewSeconds: 60 });
     expect(config.audit).toEqual({ table: 'retention_audit', key: '' });
     expect(config.report).toEqual({ intervalSeconds: 300 });
+    expect(config.console).toEqual({ enabled: false, host: '127.0.0.1', port: 9465, token: '', username: '', password: '' });
   });
 
   it('gives a policy enabled: true and no maxDeleteFraction', () => {

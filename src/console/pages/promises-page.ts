@@ -1,0 +1,65 @@
+import type { PromisesView } from '../console-data.js';
+import { html } from '../html.js';
+import { formatAge, formatInstant, layout } from './layout.js';
+
+/** Promises: one row per policy and target, red where `retention report` would exit non-zero. */
+export function promisesPage(view: PromisesView): string {
+  const verdict =
+    view.reportExit === 0
+      ? html`<p class="ok" id="verdict">Every promise is kept: <code>retention report</code> exits 0.</p>`
+      : html`<p class="bad" id="verdict">
+          Not every promise is kept: <code>retention report</code> exits ${view.reportExit} (${view.rows.filter((r) => r.red).length} row(s)
+          in red).
+        </p>`;
+  const rows = view.rows.map(
+    (r) =>
+      html`<tr class="${r.red ? 'red' : ''}" data-policy="${r.policy}" data-target="${r.target ?? ''}">
+        <td>${r.policy}<br /><small>${r.category}</small></td>
+        <td>${r.promise}</td>
+        <td>${r.store ?? 'every store'}</td>
+        <td>${r.target ?? ''}</td>
+        <td class="status">${r.status}</td>
+        <td>${formatInstant(r.lastSuccess)}</td>
+        <td>${formatAge(r.oldestAgeSeconds)}${r.promiseSeconds === null ? '' : html` / ${formatAge(r.promiseSeconds)}`}</td>
+        <td class="num overdue">${r.overdue}</td>
+        <td>${formatInstant(r.nextRun)}</td>
+        <td class="error">${r.error ?? ''}</td>
+      </tr>`,
+  );
+  const warnings = view.warnings.map((w) => html`<li><code>${w.code}</code> ${w.message}</li>`);
+  return layout(
+    'Promises',
+    '/',
+    html`${verdict}
+      <table id="promises">
+        <thead>
+          <tr>
+            <th>policy</th>
+            <th>promise</th>
+            <th>store</th>
+            <th>target</th>
+            <th>status</th>
+            <th>last successful run</th>
+            <th>oldest record / promise</th>
+            <th>overdue</th>
+            <th>next run</th>
+            <th>error</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${rows}
+        </tbody>
+      </table>
+      ${
+        view.warnings.length > 0
+          ? html`<h2>Warnings</h2>
+              <ul id="warnings">
+                ${warnings}
+              </ul>`
+          : ''
+      }
+      <p>
+        <small>As of ${formatInstant(view.generatedAt)}; the same figures as <code>retention report --json</code>.</small>
+      </p>`,
+  );
+}
