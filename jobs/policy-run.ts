@@ -4,7 +4,7 @@ import { WaitingChildrenError, type Job } from 'bullmq';
 import type { PolicyConfig } from '../src/config/schema.js';
 import { describeRetain } from '../src/engine/cutoff.js';
 import { auditTarget, beginPolicyRun, finishPolicyRun, type OpenPolicyRun } from '../src/engine/policy-run.js';
-import { errorLine } from '../src/engine/error-line.js';
+import { errorLine } from '../src/lib/error-line.js';
 import { deferJob } from '../src/queue/defer-job.js';
 import { targetJobOptions } from '../src/queue/job-options.js';
 import {

@@ -1,6 +1,6 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { StoreError } from '../errors/index.js';
-import { withRetry } from '../engine/retry.js';
+import { withRetry } from '../lib/retry.js';
 import type { AuditTables } from './audit-tables.js';
 import type { AuditRecord } from './audit-entry.js';
 import { chainHash } from './chain-hash.js';
@@ -27,7 +27,7 @@ export interface PreparedEntry {
  * Appends one entry to the chain. Appends are serialized by the head row, locked with
  * `SELECT … FOR UPDATE` for one short transaction that reads the previous hash, inserts the
  * entry and moves the head: two processes appending at once still build one chain, and ids
- * grow in chain order. Lock waits and deadlocks are retried (engine/retry.ts); a retry after
+ * grow in chain order. Lock waits and deadlocks are retried (lib/retry.ts); a retry after
  * an ambiguous COMMIT can at worst record the same facts twice, which never breaks the chain.
  */
 export async function appendEntry(pool: Pool, tables: AuditTables, key: string, prepared: PreparedEntry): Promise<AuditRecord> {

@@ -6,7 +6,7 @@ import type { EngineContext } from './engine-context.js';
 import { computeCutoff, describeRetain } from './cutoff.js';
 import { policyStatus } from './policy-status.js';
 import { runAgeTarget } from './run-age-target.js';
-import { errorLine } from './error-line.js';
+import { errorLine } from '../lib/error-line.js';
 
 /** A policy run that has passed its gates: lock held, clocks agree, `run-started` audited. */
 export interface OpenPolicyRun {

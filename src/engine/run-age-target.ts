@@ -4,9 +4,9 @@ import type { Clock } from '../clock.js';
 import { RefusalError } from '../errors/index.js';
 import type { AgePurger } from '../stores/purger.js';
 import type { TargetResult } from '../types.js';
-import { withRetry } from './retry.js';
+import { withRetry } from '../lib/retry.js';
 import { StopSignal, TimeBudget } from './stop-signal.js';
-import { errorLine } from './error-line.js';
+import { errorLine } from '../lib/error-line.js';
 import type { TargetProgress, TargetProgressListener } from './target-progress.js';
 
 export interface AgeTargetRun {

@@ -1,4 +1,4 @@
-import { errorLine } from '../engine/error-line.js';
+import { errorLine } from '../lib/error-line.js';
 
 /** One dependency `/readyz` reaches: MySQL, the queue's Redis, each enabled store. */
 export interface ReadinessCheck {

@@ -1,6 +1,6 @@
 import type { PolicyConfig, TargetConfig } from '../config/schema.js';
 import type { EngineContext } from '../engine/engine-context.js';
-import { errorLine } from '../engine/error-line.js';
+import { errorLine } from '../lib/error-line.js';
 import { targetName } from '../engine/policy-run.js';
 import { StoreError } from '../errors/index.js';
 import type { TargetReport } from './compliance-report.js';

@@ -1,6 +1,6 @@
 import type { PolicyConfig } from '../config/schema.js';
 import type { EngineContext } from '../engine/engine-context.js';
-import { errorLine } from '../engine/error-line.js';
+import { errorLine } from '../lib/error-line.js';
 import { StoreError } from '../errors/index.js';
 import { candidateBound, retainDeadline } from '../subjects/deadline.js';
 import { openSubjectSource } from '../subjects/subject-source.js';

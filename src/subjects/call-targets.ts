@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
-import { errorLine } from '../engine/error-line.js';
-import { withRetry } from '../engine/retry.js';
+import { errorLine } from '../lib/error-line.js';
+import { withRetry } from '../lib/retry.js';
 import type { SubjectPurger } from '../stores/purger.js';
 import type { StoreName } from '../types.js';
 import { redactSubjectIds } from './redact-subject-ids.js';

@@ -1,5 +1,5 @@
 import type { EngineContext } from '../engine/engine-context.js';
-import { errorLine } from '../engine/error-line.js';
+import { errorLine } from '../lib/error-line.js';
 import type { OpenPolicyRun } from '../engine/policy-run.js';
 import { candidateBound, retainDeadline } from './deadline.js';
 import { redactSubjectIds } from './redact-subject-ids.js';

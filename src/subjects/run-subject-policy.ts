@@ -1,7 +1,7 @@
 import type { SubjectSourceConfig } from '../config/schema.js';
 import { describeRetain } from '../engine/cutoff.js';
 import type { EngineContext } from '../engine/engine-context.js';
-import { errorLine } from '../engine/error-line.js';
+import { errorLine } from '../lib/error-line.js';
 import { auditTarget, finishPolicyRun, type OpenPolicyRun } from '../engine/policy-run.js';
 import type { SubjectPolicyRunner } from '../engine/run-policies.js';
 import { TimeBudget } from '../engine/stop-signal.js';

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { TargetConfig } from '../config/schema.js';
 import type { EngineContext } from '../engine/engine-context.js';
-import { errorLine } from '../engine/error-line.js';
+import { errorLine } from '../lib/error-line.js';
 import { targetName } from '../engine/policy-run.js';
 import { RefusalError } from '../errors/index.js';
 import type { SubjectPurger } from '../stores/purger.js';

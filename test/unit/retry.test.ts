@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRetryable, withRetry } from '../../src/engine/retry.js';
+import { isRetryable, withRetry } from '../../src/lib/retry.js';
 
 const err = (fields: Record<string, unknown>, message = 'x') => Object.assign(new Error(message), fields);
 

@@ -1,6 +1,6 @@
 import { RefusalError } from '../../errors/index.js';
 import { targetName } from '../../engine/policy-run.js';
-import { errorLine } from '../../engine/error-line.js';
+import { errorLine } from '../../lib/error-line.js';
 import { redactUrl } from '../../logging/redact.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, type CliIo, type GlobalOptions } from '../io.js';

@@ -1,5 +1,5 @@
 import { MongoClient, type Document } from 'mongodb';
-import { errorLine } from '../../engine/error-line.js';
+import { errorLine } from '../../lib/error-line.js';
 import type { ReportWarning } from '../compliance-report.js';
 import { formatDuration, type ShortestRetention } from '../shortest-retention.js';
 

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { errorLine } from '../../engine/error-line.js';
+import { errorLine } from '../../lib/error-line.js';
 import type { ReportWarning } from '../compliance-report.js';
 
 /**

@@ -2,7 +2,7 @@ import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { Coordination, Store } from '../purger.js';
 import type { TargetConfig, MysqlTargetConfig } from '../../config/schema.js';
 import type { Logger } from '../../logging/logger.js';
-import type { RetryOptions } from '../../engine/retry.js';
+import type { RetryOptions } from '../../lib/retry.js';
 import { StoreError } from '../../errors/store-error.js';
 import { ConfigError } from '../../errors/config-error.js';
 import { createMysqlPool, databaseOf } from './connection.js';

@@ -1,6 +1,6 @@
 import mysql from 'mysql2';
 import type { RowDataPacket } from 'mysql2/promise';
-import { withRetry } from '../../engine/retry.js';
+import { withRetry } from '../../lib/retry.js';
 import type { AgeTargetPlan } from './check-target.js';
 import { duePredicate } from './due-predicate.js';
 import type { ColumnInfo } from './table-shape.js';

@@ -1,7 +1,7 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { Logger } from '../../logging/logger.js';
 import { StoreError } from '../../errors/store-error.js';
-import { withRetry } from '../../engine/retry.js';
+import { withRetry } from '../../lib/retry.js';
 import { createMysqlPool, type MysqlSessionSettings } from './connection.js';
 
 /** What one replica's `SHOW REPLICA STATUS` says. */

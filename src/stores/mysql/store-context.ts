@@ -1,6 +1,6 @@
 import type { Pool } from 'mysql2/promise';
 import type { Logger } from '../../logging/logger.js';
-import type { RetryOptions } from '../../engine/retry.js';
+import type { RetryOptions } from '../../lib/retry.js';
 import { RefusalError } from '../../errors/refusal-error.js';
 import { StoreError } from '../../errors/store-error.js';
 import type { ReplicaLagGate } from './replica-lag.js';
