@@ -2,21 +2,13 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEntries, countRows, insertOldRequestLogs } from '../support/queue/queue-fixture.js';
 import { podman, until, type Container } from '../support/container/podman.js';
-import { createContainerScenario, type ContainerScenario } from '../support/container/container-scenario.js';
+import { createContainerScenario, enqueuedLogPolicy, type ContainerScenario } from '../support/container/container-scenario.js';
 import { RUNS_QUEUE, TARGETS_QUEUE } from '../../src/queue/queue-names.js';
 import type { RunDocument } from '../../src/types.js';
 
 const TABLES = ['log_a', 'log_b', 'log_c', 'log_d'];
 const ROWS = 15_000;
-// Never fires during the test: the run comes from `enqueue --wait`.
-const POLICY = `
-  - name: log-data
-    category: log
-    retain: { days: 7 }
-    schedule: { cron: "0 0 1 1 *" }
-    targets:
-${TABLES.map((t) => `      - { store: mysql, table: ${t}, time: requested_at, batchSize: 200, pauseMs: 100 }`).join('\n')}
-`;
+const POLICY = enqueuedLogPolicy(TABLES.map((t) => `{ store: mysql, table: ${t}, time: requested_at, batchSize: 200, pauseMs: 100 }`));
 
 /**
  * `enqueue --wait` from one container (an external scheduler's CronJob), the run done by two

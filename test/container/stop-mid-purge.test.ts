@@ -1,20 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEntries, countRows, insertOldRequestLogs } from '../support/queue/queue-fixture.js';
 import { podman, until } from '../support/container/podman.js';
-import { createContainerScenario, type ContainerScenario } from '../support/container/container-scenario.js';
+import { createContainerScenario, enqueuedLogPolicy, type ContainerScenario } from '../support/container/container-scenario.js';
 import { WORKER_CONTAINER } from '../support/container/worker-container.js';
 
 const ROWS = 40_000;
-// Never fires during the test: the runs come from `enqueue`.
-const POLICY = `
-  - name: log-data
-    category: log
-    retain: { days: 7 }
-    schedule: { cron: "0 0 1 1 *" }
-    targets:
-      - { store: mysql, table: im_request_log, time: requested_at, batchSize: 200, pauseMs: 200 }
-      - { store: mysql, table: im_exception_log, time: occurred_at }
-`;
+const POLICY = enqueuedLogPolicy([
+  '{ store: mysql, table: im_request_log, time: requested_at, batchSize: 200, pauseMs: 200 }',
+  '{ store: mysql, table: im_exception_log, time: occurred_at }',
+]);
 
 describe('podman stop of the worker container in the middle of a large purge', () => {
   let sc: ContainerScenario;

@@ -10,6 +10,21 @@ export const CONFIG_DIR = '/etc/retention';
 /** Must match `auditOf()` in queue-fixture.ts, so the test can read the trail the containers wrote. */
 export const AUDIT_KEY = 'queue-test-key';
 
+/**
+ * The log-data policy with these target lines (YAML flow mappings), on a cron that never fires
+ * during a test: its runs come from `enqueue`, so no scheduled run can close one instead.
+ */
+export function enqueuedLogPolicy(targets: string[]): string {
+  return [
+    '  - name: log-data',
+    '    category: log',
+    '    retain: { days: 7 }',
+    '    schedule: { cron: "0 0 1 1 *" }',
+    '    targets:',
+    ...targets.map((t) => `      - ${t}`),
+  ].join('\n');
+}
+
 export interface ContainerScenario {
   fx: QueueFixture;
   /**
