@@ -86,15 +86,13 @@ describe('the worker container: /healthz, /readyz, /metrics and the HEALTHCHECK'
     expect(ready.body).toEqual({ ready: true, checks: { queue: { ok: true }, mysql: { ok: true }, redis: { ok: true } } });
 
     // The report runs at start and fills its gauges; the defaults come from prom-client.
-    const samples = parsePrometheusText(
-      await until(
-        async () => {
-          const text = await (await get(port, '/metrics')).text();
-          return text.includes('retention_report_up 1') ? text : null;
-        },
-        60_000,
-        'the first report in /metrics',
-      ),
+    const samples = await until(
+      async () => {
+        const parsed = parsePrometheusText(await (await get(port, '/metrics')).text());
+        return sampleValue(parsed, 'retention_report_up') === 1 ? parsed : null;
+      },
+      60_000,
+      'the first report in /metrics',
     );
     expect(sampleValue(samples, 'retention_report_up')).toBe(1);
     expect(sampleValue(samples, 'retention_target_overdue_records', { policy: 'log-data', store: 'mysql', target: 'im_request_log' })).toBe(
