@@ -13,7 +13,7 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY jobs ./jobs
-COPY bench ./bench
+# bench/ is not copied: the build config includes it for `npm run bench`, and it matches nothing here.
 RUN npm run build
 
 # --- runtime: production dependencies only, non-root -------------------------------------------
@@ -25,12 +25,15 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: no `prepare` (it would need the dev dependencies); the build comes from above.
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
-COPY --from=build /app/dist ./dist
-# The web console's static files (CSS, the chart script) are served as they are.
-COPY src/console/public ./src/console/public
+# The compiled worker only: no tests, no benchmarks, no TypeScript sources (source maps stay, for stacks).
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/jobs ./dist/jobs
+# The web console's static files (CSS, the chart script), served as they are, beside its compiled code.
+COPY src/console/public ./dist/src/console/public
 COPY bin ./bin
 COPY config ./config
-# The image's `node` user (uid 1000); nothing under /app is writable by it.
+# The image's `node` user (uid 1000); nothing under /app is writable by it, and the worker writes
+# no file at all: it runs with a read-only root filesystem and no tmpfs (scripts/container-test.sh).
 USER node
 EXPOSE 9464
 # Liveness of the process itself; /readyz (dependencies) is for orchestrators' readiness probes.

@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 // `npm run demo`: a first purge on the local MariaDB and Redis, from a clean demo database.
 // Everything it needs is set explicitly below; MongoDB is disabled (none runs on this machine).
+// DEMO_MYSQL_URL, DEMO_MONGO_URL, DEMO_REDIS_URL (and DEMO_QUEUE_REDIS_URL) point it elsewhere,
+// e.g. at the stores `docker compose up` publishes (README: *The container image*).
 import { spawnSync } from 'node:child_process';
 import { createConnection } from 'mysql2/promise';
 import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
 
 const env = {
   ...process.env,
   MYSQL_URL: process.env.DEMO_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/retention_demo',
   MONGO_URL: process.env.DEMO_MONGO_URL ?? '',
   REDIS_URL: process.env.DEMO_REDIS_URL ?? 'redis://127.0.0.1:6379/2',
-  QUEUE_REDIS_URL: process.env.DEMO_REDIS_URL ?? 'redis://127.0.0.1:6379/2',
+  QUEUE_REDIS_URL: process.env.DEMO_QUEUE_REDIS_URL ?? process.env.DEMO_REDIS_URL ?? 'redis://127.0.0.1:6379/2',
   AUDIT_KEY: process.env.AUDIT_KEY ?? 'demo-audit-key-not-for-production',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
 };
@@ -37,7 +40,16 @@ async function resetDemoStores() {
     if (keys.length) await redis.unlink(...keys);
   } while (cursor !== '0');
   await redis.quit();
-  console.log(`demo stores reset: MySQL database ${database}, Redis ${env.REDIS_URL} (im:* keys); MongoDB disabled`);
+  let mongo = 'MongoDB disabled';
+  if (env.MONGO_URL) {
+    // The seed refuses a database that already has data: start from an empty one, as for MySQL.
+    const client = new MongoClient(env.MONGO_URL, { serverSelectionTimeoutMS: 10_000 });
+    await client.connect();
+    await client.db().dropDatabase();
+    await client.close();
+    mongo = `MongoDB database ${new URL(env.MONGO_URL).pathname.slice(1)}`;
+  }
+  console.log(`demo stores reset: MySQL database ${database}, Redis ${env.REDIS_URL} (im:* keys); ${mongo}`);
 }
 
 await resetDemoStores();

@@ -6,6 +6,10 @@ import { execFileSync } from 'node:child_process';
  * tsc emits even when it reports type errors; those fail `npm run typecheck`, not every test here.
  */
 export default function setup(): void {
+  // scripts/test-node-24.sh runs the suite on another Node line: make sure it really does.
+  const major = process.env.TEST_NODE_MAJOR;
+  if (major && process.versions.node.split('.')[0] !== major)
+    throw new Error(`TEST_NODE_MAJOR=${major} but the tests run on Node ${process.versions.node} (${process.execPath})`);
   try {
     execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'pipe' });
   } catch (err) {

@@ -43,9 +43,14 @@ function sinceDate(text: string, now: Date): Date {
   return new Date(now.getTime() - Number(m[1]) * (m[2] === 'd' ? 86_400_000 : 3_600_000));
 }
 
-/** The folder of the console's static files (CSS, the chart script), in the source tree and in the image. */
+/**
+ * The folder of the console's static files (CSS, the chart script): beside this module when the
+ * image copied them next to the compiled code, else in the source tree (tests, a checkout).
+ */
 function publicDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
+  const here = dirname(fileURLToPath(import.meta.url));
+  if (existsSync(join(here, 'public'))) return join(here, 'public');
+  let dir = here;
   while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
   return join(dir, 'src', 'console', 'public');
 }
