@@ -1,11 +1,11 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { QueueJobContext } from '../src/queue/queue-job-context.js';
+import type { QueueJobContext, QueueJobProcessor } from '../src/queue/queue-job-context.js';
 import { POLICY_RUN_JOB, SUBJECT_BATCH_JOB, TARGET_JOB, type JobName } from '../src/queue/queue-names.js';
 import { processPolicyRun } from './policy-run.js';
 import { processSubjectBatch } from './subject-batch.js';
 import { processTarget } from './target.js';
 
-export type JobProcessor = (job: Job, token: string | undefined, q: QueueJobContext) => Promise<unknown>;
+export type JobProcessor = QueueJobProcessor;
 
 /** The one registry of job types: each parses its payload and calls the engine. */
 export const JOB_PROCESSORS: Readonly<Record<JobName, JobProcessor>> = {
@@ -22,4 +22,4 @@ export function processJob(job: Job, token: string | undefined, q: QueueJobConte
 }
 
 export type { PolicyRunOutcome } from './policy-run.js';
-export type { SubjectBatchOutcome } from './subject-batch.js';
+export type { SubjectBatchOutcome } from '../src/queue/job-outcomes.js';

@@ -4,23 +4,13 @@ import { targetName } from '../src/engine/policy-run.js';
 import { deferJob } from '../src/queue/defer-job.js';
 import { policyHash, subjectBatchPayload, subjectRangeContext } from '../src/queue/job-payloads.js';
 import { awaitRunLease, watchRunLease } from '../src/queue/run-lease-gate.js';
+import type { SubjectBatchOutcome } from '../src/queue/job-outcomes.js';
 import type { QueueJobContext } from '../src/queue/queue-job-context.js';
 import { runSubjectRange } from '../src/subjects/run-subject-policy.js';
 import { openRange } from '../src/subjects/subject-range-cipher.js';
-import type { SubjectCounts, TargetResult } from '../src/types.js';
 
 /** The coordinator holds the real lock; a subject batch runs under it, by way of the run's lease. */
 const HELD_ELSEWHERE = { release: async () => {} };
-
-/** What a `subject-batch` job returns to its coordinator: counts and per-target totals, no id. */
-export interface SubjectBatchOutcome {
-  /** Due subjects in the range when it was cut (the coordinator's accounting). */
-  planned: number;
-  /** `held` and `withoutTerminationTime` are the coordinator's: counted once per run. */
-  counts: SubjectCounts;
-  /** Every target of the policy, in configuration order, not audited (the coordinator audits the run's totals). */
-  targets: TargetResult[];
-}
 
 /**
  * A `subject-batch` job: one partition of a subject-policy run (the ids of a sealed range),

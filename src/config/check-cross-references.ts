@@ -1,5 +1,5 @@
 import { isRecord, type AddIssue } from './add-issue.js';
-import { broadMatchProblem, queueKeysProblem } from '../stores/redis/pattern-guard.js';
+import { broadMatchProblem, queueKeysProblem } from './redis-glob.js';
 
 const DEFAULT_QUEUE_PREFIX = 'retention';
 

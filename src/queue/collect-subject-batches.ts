@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { SubjectBatchOutcome } from '../../jobs/subject-batch.js';
+import type { SubjectBatchOutcome } from './job-outcomes.js';
 import type { SubjectCounts, TargetResult } from '../types.js';
 import { mergeSubjectTargets } from '../subjects/merge-subject-targets.js';
 import { partitionOfJobKey, subjectBatchPayload, type PolicyRunPayload } from './job-payloads.js';

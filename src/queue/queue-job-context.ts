@@ -1,5 +1,5 @@
+import type { Job } from 'bullmq';
 import type { EngineContext } from '../engine/engine-context.js';
-import type { SubjectPolicyRunner } from '../engine/run-policies.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import type { LastSuccess } from './last-success.js';
 import type { RetentionQueues } from './retention-queues.js';
@@ -14,8 +14,13 @@ export interface QueueJobContext {
   lastSuccess: LastSuccess;
   timing: WorkerTiming;
   metrics?: WorkerMetrics | undefined;
-  /** Runs a subject (event-anchored) policy in the coordinating process. */
-  subjectRunner?: SubjectPolicyRunner | undefined;
   /** Whether this replica's configuration is the newest live one (from the watchdog's last check). */
   isNewestConfig(): boolean;
 }
+
+/**
+ * Processes one job of the queues: `jobs/index.ts` is the one implementation, handed to the
+ * worker by the CLI (as BullMQ's own Worker is handed its processor), so the queue runtime never
+ * imports the job modules built on it.
+ */
+export type QueueJobProcessor = (job: Job, token: string | undefined, q: QueueJobContext) => Promise<unknown>;

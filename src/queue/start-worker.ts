@@ -3,7 +3,6 @@ import { Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ResolvedConfig } from '../config/load-config.js';
-import type { SubjectPolicyRunner } from '../engine/run-policies.js';
 import { openEngine, type OpenEngine } from '../engine/open-engine.js';
 import { StopSignal } from '../engine/stop-signal.js';
 import { progressLog } from '../engine/progress-log.js';
@@ -12,11 +11,10 @@ import { checkReadiness, type ReadinessCheck } from '../http/readiness.js';
 import { redactUrls } from '../logging/redact.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { buildReport } from '../report/build-report.js';
-import { processJob } from '../../jobs/index.js';
 import { ConfigRegistry } from './config-registry.js';
 import { LastSuccess } from './last-success.js';
 import { closeQueueConnection, connectQueue, createQueueConnection } from './queue-connection.js';
-import type { QueueJobContext } from './queue-job-context.js';
+import type { QueueJobContext, QueueJobProcessor } from './queue-job-context.js';
 import { RUNS_QUEUE, TARGETS_QUEUE } from './queue-names.js';
 import { queueWarnings } from './queue-warnings.js';
 import { openRetentionQueues, type RetentionQueues } from './retention-queues.js';
@@ -34,8 +32,8 @@ export interface StartWorkerOptions {
   httpPort?: number;
   /** Recorded by BullMQ on every job this replica processes. @defaultValue `<hostname>:<pid>` */
   name?: string;
-  /** Runs subject policies (see `src/subjects/`). */
-  subjectRunner?: SubjectPolicyRunner;
+  /** Processes every job (`processJob` of `jobs/index.ts`). */
+  processJob: QueueJobProcessor;
   /** Run the report every `report.intervalSeconds` to refresh the overdue/oldest metrics. @defaultValue true */
   report?: boolean;
   /** Only tests with a pinned clock turn it off. @defaultValue true */
@@ -123,7 +121,6 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
       lastSuccess,
       timing,
       metrics,
-      subjectRunner: options.subjectRunner,
       isNewestConfig: () => watchdog.newest,
     };
 
@@ -135,7 +132,7 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
       stalledInterval: timing.stalledIntervalMs,
       maxStalledCount: timing.maxStalledCount,
     };
-    const processor = (job: Job, token?: string) => processJob(job, token, jobContext);
+    const processor = (job: Job, token?: string) => options.processJob(job, token, jobContext);
     // A coordinator waits for its children; one slot per policy, plus one, so a tick arriving
     // during every policy's run is still taken (and skipped) rather than queued.
     const runsWorker = new Worker(RUNS_QUEUE, processor, { ...workerOptions, concurrency: config.policies.length + 1 });

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { broadMatchProblem, globCouldMatchPrefix, queueKeysProblem } from '../../src/stores/redis/pattern-guard.js';
+import { broadMatchProblem, globCouldMatchPrefix, queueKeysProblem } from '../../src/config/redis-glob.js';
 
 describe('broadMatchProblem', () => {
   it('accepts a pattern with a literal prefix before its first wildcard', () => {

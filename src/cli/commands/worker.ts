@@ -1,5 +1,5 @@
 import { runWorkerProcess } from '../../queue/run-worker-process.js';
-import { runSubjectPolicy } from '../../subjects/run-subject-policy.js';
+import { processJob } from '../../../jobs/index.js';
 import type { CliIo, GlobalOptions } from '../io.js';
 import { loadConfig } from '../load.js';
 
@@ -10,5 +10,5 @@ import { loadConfig } from '../load.js';
  */
 export async function workerCommand(opts: GlobalOptions, io: CliIo): Promise<number> {
   const config = loadConfig(opts);
-  return runWorkerProcess(config, { logger: io.logger, subjectRunner: runSubjectPolicy });
+  return runWorkerProcess(config, { logger: io.logger, processJob });
 }

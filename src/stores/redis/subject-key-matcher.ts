@@ -1,5 +1,4 @@
-import { escapeGlob, literalPrefix } from './pattern-guard.js';
-import { hasWildcard, tokenizeGlob, tokensToRegExpSource, type GlobToken } from './glob-pattern.js';
+import { escapeGlob, hasWildcard, literalPrefix, tokenizeGlob, tokensToRegExpSource, type GlobToken } from '../../config/redis-glob.js';
 
 /** Subject ids are exact decimal strings (BIGINT UNSIGNED app ids, often above 2^53). */
 const SUBJECT_ID = /^\d+$/;

@@ -1,6 +1,6 @@
 import type { RedisTargetConfig } from '../../config/schema.js';
 import { RefusalError } from '../../errors/index.js';
-import { broadMatchProblem, queueKeysProblem } from './pattern-guard.js';
+import { broadMatchProblem, queueKeysProblem } from '../../config/redis-glob.js';
 import type { RedisKeyspace } from './redis-keyspace.js';
 
 /** SCAN … TYPE (6.0), XTRIM MINID and exclusive `(id` ranges (6.2) are needed. */

@@ -9,6 +9,7 @@ import { silentLogger } from '../../../src/logging/logger.js';
 import type { ResolvedConfig } from '../../../src/config/load-config.js';
 import type { RunDocument } from '../../../src/types.js';
 import { enqueueCommand } from '../../../src/cli/commands/enqueue.js';
+import { processJob } from '../../../jobs/index.js';
 
 const POLICY = `
   - name: log-data
@@ -34,7 +35,7 @@ describe('the worker HTTP endpoints', () => {
     const url = new URL(fx.db.url);
     url.port = String(proxy.port);
     ({ config, file } = fx.writeConfig(POLICY, { mysqlUrl: url.toString(), reportSeconds: 1 }));
-    worker = await startWorker(config, { logger: silentLogger(), timing: TEST_TIMING, httpPort: 0, name: 'http' });
+    worker = await startWorker(config, { processJob, logger: silentLogger(), timing: TEST_TIMING, httpPort: 0, name: 'http' });
     base = `http://127.0.0.1:${worker.httpPort}`;
   });
   afterAll(async () => {

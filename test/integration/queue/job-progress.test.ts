@@ -7,6 +7,7 @@ import { enqueueRuns, waitForRuns } from '../../../src/queue/enqueue-runs.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { TARGETS_QUEUE } from '../../../src/queue/queue-names.js';
 import type { JobProgress } from '../../../src/queue/job-progress.js';
+import { processJob } from '../../../jobs/index.js';
 
 const POLICY = `
   - name: log-data
@@ -37,7 +38,7 @@ describe('a target job reports its purge as it goes', () => {
     await insertOldRequestLogs(fx.db.pool, 4000, 30);
     const { config } = fx.writeConfig(POLICY, { progressLogSeconds: 0.1 });
     const logger = createLogger({ level: 'info', destination: { write: (s: string) => void (logged += s) } });
-    worker = await startWorker(config, { logger, timing: TEST_TIMING, httpPort: 0, name: 'progress' });
+    worker = await startWorker(config, { processJob, logger, timing: TEST_TIMING, httpPort: 0, name: 'progress' });
     const { jobs } = await enqueueRuns(worker.queues, config, config.policies);
     const outcome = await waitForRuns(worker.queues, config, jobs, { pollMs: 100, timeoutMs: 60_000 });
     expect(outcome.results[0]?.status).toBe('succeeded');

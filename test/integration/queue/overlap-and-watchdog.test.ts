@@ -5,6 +5,7 @@ import { startWorker, type RunningWorker } from '../../../src/queue/start-worker
 import { silentLogger } from '../../../src/logging/logger.js';
 import { scheduleListCommand } from '../../../src/cli/commands/schedule-list.js';
 import type { ScheduleRow } from '../../../src/queue/list-schedules.js';
+import { processJob } from '../../../jobs/index.js';
 
 const SLOW = `
   - name: log-data
@@ -32,7 +33,7 @@ describe('a worker in this process', () => {
     const written = fx.writeConfig(SLOW);
     file = written.file;
     const { config } = written;
-    worker = await startWorker(config, { logger: silentLogger(), timing: TEST_TIMING, httpPort: 0, report: false, name: 'local' });
+    worker = await startWorker(config, { processJob, logger: silentLogger(), timing: TEST_TIMING, httpPort: 0, report: false, name: 'local' });
   });
   afterAll(async () => {
     await worker?.shutdown('test over');

@@ -5,10 +5,10 @@ import { TEST_TIMING } from '../../support/queue/spawn-worker.js';
 import { startWorker, type RunningWorker } from '../../../src/queue/start-worker.js';
 import { enqueueRuns, waitForRuns } from '../../../src/queue/enqueue-runs.js';
 import { queueWarnings } from '../../../src/queue/queue-warnings.js';
-import { runSubjectPolicy } from '../../../src/subjects/run-subject-policy.js';
 import { resolveConfigText } from '../../../src/config/load-config.js';
 import { silentLogger } from '../../../src/logging/logger.js';
 import { REDIS_TEST_URL } from '../../support/redis.js';
+import { processJob } from '../../../jobs/index.js';
 
 const SUBJECTS = `
   - name: configuration-data
@@ -49,11 +49,11 @@ describe('a subject policy run through the queue', () => {
     );
     const { config } = fx.writeConfig(SUBJECTS);
     worker = await startWorker(config, {
+      processJob,
       logger: silentLogger(),
       timing: TEST_TIMING,
       httpPort: 0,
       report: false,
-      subjectRunner: runSubjectPolicy,
     });
     const { jobs, runId } = await enqueueRuns(worker.queues, config, config.policies);
     const outcome = await waitForRuns(worker.queues, config, jobs, { pollMs: 100, timeoutMs: 30_000 });

@@ -11,6 +11,7 @@ import { subjectHash } from '../../../src/audit/subject-hash.js';
 import type { ResolvedConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import type { PolicyResult } from '../../../src/types.js';
+import { processJob } from '../../../jobs/index.js';
 
 const POLICY = `
   - name: configuration-data
@@ -73,6 +74,7 @@ describe('a subject policy fanned out over subject-batch jobs', () => {
     for (const name of ['alpha', 'beta']) {
       workers.push(
         await startWorker(config, {
+          processJob,
           logger: createLogger({ level: 'debug', destination }),
           name,
           timing: TEST_TIMING,

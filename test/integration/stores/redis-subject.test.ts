@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/stores/purger.js';
-import { tokenizeGlob, tokensToRegExpSource } from '../../../src/stores/redis/glob-pattern.js';
+import { tokenizeGlob, tokensToRegExpSource } from '../../../src/config/redis-glob.js';
 import { createTestKeyspace, type TestKeyspace } from '../../support/redis.js';
 import { redisTarget, testStore } from './redis-fixtures.js';
 

@@ -8,7 +8,7 @@ import { resolveConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { runWorkerProcess } from '../../../src/queue/run-worker-process.js';
 import type { WorkerTiming } from '../../../src/queue/worker-timing.js';
-import { runSubjectPolicy } from '../../../src/subjects/run-subject-policy.js';
+import { processJob } from '../../../jobs/index.js';
 
 const gate = process.env.WORKER_GATE;
 if (gate) {
@@ -22,7 +22,7 @@ const code = await runWorkerProcess(config, {
   name: process.env.WORKER_NAME,
   timing,
   httpPort: 0,
-  subjectRunner: runSubjectPolicy,
+  processJob,
   report: process.env.WORKER_REPORT === '1',
 });
 process.exitCode = code;
