@@ -117,7 +117,7 @@ export async function runPolicyTarget(ctx: EngineContext, run: OpenPolicyRun, ta
   } else {
     let purger;
     try {
-      purger = store.agePurger(target, { zone: ctx.config.timezone });
+      purger = store.agePurger(target, { zone: ctx.config.timezone, now: () => ctx.clock.now() });
     } catch (err) {
       result = { store: target.store, target: name, status: 'failed', deleted: 0, error: errorLine(err), batches: 0, durationMs: 0 };
     }

@@ -1,4 +1,4 @@
-import type { StoreName, TargetRef } from '../types.js';
+import type { PartitionChange, StoreName, TargetRef } from '../types.js';
 import type { TargetConfig } from '../config/schema.js';
 
 /**
@@ -13,6 +13,8 @@ export interface DueCount {
   total: number;
   /** Records whose time is missing or not a time: never deleted by an age policy. */
   unusableTime: number;
+  /** Whole partitions a run would remove (part of `due`). */
+  partitions?: PartitionChange[];
 }
 
 export interface BatchResult {
@@ -20,6 +22,8 @@ export interface BatchResult {
   deleted: number;
   /** True when the walk has nothing due left: the engine stops calling `nextBatch`. */
   done: boolean;
+  /** Partition operations this batch made (its rows are part of `deleted`). */
+  partitions?: PartitionChange[];
 }
 
 /** One pass over a target's due records. Each `nextBatch` is one short, self-contained deletion. */
@@ -62,6 +66,8 @@ export interface SubjectPurger extends TargetRef {
 export interface PurgerContext {
   /** The configured time zone (for times written in key names). */
   zone: string;
+  /** The engine's clock (pre-creating future MySQL partitions); the system clock when absent. */
+  now?: () => Date;
 }
 
 /** One store of this deployment: the factory of its purgers and its connection's lifecycle. */

@@ -1,0 +1,80 @@
+import type { MysqlPartitionsConfig } from '../../config/schema.js';
+import type { BatchResult } from '../purger.js';
+import type { AgeTargetPlan } from './check-target.js';
+import { readPartitionLayout, type RangePartition } from './partition-layout.js';
+import { duePartitions, planPremake, premakePartitions, removePartition } from './partition-purge.js';
+import type { MysqlPurgeWalk } from './purge-walk.js';
+import { asStoreError, type MysqlStoreContext } from './store-context.js';
+
+export interface PartitionWalkOptions {
+  plan: () => Promise<AgeTargetPlan>;
+  cutoff: Date;
+  /** "Now", for pre-creation (the engine's clock, through the run's evaluation time). */
+  now: Date;
+  partitions: MysqlPartitionsConfig;
+  table: string;
+}
+
+/**
+ * A purge walk that first removes whole partitions, then hands over to the row walk. Its first
+ * batch reads the partitioning afresh (the memoized check only validated it), pre-creates future
+ * partitions when configured, and plans which partitions are wholly due; each later batch removes
+ * one of them. The boundary partition, the last partition and any partition the short lock wait
+ * gave up on are left to the row walk, which deletes their due rows this run; a partition left
+ * behind that way is empty and is dropped on the next run.
+ */
+export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalkOptions, rows: MysqlPurgeWalk): MysqlPurgeWalk {
+  let queue: RangePartition[] | null = null;
+  let plan: AgeTargetPlan | null = null;
+  let lockMissed = false;
+
+  async function start(): Promise<BatchResult> {
+    plan = await options.plan();
+    const layout = await readPartitionLayout(ctx.pool, ctx.database, plan);
+    queue = layout ? duePartitions(plan, layout, options.cutoff) : [];
+    if (!layout) return { deleted: 0, done: false };
+    const planned = planPremake(plan, layout, options.now, options.partitions);
+    if (layout.partitions.at(-1)?.boundMs !== null && options.partitions.premake > 0) {
+      ctx.logger.warn('partitions.premake: the last partition is not MAXVALUE, so there is nothing to split future partitions off');
+    }
+    if (planned.length === 0) return { deleted: 0, done: false };
+    const created = await premakePartitions(ctx, plan, layout, planned, options.partitions);
+    ctx.logger.info({ partitions: created }, 'partitions pre-created');
+    return { deleted: 0, done: false, partitions: created };
+  }
+
+  async function removeNext(partition: RangePartition, p: AgeTargetPlan): Promise<BatchResult> {
+    const change = await removePartition(ctx, p, partition, options.partitions);
+    if (change.reason === 'metadata-lock-timeout') {
+      // A long transaction holds the table: stop trying this run, the row walk takes over.
+      lockMissed = true;
+      ctx.logger.warn(
+        { partition: change.name, lockWaitSeconds: options.partitions.lockWaitSeconds },
+        'partition left to the row walk: metadata lock not granted in time',
+      );
+    } else {
+      ctx.logger.info({ partition: change.name, action: change.action, rows: change.rows, reason: change.reason }, 'partition purged');
+    }
+    const removed = change.action === 'dropped' || change.action === 'truncated';
+    return { deleted: removed ? change.rows : 0, done: false, partitions: [change] };
+  }
+
+  return {
+    get mode() {
+      return rows.mode;
+    },
+    get phase() {
+      return rows.phase;
+    },
+    async nextBatch() {
+      try {
+        if (queue === null) return await start();
+        const next = lockMissed ? undefined : queue.shift();
+        if (next && plan) return await removeNext(next, plan);
+      } catch (err) {
+        throw asStoreError(`purging partitions of ${options.table}`, err);
+      }
+      return rows.nextBatch();
+    },
+  };
+}
