@@ -28,16 +28,17 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
   let plan: AgeTargetPlan | null = null;
   let lockMissed = false;
 
-  async function start(): Promise<BatchResult> {
+  /** Plans; returns the pre-creation as a batch of its own, or null to go straight on. */
+  async function start(): Promise<BatchResult | null> {
     plan = await options.plan();
     const layout = await readPartitionLayout(ctx.pool, ctx.database, plan);
     queue = layout ? duePartitions(plan, layout, options.cutoff) : [];
-    if (!layout) return { deleted: 0, done: false };
+    if (!layout) return null;
     const planned = planPremake(plan, layout, options.now, options.partitions);
     if (layout.partitions.at(-1)?.boundMs !== null && options.partitions.premake > 0) {
       ctx.logger.warn('partitions.premake: the last partition is not MAXVALUE, so there is nothing to split future partitions off');
     }
-    if (planned.length === 0) return { deleted: 0, done: false };
+    if (planned.length === 0) return null;
     const created = await premakePartitions(ctx, plan, layout, planned, options.partitions);
     ctx.logger.info({ partitions: created }, 'partitions pre-created');
     return { deleted: 0, done: false, partitions: created };
@@ -68,8 +69,11 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
     },
     async nextBatch() {
       try {
-        if (queue === null) return await start();
-        const next = lockMissed ? undefined : queue.shift();
+        if (queue === null) {
+          const premade = await start();
+          if (premade) return premade;
+        }
+        const next = lockMissed ? undefined : queue?.shift();
         if (next && plan) return await removeNext(next, plan);
       } catch (err) {
         throw asStoreError(`purging partitions of ${options.table}`, err);

@@ -29,7 +29,9 @@ async function createDaily(table: string, how: 'to_days' | 'columns', column = '
     how === 'to_days'
       ? `PARTITION BY RANGE (TO_DAYS(at)) (${DAYS.map((d, i) => `PARTITION p${i} VALUES LESS THAN (TO_DAYS('${d}'))`).join(', ')}, PARTITION pmax VALUES LESS THAN MAXVALUE)`
       : `PARTITION BY RANGE COLUMNS (at) (${DAYS.map((d, i) => `PARTITION p${i} VALUES LESS THAN ('${d}')`).join(', ')}, PARTITION pmax VALUES LESS THAN (MAXVALUE))`;
-  await store.pool.query(`CREATE TABLE ${table} (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, at ${column}, note VARCHAR(20), PRIMARY KEY (id, at), KEY idx_at (at)) ${spec}`);
+  await store.pool.query(
+    `CREATE TABLE ${table} (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, at ${column}, note VARCHAR(20), PRIMARY KEY (id, at), KEY idx_at (at)) ${spec}`,
+  );
 }
 
 async function partitionNames(table: string): Promise<string[]> {
@@ -116,7 +118,9 @@ describe('MySQL partitions: dropping whole partitions before the cutoff', () => 
   it('truncates instead of dropping by option, and leaves empty partitions alone', async () => {
     await createDaily('trunc', 'columns');
     await insertTimes('trunc', [at('2026-01-01T10:00:00Z'), at('2026-01-01T11:00:00Z'), at('2026-01-04T10:00:00Z')]);
-    const purger = store.agePurger(mysqlTarget({ table: 'trunc', time: 'at', partitions: { action: 'truncate', lockWaitSeconds: 1, premake: 0, interval: 'day' } }));
+    const purger = store.agePurger(
+      mysqlTarget({ table: 'trunc', time: 'at', partitions: { action: 'truncate', lockWaitSeconds: 1, premake: 0, interval: 'day' } }),
+    );
     const { changes } = await drainChanges(purger.openWalk(at('2026-01-03T00:00:00Z')));
     expect(changes).toEqual([
       { name: 'p0', action: 'truncated', rows: 2, lessThan: "'2026-01-02'" },
@@ -151,9 +155,17 @@ describe('MySQL partitions: refusals', () => {
   it.each([
     ['HASH', 'PARTITION BY HASH (id) PARTITIONS 2', /partitioned by HASH/],
     ['KEY', 'PARTITION BY KEY (id) PARTITIONS 2', /partitioned by KEY/],
-    ['LIST', "PARTITION BY LIST (id) (PARTITION a VALUES IN (1,2,3), PARTITION b VALUES IN (4,5,6))", /partitioned by LIST/],
-    ['RANGE on another column', 'PARTITION BY RANGE (id) (PARTITION a VALUES LESS THAN (10), PARTITION b VALUES LESS THAN MAXVALUE)', /not by its time column at/],
-    ['an expression it cannot read', 'PARTITION BY RANGE (YEAR(at)) (PARTITION a VALUES LESS THAN (2026), PARTITION b VALUES LESS THAN MAXVALUE)', /cannot read/],
+    ['LIST', 'PARTITION BY LIST (id) (PARTITION a VALUES IN (1,2,3), PARTITION b VALUES IN (4,5,6))', /partitioned by LIST/],
+    [
+      'RANGE on another column',
+      'PARTITION BY RANGE (id) (PARTITION a VALUES LESS THAN (10), PARTITION b VALUES LESS THAN MAXVALUE)',
+      /not by its time column at/,
+    ],
+    [
+      'an expression it cannot read',
+      'PARTITION BY RANGE (YEAR(at)) (PARTITION a VALUES LESS THAN (2026), PARTITION b VALUES LESS THAN MAXVALUE)',
+      /cannot read/,
+    ],
     [
       'subpartitions',
       "PARTITION BY RANGE (TO_DAYS(at)) SUBPARTITION BY HASH (id) SUBPARTITIONS 2 (PARTITION a VALUES LESS THAN (TO_DAYS('2026-01-02')), PARTITION b VALUES LESS THAN MAXVALUE)",
@@ -161,7 +173,9 @@ describe('MySQL partitions: refusals', () => {
     ],
   ])('refuses %s before deleting anything, and purges row by row with action off', async (label, spec, message) => {
     const table = `refused_${label.replace(/\W+/g, '_')}`.slice(0, 60);
-    await store.pool.query(`CREATE TABLE ${table} (id INT NOT NULL, at DATETIME(3) NOT NULL, PRIMARY KEY (id, at), KEY idx_at (at)) ${spec}`);
+    await store.pool.query(
+      `CREATE TABLE ${table} (id INT NOT NULL, at DATETIME(3) NOT NULL, PRIMARY KEY (id, at), KEY idx_at (at)) ${spec}`,
+    );
     await store.pool.query(`INSERT INTO ${table} VALUES (1, '2025-12-01'), (2, '2026-02-01')`);
     const purger = store.agePurger(mysqlTarget({ table, time: 'at' }));
     const refusal = await purger.check().catch((err: unknown) => err);
@@ -170,7 +184,9 @@ describe('MySQL partitions: refusals', () => {
     expect((refusal as Error).message).toMatch(message);
     expect(await countRows(store.pool, `SELECT COUNT(*) FROM ${table}`)).toBe(2);
 
-    const rowWise = store.agePurger(mysqlTarget({ table, time: 'at', partitions: { action: 'off', lockWaitSeconds: 1, premake: 0, interval: 'day' } }));
+    const rowWise = store.agePurger(
+      mysqlTarget({ table, time: 'at', partitions: { action: 'off', lockWaitSeconds: 1, premake: 0, interval: 'day' } }),
+    );
     await rowWise.check();
     expect((await drainChanges(rowWise.openWalk(at('2026-01-01T00:00:00Z')))).deleted).toBe(1);
   });
@@ -190,7 +206,7 @@ describe('MySQL partitions: pre-creation', () => {
       ['p20260106', 'created', String(739988)],
     ]);
     expect(await partitionNames('premade')).toEqual(['p0', 'p1', 'p2', 'p20260104', 'p20260105', 'p20260106', 'pmax']);
-    const [rows] = await store.pool.query("SELECT COUNT(*) AS n FROM premade PARTITION (p20260104)");
+    const [rows] = await store.pool.query('SELECT COUNT(*) AS n FROM premade PARTITION (p20260104)');
     expect(Number((rows as Array<{ n: number }>)[0]?.n)).toBe(0);
     await store.pool.query("INSERT INTO premade (at) VALUES ('2026-01-05 12:00:00')");
     expect(await countRows(store.pool, 'SELECT COUNT(*) FROM premade PARTITION (p20260105)')).toBe(1);
@@ -203,7 +219,10 @@ describe('MySQL partitions: pre-creation', () => {
     await createDaily('premade_full', 'columns');
     await insertTimes('premade_full', [at('2026-01-04T10:00:00Z')]);
     const options = { action: 'drop' as const, lockWaitSeconds: 1, premake: 1, interval: 'day' as const };
-    const purger = store.agePurger(mysqlTarget({ table: 'premade_full', time: 'at', partitions: options }), { zone: 'UTC', now: () => at('2026-01-04T15:00:00Z') });
+    const purger = store.agePurger(mysqlTarget({ table: 'premade_full', time: 'at', partitions: options }), {
+      zone: 'UTC',
+      now: () => at('2026-01-04T15:00:00Z'),
+    });
     const { changes } = await drainChanges(purger.openWalk(at('2026-01-01T00:00:00Z')));
     expect(changes.map((c) => [c.action, c.reason])).toEqual([
       ['skipped', 'maxvalue-partition-holds-rows'],
