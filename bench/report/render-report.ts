@@ -109,6 +109,35 @@ export function renderReport(result: BenchResult): string {
       '',
     );
   }
+  const parts = result.partitions;
+  if (parts) {
+    out.push(
+      `## MySQL partitions: ${int(parts.rows)} rows over 14 days, 7-day cutoff`,
+      '',
+      `The same rows loaded for each method: a table RANGE-partitioned by day on TO_DAYS(requested_at) (${parts.dailyPartitions} daily partitions + MAXVALUE; ` +
+        'primary key (id, requested_at)) for the worker\'s partition path, the reference unpartitioned table for its chunked walk and for pt-archiver. ' +
+        `One run each; wall time from process start to exit. Foreground probe as in the backlog; with no purge: p50/p99 ${lat(parts.idle)} ms.`,
+      '',
+      table(
+        ['method', 'load s', 'rows deleted', 'wall s', 'rows/s', '× pt-archiver', 'fg p50/p99 ms', 'fg max ms', 'p99 × pt-archiver', 'partitions dropped (rows)'],
+        parts.methods.map((r) => [
+          r.label,
+          r.loadSeconds.toFixed(1),
+          int(r.deleted),
+          sec(r.wallMs),
+          int(r.rowsPerSecond),
+          ratio(r.ratioToPtArchiver),
+          lat(r.foreground),
+          Number.isFinite(r.foreground.max) ? r.foreground.max.toFixed(1) : 'n/a',
+          ratio(r.p99RatioToPtArchiver),
+          r.partitions.length === 0
+            ? '—'
+            : `${r.partitions.filter((p) => p.action === 'dropped').length} (${int(r.partitions.filter((p) => p.action === 'dropped').reduce((n, p) => n + p.rows, 0))})`,
+        ]),
+      ),
+      '',
+    );
+  }
   const redis = result.redis;
   if (redis) {
     out.push(

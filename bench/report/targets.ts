@@ -59,6 +59,20 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
       met: small > 0 && large > 0 ? large * 1024 <= 150e6 && small * 1024 <= 150e6 && large <= small * 1.1 : null,
     });
   }
+  const parts = result.partitions;
+  if (parts) {
+    const drop = parts.methods.find((m) => m.id === 'worker-partitions');
+    checks.push({
+      target: `Partitioned backlog (${parts.rows} rows): worker ≥ 50× pt-archiver rows/s`,
+      measured: x(drop?.ratioToPtArchiver),
+      met: drop?.ratioToPtArchiver != null ? drop.ratioToPtArchiver >= 50 : null,
+    });
+    checks.push({
+      target: "Partitioned backlog: foreground p99 no worse than pt-archiver's",
+      measured: `${x(drop?.p99RatioToPtArchiver)} (${drop ? drop.foreground.p99.toFixed(1) : 'n/a'} ms)`,
+      met: drop?.p99RatioToPtArchiver != null ? drop.p99RatioToPtArchiver <= 1 : null,
+    });
+  }
   const redis = result.redis;
   if (redis) {
     for (const id of ['worker-defaults', 'worker-tuned']) {

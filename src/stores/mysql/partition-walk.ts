@@ -2,7 +2,7 @@ import type { MysqlPartitionsConfig } from '../../config/schema.js';
 import type { BatchResult } from '../purger.js';
 import type { AgeTargetPlan } from './check-target.js';
 import { readPartitionLayout, type RangePartition } from './partition-layout.js';
-import { duePartitions, planPremake, premakePartitions, removePartition } from './partition-purge.js';
+import { duePartitions, planPremake, premakePartitions, removePartitions } from './partition-purge.js';
 import type { MysqlPurgeWalk } from './purge-walk.js';
 import { asStoreError, type MysqlStoreContext } from './store-context.js';
 
@@ -18,15 +18,14 @@ export interface PartitionWalkOptions {
 /**
  * A purge walk that first removes whole partitions, then hands over to the row walk. Its first
  * batch reads the partitioning afresh (the memoized check only validated it), pre-creates future
- * partitions when configured, and plans which partitions are wholly due; each later batch removes
- * one of them. The boundary partition, the last partition and any partition the short lock wait
+ * partitions when configured, and plans which partitions are wholly due; the next batch removes
+ * them all in one statement. The boundary partition, the last partition and any partition the short lock wait
  * gave up on are left to the row walk, which deletes their due rows this run; a partition left
  * behind that way is empty and is dropped on the next run.
  */
 export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalkOptions, rows: MysqlPurgeWalk): MysqlPurgeWalk {
   let queue: RangePartition[] | null = null;
   let plan: AgeTargetPlan | null = null;
-  let lockMissed = false;
 
   /** Plans; returns the pre-creation as a batch of its own, or null to go straight on. */
   async function start(): Promise<BatchResult | null> {
@@ -44,20 +43,19 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
     return { deleted: 0, done: false, partitions: created };
   }
 
-  async function removeNext(partition: RangePartition, p: AgeTargetPlan): Promise<BatchResult> {
-    const change = await removePartition(ctx, p, partition, options.partitions);
-    if (change.reason === 'metadata-lock-timeout') {
-      // A long transaction holds the table: stop trying this run, the row walk takes over.
-      lockMissed = true;
+  async function removeDue(partitions: RangePartition[], p: AgeTargetPlan): Promise<BatchResult> {
+    const changes = await removePartitions(ctx, p, partitions, options.partitions);
+    if (changes.some((c) => c.reason === 'metadata-lock-timeout')) {
+      // A long transaction holds the table: the row walk deletes this run's rows instead.
       ctx.logger.warn(
-        { partition: change.name, lockWaitSeconds: options.partitions.lockWaitSeconds },
-        'partition left to the row walk: metadata lock not granted in time',
+        { partitions: changes.map((c) => c.name), lockWaitSeconds: options.partitions.lockWaitSeconds },
+        'partitions left to the row walk: metadata lock not granted in time',
       );
     } else {
-      ctx.logger.info({ partition: change.name, action: change.action, rows: change.rows, reason: change.reason }, 'partition purged');
+      ctx.logger.info({ partitions: changes }, 'partitions purged');
     }
-    const removed = change.action === 'dropped' || change.action === 'truncated';
-    return { deleted: removed ? change.rows : 0, done: false, partitions: [change] };
+    const removed = changes.filter((c) => c.action === 'dropped' || c.action === 'truncated');
+    return { deleted: removed.reduce((n, c) => n + c.rows, 0), done: false, partitions: changes };
   }
 
   return {
@@ -73,8 +71,9 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
           const premade = await start();
           if (premade) return premade;
         }
-        const next = lockMissed ? undefined : queue?.shift();
-        if (next && plan) return await removeNext(next, plan);
+        const due = queue ?? [];
+        queue = [];
+        if (due.length > 0 && plan) return await removeDue(due, plan);
       } catch (err) {
         throw asStoreError(`purging partitions of ${options.table}`, err);
       }
