@@ -62,14 +62,17 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
   const parts = result.partitions;
   if (parts) {
     const drop = parts.methods.find((m) => m.id === 'worker-partitions');
+    const ptRate = parts.methods.find((m) => m.id === 'pt-archiver')?.rowsPerSecond ?? null;
     checks.push({
       target: `Partitioned backlog (${parts.rows} rows): worker ≥ 50× pt-archiver rows/s`,
-      measured: x(drop?.ratioToPtArchiver),
+      measured: `whole run ${x(drop?.ratioToPtArchiver)}; partition phase alone (exact counts + DDL) ${x(
+        drop?.partitionPhase && ptRate ? drop.partitionPhase.rowsPerSecond / ptRate : null,
+      )}`,
       met: drop?.ratioToPtArchiver != null ? drop.ratioToPtArchiver >= 50 : null,
     });
     checks.push({
       target: "Partitioned backlog: foreground p99 no worse than pt-archiver's",
-      measured: `${x(drop?.p99RatioToPtArchiver)} (${drop ? drop.foreground.p99.toFixed(1) : 'n/a'} ms)`,
+      measured: `over its own run ${x(drop?.p99RatioToPtArchiver)} (${drop ? drop.foreground.p99.toFixed(1) : 'n/a'} ms); over ≥ 10 s from the start ${x(drop?.fixedP99RatioToPtArchiver)}`,
       met: drop?.p99RatioToPtArchiver != null ? drop.p99RatioToPtArchiver <= 1 : null,
     });
   }

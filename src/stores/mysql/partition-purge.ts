@@ -69,6 +69,13 @@ async function underShortLock(
   }
 }
 
+/** What removePartitions did, and how long its exact counts and its DDL (lock wait included) took. */
+export interface PartitionRemoval {
+  changes: PartitionChange[];
+  countMs: number;
+  ddlMs: number;
+}
+
 /**
  * Removes the wholly due partitions (`DROP PARTITION`, or `TRUNCATE PARTITION` by option) in one
  * statement: one metadata lock, held once, instead of one per partition — every DDL stalls the
@@ -84,8 +91,9 @@ export async function removePartitions(
   plan: AgeTargetPlan,
   partitions: readonly RangePartition[],
   options: MysqlPartitionsConfig,
-): Promise<PartitionChange[]> {
+): Promise<PartitionRemoval> {
   const counted: PartitionChange[] = [];
+  const started = performance.now();
   for (const partition of partitions) {
     const rows = await countPartitionRows(ctx, plan, partition.name);
     const skipEmpty = options.action === 'truncate' && rows === 0;
@@ -98,9 +106,10 @@ export async function removePartitions(
     });
   }
   const candidates = counted.filter((c) => c.reason === undefined);
-  if (candidates.length === 0) return counted;
+  if (candidates.length === 0) return { changes: counted, countMs: Math.round(performance.now() - started), ddlMs: 0 };
   const table = mysql.escapeId(plan.table);
   const chosen: PartitionChange[] = [];
+  const countMs = performance.now() - started;
   const locked = await underShortLock(ctx, plan, options.lockWaitSeconds, async (conn) => {
     for (const c of candidates) {
       if (plan.time.nullable || plan.timeFormat === 'datetime') {
@@ -120,11 +129,12 @@ export async function removePartitions(
     const names = chosen.map((c) => mysql.escapeId(c.name)).join(', ');
     await conn.query(`ALTER TABLE ${table} ${options.action === 'truncate' ? 'TRUNCATE' : 'DROP'} PARTITION ${names}`);
   });
+  const timing = { countMs: Math.round(countMs), ddlMs: Math.round(performance.now() - started - countMs) };
   for (const c of candidates) {
     if (!locked) c.reason = 'metadata-lock-timeout';
     else if (c.reason === undefined) c.action = options.action === 'truncate' ? 'truncated' : 'dropped';
   }
-  return counted;
+  return { changes: counted, ...timing };
 }
 
 /** The start (UTC) of the interval holding `ms`: midnight, Monday midnight, or the 1st of the month. */

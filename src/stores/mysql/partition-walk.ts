@@ -44,7 +44,7 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
   }
 
   async function removeDue(partitions: RangePartition[], p: AgeTargetPlan): Promise<BatchResult> {
-    const changes = await removePartitions(ctx, p, partitions, options.partitions);
+    const { changes, countMs, ddlMs } = await removePartitions(ctx, p, partitions, options.partitions);
     if (changes.some((c) => c.reason === 'metadata-lock-timeout')) {
       // A long transaction holds the table: the row walk deletes this run's rows instead.
       ctx.logger.warn(
@@ -52,7 +52,7 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
         'partitions left to the row walk: metadata lock not granted in time',
       );
     } else {
-      ctx.logger.info({ partitions: changes }, 'partitions purged');
+      ctx.logger.info({ partitions: changes, countMs, ddlMs }, 'partitions purged');
     }
     const removed = changes.filter((c) => c.action === 'dropped' || c.action === 'truncated');
     return { deleted: removed.reduce((n, c) => n + c.rows, 0), done: false, partitions: changes };
