@@ -88,6 +88,19 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
         met: worker?.ratioToRedisCli != null ? worker.ratioToRedisCli >= 3 : null,
       });
     }
+    const defaults = redis.keyMethods.find((m) => m.id === 'worker-defaults');
+    const expiryRatio = defaults && redis.expiry.keysPerSecond > 0 ? defaults.keysDeletedPerSecond / redis.expiry.keysPerSecond : null;
+    checks.push({
+      target: "Redis keys, worker-defaults: ≥ 0.6× Redis's own expiry of the same keys (keys/s)",
+      measured: `${x(expiryRatio)} (${defaults ? Math.round(defaults.keysDeletedPerSecond) : 'n/a'} against ${Math.round(redis.expiry.keysPerSecond)} keys/s)`,
+      met: expiryRatio === null ? null : expiryRatio >= 0.6,
+    });
+    const rss = Math.max(0, ...redis.keyMethods.map((m) => m.peakRssKib ?? 0));
+    checks.push({
+      target: `Redis keys: peak RSS of the purging process ≤ 120 MB at ${redis.keys} keys (flatness to 4 M: run again with --redis-keys 4000000)`,
+      measured: rss > 0 ? `${((rss * 1024) / 1e6).toFixed(1)} MB` : 'n/a',
+      met: rss > 0 ? rss * 1024 <= 120e6 : null,
+    });
   }
   return checks;
 }
