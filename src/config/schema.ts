@@ -69,6 +69,8 @@ const mongoTarget = z.strictObject({
   timeFormat,
   /** Create the time-field index when it is missing instead of refusing the target. @defaultValue false */
   createIndex: boolish(z.boolean()).default(false),
+  /** Age policies: create a TTL index on the time field expiring at the promise, when none at or under it exists. @defaultValue false */
+  ttlIndex: boolish(z.boolean()).optional(),
   ...tuning,
 });
 

@@ -22,6 +22,8 @@ export interface TargetReport {
   oldestAgeSeconds: number | null;
   overdue: number;
   unusableTime: number;
+  /** The store's own expiry enforcing the promise (a MongoDB TTL index); the worker sweeps what it has not reached yet. */
+  enforcedBy?: string;
   error: string | null;
 }
 

@@ -13,7 +13,8 @@ export function formatReport(report: ComplianceReport): string {
       );
     }
     const oldest = t.oldest ? `oldest ${t.oldest} (${formatDuration((t.oldestAgeSeconds ?? 0) * 1000)} old)` : 'nothing left';
-    const detail = t.error ? t.error : `${oldest}, overdue ${t.overdue}, no usable time ${t.unusableTime}`;
+    const enforced = t.enforcedBy ? `; enforced by ${t.enforcedBy}, the worker sweeps what it has not reached` : '';
+    const detail = t.error ? t.error : `${oldest}, overdue ${t.overdue}, no usable time ${t.unusableTime}${enforced}`;
     lines.push(`    ${t.store.padEnd(5)} ${t.target.padEnd(28)} ${t.status.padEnd(11)} ${t.status === 'disabled' ? '' : detail}`.trimEnd());
   }
   for (const s of report.subjects) {

@@ -49,6 +49,12 @@ export interface AgePurger extends TargetRef {
   openWalk(cutoff: Date): PurgeWalk;
   /** For `retention report`: the oldest remaining record and how many are overdue. */
   inspect(overdueBefore: Date): Promise<AgeInspection>;
+  /**
+   * The store's own expiry that enforces the promise (`PurgerContext.retainMs`) or a shorter one,
+   * described (`TTL index at_1 (expireAfterSeconds 604800)`); null when there is none. Stores
+   * without native expiry leave it out. The worker still sweeps what that expiry has not reached.
+   */
+  nativeExpiry?(): Promise<string | null>;
 }
 
 /** Purges one target of a subject policy: every record belonging to given subjects. */
@@ -68,6 +74,8 @@ export interface PurgerContext {
   zone: string;
   /** The engine's clock (pre-creating future MySQL partitions); the system clock when absent. */
   now?: () => Date;
+  /** The policy's promise in ms (a month counted as 28 days), for native expiry (MongoDB TTL). */
+  retainMs?: number;
 }
 
 /** One store of this deployment: the factory of its purgers and its connection's lifecycle. */
