@@ -33,7 +33,7 @@ export async function inspectAgeTarget(
   const store = ctx.stores.get(target.store);
   if (!store) return { ...base, ...empty, status: 'disabled', error: null };
   try {
-    const purger = store.agePurger(target, { zone: ctx.config.timezone, retainMs: promiseMillis(policy.retain) });
+    const purger = store.agePurger(target, { zone: ctx.config.timezone, retainMs: promiseMillis(policy.retain), now: () => window.now });
     const inspection = await purger.inspect(window.overdueBefore);
     const nativeExpiry = (await purger.nativeExpiry?.()) ?? null;
     const oldestAgeSeconds = inspection.oldest
@@ -47,6 +47,7 @@ export async function inspectAgeTarget(
       overdue: inspection.overdue,
       unusableTime: inspection.unusableTime,
       ...(nativeExpiry ? { enforcedBy: nativeExpiry } : {}),
+      ...(inspection.ttl ? { ttl: inspection.ttl } : {}),
       error: null,
     };
   } catch (err) {

@@ -37,6 +37,11 @@ export interface AgeInspection {
   /** Records whose time is before `overdueBefore`. */
   overdue: number;
   unusableTime: number;
+  /**
+   * Whole-key Redis targets: keys with and without a TTL, and those not yet due whose TTL ends
+   * at or before their deadline (time + the promise): Redis expires them in time by itself.
+   */
+  ttl?: { withTtl: number; withoutTtl: number; expiring: number };
 }
 
 /** Purges one target of an age policy: records with `time < cutoff`. */
