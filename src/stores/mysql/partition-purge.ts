@@ -106,7 +106,9 @@ export async function removePartitions(
     });
   }
   const candidates = counted.filter((c) => c.reason === undefined);
-  if (candidates.length === 0) return { changes: counted, countMs: Math.round(performance.now() - started), ddlMs: 0 };
+  // Empty partitions left by `truncate` stay empty run after run: not worth an entry each time.
+  const reported = () => counted.filter((c) => c.reason !== 'empty');
+  if (candidates.length === 0) return { changes: reported(), countMs: Math.round(performance.now() - started), ddlMs: 0 };
   const table = mysql.escapeId(plan.table);
   const chosen: PartitionChange[] = [];
   const countMs = performance.now() - started;
@@ -134,7 +136,7 @@ export async function removePartitions(
     if (!locked) c.reason = 'metadata-lock-timeout';
     else if (c.reason === undefined) c.action = options.action === 'truncate' ? 'truncated' : 'dropped';
   }
-  return { changes: counted, ...timing };
+  return { changes: reported(), ...timing };
 }
 
 /** The start (UTC) of the interval holding `ms`: midnight, Monday midnight, or the 1st of the month. */
