@@ -120,7 +120,8 @@ function readFunction(plan: AgeTargetPlan, method: string, expr: string): Partit
   if (fnMatch && method === 'RANGE') {
     const [, name, column] = fnMatch as unknown as [string, string, string];
     if (column.toLowerCase() !== time) throw wrong(expr);
-    if (name.toLowerCase() === 'to_days' && plan.timeFormat === 'datetime') return 'to_days';
+    // TO_DAYS of a TIMESTAMP would depend on the session's zone (MySQL forbids it; refuse, don't guess).
+    if (name.toLowerCase() === 'to_days' && plan.time.dataType === 'datetime') return 'to_days';
     if (name.toLowerCase() === 'unix_timestamp' && plan.time.dataType === 'timestamp') return 'unix_timestamp';
     throw new RefusalError(
       'partitioning',

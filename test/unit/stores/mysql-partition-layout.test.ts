@@ -93,6 +93,11 @@ describe('partitioning the partition path refuses', () => {
     expect(refusal(r)).toThrow(RefusalError);
     expect(refusal(r)).toThrow(/partitions: \{ action: off \}/);
   });
+  it('TO_DAYS of a TIMESTAMP (zone-dependent)', () => {
+    expect(() => parsePartitionLayout(plan('timestamp(3)'), rows('RANGE', 'to_days(`at`)', ['739983', 'MAXVALUE']))).toThrow(
+      /not an expression it can read/,
+    );
+  });
   it('UNIX_TIMESTAMP of a DATETIME (zone-dependent)', () => {
     expect(() => parsePartitionLayout(p, rows('RANGE', 'unix_timestamp(`at`)', ['1', 'MAXVALUE']))).toThrow(
       /not an expression it can read/,
