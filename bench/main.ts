@@ -10,6 +10,7 @@ import { runChild } from './support/child-process.js';
 import { median } from './support/stats.js';
 import { describeMachine, ensurePtArchiver, ensureServices, run } from './support/environment.js';
 import { runMysqlBench, type MysqlBenchResult } from './mysql/mysql-bench.js';
+import { runPartitionBench, type PartitionBenchResult } from './mysql/partition-bench.js';
 import { runRedisBench, type RedisBenchResult } from './redis/redis-bench.js';
 import { runMongoBench, type MongoBenchResult } from './mongo/mongo-bench.js';
 import { renderReport } from './report/render-report.js';
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2));
   const started = performance.now();
   await ensureServices(log);
-  const ptArchiver = options.only.has('mysql') ? await ensurePtArchiver(log) : 'not used';
+  const ptArchiver = options.only.has('mysql') || options.only.has('partitions') ? await ensurePtArchiver(log) : 'not used';
   const redisVersion = (await run('redis-server', ['--version'])).trim();
   const mariadbVersion = (await run('mariadbd', ['--version']).catch(() => 'unknown')).trim();
   const starts: number[] = [];
@@ -52,6 +53,10 @@ async function main(): Promise<void> {
       log,
     });
   }
+  let partitionResult: PartitionBenchResult | null = null;
+  if (options.only.has('partitions')) {
+    partitionResult = await runPartitionBench({ serverUrl: options.mysqlUrl, rows: options.partitionRows, probeRate: options.probeRate, log });
+  }
   if (options.only.has('redis')) {
     redisResult = await runRedisBench({
       keys: options.redisKeys,
@@ -69,6 +74,7 @@ async function main(): Promise<void> {
     machine,
     durationSeconds: (performance.now() - started) / 1000,
     mysql: mysqlResult,
+    partitions: partitionResult,
     redis: redisResult,
     mongo: mongoResult,
   };

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
-export type Scenario = 'mysql' | 'redis' | 'mongo';
-const SCENARIOS: readonly Scenario[] = ['mysql', 'redis', 'mongo'];
+export type Scenario = 'mysql' | 'partitions' | 'redis' | 'mongo';
+const SCENARIOS: readonly Scenario[] = ['mysql', 'partitions', 'redis', 'mongo'];
 
 export interface BenchOptions {
   /** Rows of the backlog and steady-state tables. @defaultValue 2_000_000 */
@@ -12,6 +12,8 @@ export interface BenchOptions {
   runs: number;
   /** Runs of each steady-state method. @defaultValue 3 */
   steadyRuns: number;
+  /** Rows of the partition scenario (loaded once per method). @defaultValue 10_000_000 */
+  partitionRows: number;
   /** `im:mon:*` keys of the Redis scenario. @defaultValue 1_000_000 */
   redisKeys: number;
   /** Sorted sets and streams of the Redis scenario (half each). @defaultValue 10_000 */
@@ -29,11 +31,11 @@ export interface BenchOptions {
   quick: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--rows N] [--memory-rows N] [--runs N] [--steady-runs N] [--redis-keys N]
+export const USAGE = `usage: npm run bench -- [--rows N] [--memory-rows N] [--runs N] [--steady-runs N] [--partition-rows N] [--redis-keys N]
                       [--redis-collections N] [--mongo-docs N] [--probe-rate N] [--mysql-url URL]
-                      [--only mysql,redis,mongo] [--out FILE] [--quick]
+                      [--only mysql,partitions,redis,mongo] [--out FILE] [--quick]
        npm run bench -- --render bench/results/<file>.json
-  --quick   a smoke run: 100 k rows, 200 k for memory, 2 runs, 50 k Redis keys
+  --quick   a smoke run: 100 k rows, 200 k for memory and partitions, 2 runs, 50 k Redis keys
   --render  print the tables of an earlier result again, measuring nothing`;
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
@@ -44,6 +46,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       'memory-rows': { type: 'string' },
       runs: { type: 'string' },
       'steady-runs': { type: 'string' },
+      'partition-rows': { type: 'string' },
       'redis-keys': { type: 'string' },
       'redis-collections': { type: 'string' },
       'mongo-docs': { type: 'string' },
@@ -77,6 +80,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     memoryRows: int('memory-rows', values['memory-rows'], quick ? 200_000 : 4_000_000, 1000),
     runs: int('runs', values.runs, quick ? 2 : 5),
     steadyRuns: int('steady-runs', values['steady-runs'], quick ? 1 : 3),
+    partitionRows: int('partition-rows', values['partition-rows'], quick ? 200_000 : 10_000_000, 1000),
     redisKeys: int('redis-keys', values['redis-keys'], quick ? 50_000 : 1_000_000, 1000),
     redisCollections: int('redis-collections', values['redis-collections'], quick ? 1000 : 10_000, 2),
     mongoDocs: int('mongo-docs', values['mongo-docs'], quick ? 50_000 : 1_000_000, 1000),

@@ -26,6 +26,18 @@ export interface TargetRef {
   readonly target: string;
 }
 
+/** One partition operation of a run (see src/stores/mysql/partition-purge.ts). */
+export interface PartitionChange {
+  name: string;
+  /** `would-*` in dry runs; `skipped`: left to the row walk this run (see `reason`). */
+  action: 'dropped' | 'truncated' | 'would-drop' | 'would-truncate' | 'created' | 'skipped';
+  /** Rows it held by an exact COUNT(*) taken just before the operation (0 for created). */
+  rows: number;
+  /** Its `VALUES LESS THAN` bound as information_schema writes it. */
+  lessThan: string;
+  reason?: string;
+}
+
 export interface TargetResult extends TargetRef {
   status: TargetStatus;
   /** Why a target was skipped or refused (`disabled`, `store-filter`, `no-index`…). */
@@ -35,6 +47,8 @@ export interface TargetResult extends TargetRef {
   wouldDelete?: number;
   /** Records the age policy could not judge (missing or non-date time). */
   unusableTime?: number;
+  /** MySQL partitions this run removed, would remove (dry run), created or left for the row walk, with their rows. */
+  partitions?: PartitionChange[];
   error: string | null;
   batches: number;
   durationMs: number;

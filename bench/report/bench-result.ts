@@ -1,5 +1,6 @@
 import type { MachineDescription } from '../support/environment.js';
 import type { MysqlBenchResult } from '../mysql/mysql-bench.js';
+import type { PartitionBenchResult } from '../mysql/partition-bench.js';
 import type { RedisBenchResult } from '../redis/redis-bench.js';
 import type { MongoBenchResult } from '../mongo/mongo-bench.js';
 import type { BenchOptions } from '../options.js';
@@ -10,6 +11,8 @@ export interface BenchResult {
   machine: MachineDescription;
   durationSeconds: number;
   mysql: MysqlBenchResult | null;
+  /** Absent in results written before the partition scenario existed. */
+  partitions?: PartitionBenchResult | null;
   redis: RedisBenchResult | null;
   mongo: MongoBenchResult;
 }

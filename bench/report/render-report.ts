@@ -109,6 +109,57 @@ export function renderReport(result: BenchResult): string {
       '',
     );
   }
+  const parts = result.partitions;
+  if (parts) {
+    const ptRate = parts.methods.find((r) => r.id === 'pt-archiver')?.rowsPerSecond ?? null;
+    out.push(
+      `## MySQL partitions: ${int(parts.rows)} rows over 14 days, 7-day cutoff`,
+      '',
+      `The same rows loaded for each method: a table RANGE-partitioned by day on TO_DAYS(requested_at) (${parts.dailyPartitions} daily partitions + MAXVALUE; ` +
+        'primary key (id, requested_at)) for the worker\'s partition path, the reference unpartitioned table for its chunked walk and for pt-archiver. ' +
+        `One run each; wall time from process start to exit. Foreground probe as in the backlog, over the purge's own run and over at least the 10 s from its start (the same span for every method); with no purge: p50/p99 ${lat(parts.idle)} ms.`,
+      '',
+      table(
+        [
+          'method',
+          'load s',
+          'rows deleted',
+          'wall s',
+          'rows/s',
+          '× pt-archiver',
+          'fg p50/p99 ms (run)',
+          'fg max ms',
+          'p99 × pt-archiver (run)',
+          'fg p99 ms (≥ 10 s from start)',
+          'p99 × pt-archiver (≥ 10 s)',
+          'partitions dropped (rows)',
+          'partition phase: count + DDL s, rows/s, × pt-archiver',
+        ],
+        parts.methods.map((r) => [
+          r.label,
+          r.loadSeconds.toFixed(1),
+          int(r.deleted),
+          sec(r.wallMs),
+          int(r.rowsPerSecond),
+          ratio(r.ratioToPtArchiver),
+          lat(r.foreground),
+          Number.isFinite(r.foreground.max) ? r.foreground.max.toFixed(1) : 'n/a',
+          ratio(r.p99RatioToPtArchiver),
+          r.foregroundFixed.p99.toFixed(1),
+          ratio(r.fixedP99RatioToPtArchiver),
+          r.partitions.length === 0
+            ? '—'
+            : `${r.partitions.filter((p) => p.action === 'dropped').length} (${int(r.partitions.filter((p) => p.action === 'dropped').reduce((n, p) => n + p.rows, 0))})`,
+          r.partitionPhase
+            ? `${sec(r.partitionPhase.countMs)} + ${sec(r.partitionPhase.ddlMs)}, ${int(r.partitionPhase.rowsPerSecond)}, ${ratio(
+                ptRate ? r.partitionPhase.rowsPerSecond / ptRate : null,
+              )}`
+            : '—',
+        ]),
+      ),
+      '',
+    );
+  }
   const redis = result.redis;
   if (redis) {
     out.push(

@@ -59,6 +59,23 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
       met: small > 0 && large > 0 ? large * 1024 <= 150e6 && small * 1024 <= 150e6 && large <= small * 1.1 : null,
     });
   }
+  const parts = result.partitions;
+  if (parts) {
+    const drop = parts.methods.find((m) => m.id === 'worker-partitions');
+    const ptRate = parts.methods.find((m) => m.id === 'pt-archiver')?.rowsPerSecond ?? null;
+    checks.push({
+      target: `Partitioned backlog (${parts.rows} rows): worker ≥ 50× pt-archiver rows/s`,
+      measured: `whole run ${x(drop?.ratioToPtArchiver)}; partition phase alone (exact counts + DDL) ${x(
+        drop?.partitionPhase && ptRate ? drop.partitionPhase.rowsPerSecond / ptRate : null,
+      )}`,
+      met: drop?.ratioToPtArchiver != null ? drop.ratioToPtArchiver >= 50 : null,
+    });
+    checks.push({
+      target: "Partitioned backlog: foreground p99 no worse than pt-archiver's",
+      measured: `over its own run ${x(drop?.p99RatioToPtArchiver)} (${drop ? drop.foreground.p99.toFixed(1) : 'n/a'} ms); over ≥ 10 s from the start ${x(drop?.fixedP99RatioToPtArchiver)}`,
+      met: drop?.p99RatioToPtArchiver != null ? drop.p99RatioToPtArchiver <= 1 : null,
+    });
+  }
   const redis = result.redis;
   if (redis) {
     for (const id of ['worker-defaults', 'worker-tuned']) {
@@ -71,6 +88,19 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
         met: worker?.ratioToRedisCli != null ? worker.ratioToRedisCli >= 3 : null,
       });
     }
+    const defaults = redis.keyMethods.find((m) => m.id === 'worker-defaults');
+    const expiryRatio = defaults && redis.expiry.keysPerSecond > 0 ? defaults.keysDeletedPerSecond / redis.expiry.keysPerSecond : null;
+    checks.push({
+      target: "Redis keys, worker-defaults: ≥ 0.6× Redis's own expiry of the same keys (keys/s)",
+      measured: `${x(expiryRatio)} (${defaults ? Math.round(defaults.keysDeletedPerSecond) : 'n/a'} against ${Math.round(redis.expiry.keysPerSecond)} keys/s)`,
+      met: expiryRatio === null ? null : expiryRatio >= 0.6,
+    });
+    const rss = Math.max(0, ...redis.keyMethods.map((m) => m.peakRssKib ?? 0));
+    checks.push({
+      target: `Redis keys: peak RSS of the purging process ≤ 120 MB at ${redis.keys} keys (flatness to 4 M: run again with --redis-keys 4000000)`,
+      measured: rss > 0 ? `${((rss * 1024) / 1e6).toFixed(1)} MB` : 'n/a',
+      met: rss > 0 ? rss * 1024 <= 120e6 : null,
+    });
   }
   return checks;
 }

@@ -44,9 +44,9 @@ export interface WorkerRun extends ChildResult {
 }
 
 /** Runs `bin/retention.js run --json` as a child process: the product as users run it. */
-export async function runWorkerCli(configPath: string, policy?: string): Promise<WorkerRun> {
+export async function runWorkerCli(configPath: string, policy?: string, logLevel = 'warn'): Promise<WorkerRun> {
   const args = ['bin/retention.js', '--config', configPath, 'run', '--json', ...(policy ? ['--policy', policy] : [])];
-  const result = await runChild(process.execPath, args, { env: { LOG_LEVEL: 'warn' } });
+  const result = await runChild(process.execPath, args, { env: { LOG_LEVEL: logLevel } });
   let document: RunDocument;
   try {
     document = JSON.parse(result.stdout) as RunDocument;

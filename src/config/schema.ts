@@ -36,6 +36,18 @@ const tuning = {
 
 const timeFormat = z.enum(['datetime', 'epoch_ms', 'epoch_s']).default('datetime');
 
+/** What an age purge does with a table RANGE-partitioned by its time column (docs/configuration.md). */
+const mysqlPartitions = z.strictObject({
+  /** `drop` (DROP PARTITION), `truncate` (TRUNCATE PARTITION) fully due partitions, or `off`: rows only. @defaultValue drop */
+  action: z.enum(['drop', 'truncate', 'off']).default('drop'),
+  /** Session `lock_wait_timeout` of the partition DDL, seconds: give up rather than queue the table behind it. @defaultValue 1 */
+  lockWaitSeconds: positiveInt.pipe(z.number().max(60)).default(1),
+  /** Future partitions to keep split off the MAXVALUE partition. @defaultValue 0 (none) */
+  premake: nonNegativeInt.pipe(z.number().max(366)).default(0),
+  /** Width of a pre-made partition (UTC). @defaultValue day */
+  interval: z.enum(['day', 'week', 'month']).default('day'),
+});
+
 const mysqlTarget = z.strictObject({
   store: z.literal('mysql'),
   table: identifier,
@@ -44,6 +56,8 @@ const mysqlTarget = z.strictObject({
   /** Subject policies: the subject column. */
   subject: identifier.optional(),
   timeFormat,
+  /** Partition handling of age purges; defaults apply when absent. */
+  partitions: mysqlPartitions.optional(),
   ...tuning,
 });
 
@@ -55,6 +69,8 @@ const mongoTarget = z.strictObject({
   timeFormat,
   /** Create the time-field index when it is missing instead of refusing the target. @defaultValue false */
   createIndex: boolish(z.boolean()).default(false),
+  /** Age policies: create a TTL index on the time field expiring at the promise, when none at or under it exists. @defaultValue false */
+  ttlIndex: boolish(z.boolean()).optional(),
   ...tuning,
 });
 
@@ -233,6 +249,8 @@ export type RawConfig = z.output<typeof configSchema>;
 export type PolicyConfig = RawConfig['policies'][number];
 export type TargetConfig = PolicyConfig['targets'][number];
 export type MysqlTargetConfig = Extract<TargetConfig, { store: 'mysql' }>;
+export type MysqlPartitionsConfig = z.output<typeof mysqlPartitions>;
+export const DEFAULT_MYSQL_PARTITIONS: MysqlPartitionsConfig = { action: 'drop', lockWaitSeconds: 1, premake: 0, interval: 'day' };
 export type MongoTargetConfig = Extract<TargetConfig, { store: 'mongo' }>;
 export type RedisTargetConfig = Extract<TargetConfig, { store: 'redis' }>;
 export type SubjectSourceConfig = NonNullable<PolicyConfig['subjects']>;

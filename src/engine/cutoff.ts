@@ -21,6 +21,18 @@ export function retentionMillis(retain: RetainRule): number {
   throw new Error('retentionMillis needs a days or hours rule');
 }
 
+/** The shortest a calendar month can be. */
+const SHORTEST_MONTH_MS = 28 * 24 * 3600 * 1000;
+
+/**
+ * The promise's length for comparing with something time-based that is not a cutoff (a store's
+ * own expiry, another copy's retention): a month counts as its shortest, 28 days, so anything
+ * at or under it keeps the promise in every month.
+ */
+export function promiseMillis(retain: RetainRule): number {
+  return retain.months !== undefined ? retain.months * SHORTEST_MONTH_MS : retentionMillis(retain);
+}
+
 /** A human-readable rule, recorded in the audit trail: `7 days`, `2 months after termination`. */
 export function describeRetain(retain: RetainRule): string {
   const [n, unit] =

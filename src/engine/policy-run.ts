@@ -3,7 +3,7 @@ import type { PolicyConfig, TargetConfig } from '../config/schema.js';
 import type { PolicyLock } from '../stores/purger.js';
 import type { PolicyResult, StoreName, TargetResult } from '../types.js';
 import type { EngineContext } from './engine-context.js';
-import { computeCutoff, describeRetain } from './cutoff.js';
+import { computeCutoff, describeRetain, promiseMillis } from './cutoff.js';
 import { policyStatus } from './policy-status.js';
 import { runAgeTarget } from './run-age-target.js';
 import { errorLine } from '../lib/error-line.js';
@@ -117,7 +117,7 @@ export async function runPolicyTarget(ctx: EngineContext, run: OpenPolicyRun, ta
   } else {
     let purger;
     try {
-      purger = store.agePurger(target, { zone: ctx.config.timezone });
+      purger = store.agePurger(target, { zone: ctx.config.timezone, now: () => ctx.clock.now(), retainMs: promiseMillis(run.policy.retain) });
     } catch (err) {
       result = { store: target.store, target: name, status: 'failed', deleted: 0, error: errorLine(err), batches: 0, durationMs: 0 };
     }

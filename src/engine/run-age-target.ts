@@ -74,6 +74,7 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
       due = counts.due;
       result.unusableTime = counts.unusableTime;
       if (run.dryRun) {
+        if (counts.partitions?.length) result.partitions = [...counts.partitions];
         result.wouldDelete = counts.due;
         return await finishReported();
       }
@@ -100,6 +101,7 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
       });
       result.batches += 1;
       result.deleted += batch.deleted;
+      if (batch.partitions?.length) result.partitions = [...(result.partitions ?? []), ...batch.partitions];
       logger.debug({ batch: result.batches, deleted: batch.deleted, total: result.deleted }, 'batch');
       await report('purging');
       if (batch.done) break;

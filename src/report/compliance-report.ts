@@ -22,6 +22,10 @@ export interface TargetReport {
   oldestAgeSeconds: number | null;
   overdue: number;
   unusableTime: number;
+  /** The store's own expiry enforcing the promise (a MongoDB TTL index); the worker sweeps what it has not reached yet. */
+  enforcedBy?: string;
+  /** Whole-key Redis targets: keys with and without their own TTL, and those it expires by their deadline. */
+  ttl?: { withTtl: number; withoutTtl: number; expiring: number };
   error: string | null;
 }
 

@@ -13,7 +13,13 @@ export function formatReport(report: ComplianceReport): string {
       );
     }
     const oldest = t.oldest ? `oldest ${t.oldest} (${formatDuration((t.oldestAgeSeconds ?? 0) * 1000)} old)` : 'nothing left';
-    const detail = t.error ? t.error : `${oldest}, overdue ${t.overdue}, no usable time ${t.unusableTime}`;
+    const enforced = t.enforcedBy ? `; enforced by ${t.enforcedBy}, the worker sweeps what it has not reached` : '';
+    const keys = t.ttl ? t.ttl.withTtl + t.ttl.withoutTtl : 0;
+    const share = (n: number) => `${keys === 0 ? 0 : Math.round((n / keys) * 100)}%`;
+    const ttl = t.ttl
+      ? `; keys with a TTL ${t.ttl.withTtl} (${share(t.ttl.withTtl)}, ${t.ttl.expiring} expiring by their deadline), without ${t.ttl.withoutTtl} (${share(t.ttl.withoutTtl)})`
+      : '';
+    const detail = t.error ? t.error : `${oldest}, overdue ${t.overdue}, no usable time ${t.unusableTime}${enforced}${ttl}`;
     lines.push(`    ${t.store.padEnd(5)} ${t.target.padEnd(28)} ${t.status.padEnd(11)} ${t.status === 'disabled' ? '' : detail}`.trimEnd());
   }
   for (const s of report.subjects) {

@@ -1,6 +1,7 @@
 import type { PolicyConfig, TargetConfig } from '../config/schema.js';
 import type { EngineContext } from '../engine/engine-context.js';
 import { errorLine } from '../lib/error-line.js';
+import { promiseMillis } from '../engine/cutoff.js';
 import { targetName } from '../engine/policy-run.js';
 import { StoreError } from '../errors/index.js';
 import type { TargetReport } from './compliance-report.js';
@@ -32,7 +33,9 @@ export async function inspectAgeTarget(
   const store = ctx.stores.get(target.store);
   if (!store) return { ...base, ...empty, status: 'disabled', error: null };
   try {
-    const inspection = await store.agePurger(target, { zone: ctx.config.timezone }).inspect(window.overdueBefore);
+    const purger = store.agePurger(target, { zone: ctx.config.timezone, retainMs: promiseMillis(policy.retain), now: () => window.now });
+    const inspection = await purger.inspect(window.overdueBefore);
+    const nativeExpiry = (await purger.nativeExpiry?.()) ?? null;
     const oldestAgeSeconds = inspection.oldest
       ? Math.max(0, Math.round((window.now.getTime() - inspection.oldest.getTime()) / 1000))
       : null;
@@ -43,6 +46,8 @@ export async function inspectAgeTarget(
       oldestAgeSeconds,
       overdue: inspection.overdue,
       unusableTime: inspection.unusableTime,
+      ...(nativeExpiry ? { enforcedBy: nativeExpiry } : {}),
+      ...(inspection.ttl ? { ttl: inspection.ttl } : {}),
       error: null,
     };
   } catch (err) {

@@ -1,9 +1,6 @@
 import type { ResolvedConfig } from '../config/load-config.js';
-import { retentionMillis } from '../engine/cutoff.js';
+import { promiseMillis } from '../engine/cutoff.js';
 import type { StoreName } from '../types.js';
-
-/** The shortest a calendar month can be, for comparing a months rule with a log's retention. */
-const SHORTEST_MONTH_MS = 28 * 24 * 3600 * 1000;
 
 export interface ShortestRetention {
   ms: number;
@@ -21,7 +18,7 @@ export function shortestRetention(config: ResolvedConfig, store: StoreName): Sho
   for (const p of config.policies) {
     if (!p.enabled || !p.targets.some((t) => t.store === store)) continue;
     const r = p.retain;
-    const ms = r.months !== undefined ? r.months * SHORTEST_MONTH_MS : retentionMillis(r);
+    const ms = promiseMillis(r);
     const label = r.days !== undefined ? `${r.days} days` : r.hours !== undefined ? `${r.hours} hours` : `${r.months} months`;
     if (!best || ms < best.ms) best = { ms, policy: p.name, label };
   }

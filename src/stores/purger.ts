@@ -1,4 +1,4 @@
-import type { StoreName, TargetRef } from '../types.js';
+import type { PartitionChange, StoreName, TargetRef } from '../types.js';
 import type { TargetConfig } from '../config/schema.js';
 
 /**
@@ -13,6 +13,8 @@ export interface DueCount {
   total: number;
   /** Records whose time is missing or not a time: never deleted by an age policy. */
   unusableTime: number;
+  /** Whole partitions a run would remove (part of `due`). */
+  partitions?: PartitionChange[];
 }
 
 export interface BatchResult {
@@ -20,6 +22,8 @@ export interface BatchResult {
   deleted: number;
   /** True when the walk has nothing due left: the engine stops calling `nextBatch`. */
   done: boolean;
+  /** Partition operations this batch made (its rows are part of `deleted`). */
+  partitions?: PartitionChange[];
 }
 
 /** One pass over a target's due records. Each `nextBatch` is one short, self-contained deletion. */
@@ -33,6 +37,11 @@ export interface AgeInspection {
   /** Records whose time is before `overdueBefore`. */
   overdue: number;
   unusableTime: number;
+  /**
+   * Whole-key Redis targets: keys with and without a TTL, and those not yet due whose TTL ends
+   * at or before their deadline (time + the promise): Redis expires them in time by itself.
+   */
+  ttl?: { withTtl: number; withoutTtl: number; expiring: number };
 }
 
 /** Purges one target of an age policy: records with `time < cutoff`. */
@@ -45,6 +54,12 @@ export interface AgePurger extends TargetRef {
   openWalk(cutoff: Date): PurgeWalk;
   /** For `retention report`: the oldest remaining record and how many are overdue. */
   inspect(overdueBefore: Date): Promise<AgeInspection>;
+  /**
+   * The store's own expiry that enforces the promise (`PurgerContext.retainMs`) or a shorter one,
+   * described (`TTL index at_1 (expireAfterSeconds 604800)`); null when there is none. Stores
+   * without native expiry leave it out. The worker still sweeps what that expiry has not reached.
+   */
+  nativeExpiry?(): Promise<string | null>;
 }
 
 /** Purges one target of a subject policy: every record belonging to given subjects. */
@@ -62,6 +77,10 @@ export interface SubjectPurger extends TargetRef {
 export interface PurgerContext {
   /** The configured time zone (for times written in key names). */
   zone: string;
+  /** The engine's clock (pre-creating future MySQL partitions); the system clock when absent. */
+  now?: () => Date;
+  /** The policy's promise in ms (a month counted as 28 days), for native expiry (MongoDB TTL). */
+  retainMs?: number;
 }
 
 /** One store of this deployment: the factory of its purgers and its connection's lifecycle. */

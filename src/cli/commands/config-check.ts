@@ -1,6 +1,7 @@
 import { RefusalError } from '../../errors/index.js';
 import { targetName } from '../../engine/policy-run.js';
 import { errorLine } from '../../lib/error-line.js';
+import { promiseMillis } from '../../engine/cutoff.js';
 import { redactUrl } from '../../logging/redact.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, type CliIo, type GlobalOptions } from '../io.js';
@@ -16,6 +17,8 @@ interface TargetCheck {
   target: string;
   status: 'ok' | 'refused' | 'unreachable' | 'disabled';
   message: string | null;
+  /** The store's own expiry that enforces the promise (a MongoDB TTL index). */
+  enforcedBy?: string;
 }
 
 /** `retention config check [--connect]`: 0 valid, 2 invalid (or a target the database refuses), 3 a store unreachable. */
@@ -56,9 +59,16 @@ export async function configCheckCommand(opts: ConfigCheckOptions, io: CliIo): P
           continue;
         }
         try {
-          const purger = policy.subjects ? store.subjectPurger(target, { zone: config.timezone }) : store.agePurger(target, { zone: config.timezone });
-          await purger.check();
-          checks.push({ ...base, status: 'ok', message: null });
+          if (policy.subjects) {
+            await store.subjectPurger(target, { zone: config.timezone }).check();
+            checks.push({ ...base, status: 'ok', message: null });
+          } else {
+            const purger = store.agePurger(target, { zone: config.timezone, retainMs: promiseMillis(policy.retain) });
+            await purger.check();
+            const enforcedBy = (await purger.nativeExpiry?.()) ?? null;
+            const message = enforcedBy ? `enforced by ${enforcedBy}; the worker sweeps what it has not reached yet` : null;
+            checks.push({ ...base, status: 'ok', message, ...(enforcedBy ? { enforcedBy } : {}) });
+          }
         } catch (err) {
           const refused = err instanceof RefusalError;
           checks.push({ ...base, status: refused ? 'refused' : 'unreachable', message: errorLine(err) });

@@ -1,9 +1,17 @@
-import type { Collection, Document } from 'mongodb';
+import type { Collection, Db, Document } from 'mongodb';
 import type { MongoTargetConfig } from '../../config/schema.js';
 import type { Logger } from '../../logging/logger.js';
 import type { AgeInspection, AgePurger, BatchResult, DueCount, PurgeWalk } from '../purger.js';
 import { leadingIndexResolver } from './require-leading-index.js';
 import { timeFilters } from './time-filters.js';
+import { createTtlIndex, findNativeTtl } from './native-ttl.js';
+
+export interface MongoAgePurgerExtras {
+  /** The collection's database, for listCollections (time-series options). */
+  db?: Db;
+  /** The policy's promise in ms: recognising and creating a TTL index needs it. */
+  retainMs?: number;
+}
 
 /**
  * The age purger of one MongoDB collection: documents whose time field is strictly before the
@@ -14,7 +22,7 @@ import { timeFilters } from './time-filters.js';
  * Driver errors are not wrapped: their codes and labels (`RetryableWriteError`…) are what the
  * engine's retry table reads. Every batch is idempotent, so retrying one is safe.
  */
-export function createMongoAgePurger(collection: Collection, target: MongoTargetConfig, logger: Logger): AgePurger {
+export function createMongoAgePurger(collection: Collection, target: MongoTargetConfig, logger: Logger, extras: MongoAgePurgerExtras = {}): AgePurger {
   const field = target.time;
   if (!field) throw new TypeError(`mongo target ${target.collection} has no time field: it cannot be used by an age policy`);
   const filters = timeFilters(field, target.timeFormat);
@@ -22,14 +30,25 @@ export function createMongoAgePurger(collection: Collection, target: MongoTarget
   /** The index name to hint, or null when the collection does not exist. */
   const requireIndex = leadingIndexResolver(collection, field, { role: 'time', createIndex: target.createIndex, logger });
   const hinted = (hint: string | null) => (hint === null ? {} : { hint });
+  // TTL expiry deletes only documents whose field is a BSON date.
+  const nativeExpiry = async (): Promise<string | null> =>
+    extras.db && extras.retainMs !== undefined && target.timeFormat === 'datetime'
+      ? findNativeTtl(extras.db, collection, field, extras.retainMs)
+      : null;
 
   return {
     store: 'mongo',
     target: target.collection,
 
     async check() {
+      // The TTL index, when asked for, is created first: it also serves the walk as its time index.
+      if (target.ttlIndex && extras.retainMs !== undefined && target.timeFormat === 'datetime' && !(await nativeExpiry())) {
+        await createTtlIndex(collection, field, extras.retainMs, logger);
+      }
       await requireIndex();
     },
+
+    nativeExpiry,
 
     async count(cutoff: Date): Promise<DueCount> {
       const hint = await requireIndex();

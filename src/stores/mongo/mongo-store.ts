@@ -2,7 +2,7 @@ import { MongoClient, type Db } from 'mongodb';
 import type { MongoTargetConfig, TargetConfig } from '../../config/schema.js';
 import { StoreError } from '../../errors/index.js';
 import type { Logger } from '../../logging/logger.js';
-import type { Store } from '../purger.js';
+import type { PurgerContext, Store } from '../purger.js';
 import { createMongoAgePurger } from './mongo-age-purger.js';
 import { mongoDatabaseName } from './mongo-database-name.js';
 import { createMongoSubjectPurger } from './mongo-subject-purger.js';
@@ -41,9 +41,12 @@ export function createMongoStore(config: MongoStoreConfig, logger: Logger, optio
   return {
     name: 'mongo',
 
-    agePurger(target: TargetConfig) {
+    agePurger(target: TargetConfig, context?: PurgerContext) {
       const mongoTarget = asMongoTarget(target);
-      return createMongoAgePurger(db.collection(mongoTarget.collection), mongoTarget, log.child({ target: mongoTarget.collection }));
+      return createMongoAgePurger(db.collection(mongoTarget.collection), mongoTarget, log.child({ target: mongoTarget.collection }), {
+        db,
+        ...(context?.retainMs !== undefined ? { retainMs: context.retainMs } : {}),
+      });
     },
 
     subjectPurger(target: TargetConfig) {

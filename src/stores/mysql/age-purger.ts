@@ -1,7 +1,8 @@
 import mysql from 'mysql2';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { AgeInspection, AgePurger, DueCount } from '../purger.js';
-import type { MysqlTargetConfig } from '../../config/schema.js';
+import { DEFAULT_MYSQL_PARTITIONS, type MysqlTargetConfig } from '../../config/schema.js';
+import type { PartitionChange } from '../../types.js';
 import { memoizeSuccess } from '../../lib/memoize-success.js';
 import { RefusalError } from '../../errors/refusal-error.js';
 import { withRetry } from '../../lib/retry.js';
@@ -11,6 +12,9 @@ import { openMysqlPurgeWalk, type MysqlPurgeWalk } from './purge-walk.js';
 import { timeFromStored } from './sql-values.js';
 import { asStoreError, type MysqlStoreContext } from './store-context.js';
 import { readTableShape } from './table-shape.js';
+import { readPartitionLayout } from './partition-layout.js';
+import { countPartitionRows, duePartitions } from './partition-purge.js';
+import { openPartitionWalk } from './partition-walk.js';
 
 /** The MySQL age purger; its walks also tell how they walk. */
 export interface MysqlAgePurger extends AgePurger {
@@ -18,15 +22,37 @@ export interface MysqlAgePurger extends AgePurger {
 }
 
 /** Purges `time < cutoff` rows of one table. The target is checked once, on first use. */
-export function createMysqlAgePurger(storeContext: MysqlStoreContext, target: MysqlTargetConfig): MysqlAgePurger {
+export function createMysqlAgePurger(
+  storeContext: MysqlStoreContext,
+  target: MysqlTargetConfig,
+  now: () => Date = () => new Date(),
+): MysqlAgePurger {
   const table = target.table;
+  const partitions = target.partitions ?? DEFAULT_MYSQL_PARTITIONS;
   const ctx: MysqlStoreContext = { ...storeContext, logger: storeContext.logger.child({ target: table }) };
   // The target is checked on first use; a failed check is not remembered.
   const plan = memoizeSuccess(async (): Promise<AgeTargetPlan> => {
     if (!target.time) throw new RefusalError('unknown-column', `target ${table} has no time column configured`);
     const shape = await readTableShape(ctx.pool, ctx.database, table);
-    return planAgeTarget(shape, table, target.time, target.timeFormat);
+    const checked = planAgeTarget(shape, table, target.time, target.timeFormat);
+    // Refuses partitioning it cannot judge exactly (subpartitions, LIST/HASH/KEY, other expressions).
+    if (partitions.action !== 'off') await readPartitionLayout(ctx.pool, ctx.database, checked);
+    return checked;
   });
+
+  /** Exact row counts of the partitions a run would remove whole. */
+  async function partitionsDue(p: AgeTargetPlan, cutoff: Date): Promise<PartitionChange[]> {
+    if (partitions.action === 'off') return [];
+    const layout = await readPartitionLayout(ctx.pool, ctx.database, p);
+    if (!layout) return [];
+    const action = partitions.action === 'truncate' ? 'would-truncate' : 'would-drop';
+    const changes: PartitionChange[] = [];
+    for (const partition of duePartitions(p, layout, cutoff)) {
+      const rows = await countPartitionRows(ctx, p, partition.name);
+      changes.push({ name: partition.name, action, rows, lessThan: partition.lessThan });
+    }
+    return changes;
+  }
 
   async function countWhere(p: AgeTargetPlan, where: SqlFragment | null): Promise<number> {
     const hint = where ? ` FORCE INDEX (${mysql.escapeId(p.index.name)})` : '';
@@ -62,14 +88,17 @@ export function createMysqlAgePurger(storeContext: MysqlStoreContext, target: My
         const due = await countWhere(p, duePredicate(p, cutoff));
         const total = await countWhere(p, null);
         const unusableTime = await countUnusable(p);
-        return { due, total, unusableTime };
+        const wholePartitions = await partitionsDue(p, cutoff);
+        return { due, total, unusableTime, ...(wholePartitions.length > 0 ? { partitions: wholePartitions } : {}) };
       } catch (err) {
         throw asStoreError(`counting ${table}`, err);
       }
     },
 
     openWalk(cutoff: Date): MysqlPurgeWalk {
-      return openMysqlPurgeWalk(ctx, { plan, cutoff, batchSize: target.batchSize, table });
+      const rows = openMysqlPurgeWalk(ctx, { plan, cutoff, batchSize: target.batchSize, table });
+      if (partitions.action === 'off') return rows;
+      return openPartitionWalk(ctx, { plan, cutoff, now: now(), partitions, table }, rows);
     },
 
     async inspect(overdueBefore: Date): Promise<AgeInspection> {

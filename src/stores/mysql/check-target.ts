@@ -74,7 +74,10 @@ export function planAgeTarget(shape: TableShape | null, table: string, timeColum
     );
   }
 
-  const only = primaryKey.length === 1 ? primaryKey[0] : undefined;
+  // (id, time) is the primary key a table partitioned by time must have (every unique key holds
+  // the partitioning column): its id ranges are walked like a single id's.
+  const idThenTime = primaryKey.length === 2 && sameColumn(primaryKey[1], time);
+  const only = primaryKey.length === 1 || idThenTime ? primaryKey[0] : undefined;
   const rangeKey = only && INTEGER_TYPES.has(only.dataType) && !sameColumn(only, time) ? only : null;
   return { table: existing.table, time, timeFormat, index: best.index, walkKey: best.walkKey, primaryKey, rangeKey };
 }

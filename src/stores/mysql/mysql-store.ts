@@ -1,5 +1,5 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import type { Coordination, Store } from '../purger.js';
+import type { Coordination, PurgerContext, Store } from '../purger.js';
 import type { TargetConfig, MysqlTargetConfig } from '../../config/schema.js';
 import type { Logger } from '../../logging/logger.js';
 import type { RetryOptions } from '../../lib/retry.js';
@@ -38,7 +38,7 @@ export interface MysqlStore extends Store, Coordination {
   readonly pool: Pool;
   /** The database named in the URL. */
   readonly database: string;
-  agePurger(target: TargetConfig): MysqlAgePurger;
+  agePurger(target: TargetConfig, context?: PurgerContext): MysqlAgePurger;
 }
 
 export function createMysqlStore(config: MysqlStoreConfig, logger: Logger): MysqlStore {
@@ -76,8 +76,8 @@ export function createMysqlStore(config: MysqlStoreConfig, logger: Logger): Mysq
     pool,
     database,
 
-    agePurger(target) {
-      return createMysqlAgePurger(ctx, mysqlTarget(target));
+    agePurger(target, context) {
+      return createMysqlAgePurger(ctx, mysqlTarget(target), context?.now);
     },
 
     subjectPurger(target) {

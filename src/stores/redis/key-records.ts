@@ -1,7 +1,16 @@
 import type { Redis } from 'ioredis';
 import { UNLINK_IF_FIELD } from './lua-scripts.js';
-import { bulkReply, integerReply, scriptCommand, unlinkCommands, type RedisCommand } from './node-commands.js';
-import { emptySurvey, isWrongType, tallyRemoved, type NodeRunner, type RecordKind, type Survey } from './record-kind.js';
+import { bulkReply, integerReply, scriptCommand, unlinkCommands, type RedisCommand, type Reply } from './node-commands.js';
+import {
+  emptySurvey,
+  isWrongType,
+  tallyRemoved,
+  tallyTtl,
+  type NodeRunner,
+  type RecordKind,
+  type Survey,
+  type TtlQuestion,
+} from './record-kind.js';
 import type { TimeReader } from './record-time.js';
 
 /**
@@ -20,9 +29,17 @@ export function keyNameRecords(run: NodeRunner, multiKeyUnlink: boolean, timeOf:
       return { ...tallyRemoved(replies, integerReply), more: [] };
     },
 
-    async survey({ keys }, cutoffMs) {
+    async survey({ node, keys }, cutoffMs, _wantOldest, ttl) {
       const survey = emptySurvey();
-      for (const key of keys) tally(survey, timeOf(key), cutoffMs);
+      const times = keys.map((key) => timeOf(key));
+      for (const ms of times) tally(survey, ms, cutoffMs);
+      if (ttl) {
+        const replies = await run(
+          node,
+          keys.map((key): RedisCommand => ['PTTL', key]),
+        );
+        survey.ttl = ttlSurvey(replies, times, cutoffMs, ttl);
+      }
       return survey;
     },
   };
@@ -34,15 +51,30 @@ export function keyNameRecords(run: NodeRunner, multiKeyUnlink: boolean, timeOf:
  * between is kept. A missing or unparsable field, or a key that is not a hash, is kept.
  */
 export function fieldTimeRecords(run: NodeRunner, field: string, timeOf: TimeReader): RecordKind {
-  async function readTimes(node: Redis, keys: Buffer[]): Promise<Array<{ raw: Buffer | null; ms: number | null }>> {
+  async function readTimes(
+    node: Redis,
+    keys: Buffer[],
+    withTtl = false,
+  ): Promise<Array<{ raw: Buffer | null; ms: number | null; pttl?: Reply }>> {
+    // PTTL rides in the same pipeline as the HGETs, interleaved.
     const replies = await run(
       node,
-      keys.map((key): RedisCommand => ['HGET', key, field]),
+      keys.flatMap((key): RedisCommand[] =>
+        withTtl
+          ? [
+              ['HGET', key, field],
+              ['PTTL', key],
+            ]
+          : [['HGET', key, field]],
+      ),
     );
-    return replies.map((reply) => {
-      if (isWrongType(reply)) return { raw: null, ms: null };
+    const step = withTtl ? 2 : 1;
+    return keys.map((_, i) => {
+      const reply = replies[i * step];
+      const pttl = withTtl ? { pttl: replies[i * step + 1] } : {};
+      if (isWrongType(reply)) return { raw: null, ms: null, ...pttl };
       const raw = bulkReply(reply);
-      return { raw, ms: raw === null ? null : timeOf(raw) };
+      return { raw, ms: raw === null ? null : timeOf(raw), ...pttl };
     });
   }
 
@@ -57,12 +89,34 @@ export function fieldTimeRecords(run: NodeRunner, field: string, timeOf: TimeRea
       return { ...tallyRemoved(replies, integerReply), more: [] };
     },
 
-    async survey({ node, keys }, cutoffMs) {
+    async survey({ node, keys }, cutoffMs, _wantOldest, ttl) {
       const survey = emptySurvey();
-      for (const { ms } of await readTimes(node, keys)) tally(survey, ms, cutoffMs);
+      const read = await readTimes(node, keys, ttl !== undefined);
+      for (const { ms } of read) tally(survey, ms, cutoffMs);
+      if (ttl)
+        survey.ttl = ttlSurvey(
+          read.map((r) => r.pttl ?? null),
+          read.map((r) => r.ms),
+          cutoffMs,
+          ttl,
+        );
       return survey;
     },
   };
+}
+
+function ttlSurvey(
+  replies: readonly (Reply | null)[],
+  times: readonly (number | null)[],
+  cutoffMs: number,
+  question: TtlQuestion,
+): Survey['ttl'] {
+  const ttl = { withTtl: 0, withoutTtl: 0, expiring: 0 };
+  replies.forEach((reply, i) => {
+    if (reply === null || reply instanceof Error) return;
+    tallyTtl(ttl, integerReply(reply), times[i] ?? null, cutoffMs, question);
+  });
+  return ttl;
 }
 
 function tally(survey: Survey, ms: number | null, cutoffMs: number): void {

@@ -23,6 +23,25 @@ export interface Survey {
   unusable: number;
   /** The oldest usable time seen, in epoch ms. */
   oldestMs: number | null;
+  /** Whole-key targets, when asked (see TtlSurvey). */
+  ttl?: TtlSurvey;
+}
+
+/**
+ * Keys with and without a TTL. `expiring`: keys not yet due whose TTL ends at or before their
+ * deadline (their time + the promise), so Redis removes them in time without the worker. A due
+ * key's deadline has already passed, so a TTL can only end after it: due keys are always deleted.
+ */
+export interface TtlSurvey {
+  withTtl: number;
+  withoutTtl: number;
+  expiring: number;
+}
+
+/** What the TTL part of a survey needs: the promise and the current time. */
+export interface TtlQuestion {
+  retainMs: number;
+  nowMs: number;
 }
 
 /** Runs commands on a master in one pipeline (see `runOnNode`). */
@@ -37,8 +56,8 @@ export interface RecordKind {
   readonly scanType?: string;
   /** Deletes the records of these keys with `time < cutoffMs`, each command bounded. */
   purge(batch: KeyBatch, cutoffMs: number): Promise<PurgeOutcome>;
-  /** Counts the records of these keys; reads the oldest time only when asked. */
-  survey(batch: KeyBatch, cutoffMs: number, wantOldest: boolean): Promise<Survey>;
+  /** Counts the records of these keys; reads the oldest time only when asked, TTLs (whole keys) when given a question. */
+  survey(batch: KeyBatch, cutoffMs: number, wantOldest: boolean, ttl?: TtlQuestion): Promise<Survey>;
 }
 
 export function emptySurvey(): Survey {
@@ -50,6 +69,23 @@ export function addSurvey(into: Survey, part: Survey): void {
   into.total += part.total;
   into.unusable += part.unusable;
   if (part.oldestMs !== null && (into.oldestMs === null || part.oldestMs < into.oldestMs)) into.oldestMs = part.oldestMs;
+  if (part.ttl) {
+    const ttl = (into.ttl ??= { withTtl: 0, withoutTtl: 0, expiring: 0 });
+    ttl.withTtl += part.ttl.withTtl;
+    ttl.withoutTtl += part.ttl.withoutTtl;
+    ttl.expiring += part.ttl.expiring;
+  }
+}
+
+/** Adds one key's PTTL reply (ms left, -1 none, -2 gone) to a TTL survey. */
+export function tallyTtl(into: TtlSurvey, pttl: number, timeMs: number | null, cutoffMs: number, question: TtlQuestion): void {
+  if (pttl === -2) return;
+  if (pttl < 0) {
+    into.withoutTtl += 1;
+    return;
+  }
+  into.withTtl += 1;
+  if (timeMs !== null && timeMs >= cutoffMs && question.nowMs + pttl <= timeMs + question.retainMs) into.expiring += 1;
 }
 
 /**

@@ -3,7 +3,7 @@ import { RefusalError } from '../../errors/index.js';
 import type { AgeInspection, AgePurger, DueCount, PurgeWalk } from '../purger.js';
 import { forEachPage, KeyScanner } from './key-scanner.js';
 import { fieldTimeRecords, keyNameRecords } from './key-records.js';
-import { addSurvey, emptySurvey, type NodeRunner, type RecordKind, type Survey } from './record-kind.js';
+import { addSurvey, emptySurvey, type NodeRunner, type RecordKind, type Survey, type TtlQuestion } from './record-kind.js';
 import { fieldTime, keyNameTime } from './record-time.js';
 import type { RedisKeyspace } from './redis-keyspace.js';
 import { openScanWalk } from './scan-walk.js';
@@ -20,6 +20,9 @@ export interface RedisPurgerDeps {
   queuePrefix: string;
   /** The configured time zone, for times written without an offset. */
   zone: string;
+  /** The policy's promise in ms: the report's TTL share needs it. */
+  retainMs?: number;
+  now?: () => Date;
 }
 
 /**
@@ -46,12 +49,12 @@ export function createRedisAgePurger(target: RedisTargetConfig, deps: RedisPurge
       rememberKeys,
     });
 
-  async function survey(cutoff: Date, wantOldest: boolean): Promise<Survey> {
+  async function survey(cutoff: Date, wantOldest: boolean, ttl?: TtlQuestion): Promise<Survey> {
     const cutoffMs = millis(cutoff);
     const total = emptySurvey();
     await forEachPage(scanner(COUNT_DEDUPE_KEYS), async ({ node, keys }) => {
       for (let i = 0; i < keys.length; i += target.batchSize) {
-        addSurvey(total, await recordKind().survey({ node, keys: keys.slice(i, i + target.batchSize) }, cutoffMs, wantOldest));
+        addSurvey(total, await recordKind().survey({ node, keys: keys.slice(i, i + target.batchSize) }, cutoffMs, wantOldest, ttl));
       }
     });
     return total;
@@ -93,8 +96,11 @@ export function createRedisAgePurger(target: RedisTargetConfig, deps: RedisPurge
     },
 
     async inspect(overdueBefore: Date): Promise<AgeInspection> {
-      const { due, unusable, oldestMs } = await survey(overdueBefore, true);
-      return { oldest: oldestMs === null ? null : new Date(oldestMs), overdue: due, unusableTime: unusable };
+      // Whole keys may carry their own TTL: the report gives the share, with one PTTL per key.
+      const question =
+        target.type === 'key' && deps.retainMs !== undefined ? { retainMs: deps.retainMs, nowMs: (deps.now?.() ?? new Date()).getTime() } : undefined;
+      const { due, unusable, oldestMs, ttl } = await survey(overdueBefore, true, question);
+      return { oldest: oldestMs === null ? null : new Date(oldestMs), overdue: due, unusableTime: unusable, ...(ttl ? { ttl } : {}) };
     },
   };
 }

@@ -30,6 +30,8 @@ export function createRedisStore(config: RedisStoreConfig, options: RedisStoreOp
       multiKeyUnlink: !keyspace.clustered,
       queuePrefix: options.queuePrefix,
       zone: context.zone,
+      ...(context.retainMs !== undefined ? { retainMs: context.retainMs } : {}),
+      ...(context.now ? { now: context.now } : {}),
     };
   }
 

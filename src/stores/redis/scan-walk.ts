@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { BatchResult, PurgeWalk } from '../purger.js';
-import type { KeyScanner } from './key-scanner.js';
+import type { KeyScanner, ScanPage } from './key-scanner.js';
 import type { RecordKind } from './record-kind.js';
 
 /**
@@ -20,15 +20,29 @@ export function openScanWalk(scanner: KeyScanner, kind: RecordKind, cutoffMs: nu
   // Deleted by a batch that then failed: reported by the next batch that succeeds, so a retried
   // batch (the engine retries transient failures) neither loses nor double-counts records.
   let unreported = 0;
+  // The next SCAN page, requested while this batch's deletions run: the server answers the SCAN
+  // right after the UNLINKs instead of idling a round trip (and the client's parsing) in between.
+  // Only ever one in flight, so the scanner's cursor advances in order.
+  let prefetched: Promise<ScanPage | null> | null = null;
+  const nextPage = (): Promise<ScanPage | null> => {
+    const page = prefetched ?? scanner.next();
+    prefetched = null;
+    return page;
+  };
 
   return {
     async nextBatch(): Promise<BatchResult> {
-      for (let scans = 0; waiting.length === 0 && !scanner.exhausted && scans < MAX_EMPTY_SCANS_PER_BATCH; scans += 1) {
-        const page = await scanner.next();
+      for (let scans = 0; waiting.length === 0 && (prefetched || !scanner.exhausted) && scans < MAX_EMPTY_SCANS_PER_BATCH; scans += 1) {
+        const page = await nextPage();
         if (page) waiting = page.keys.map((key) => ({ node: page.node, key }));
       }
       const taken = waiting.slice(0, batchSize);
       waiting = waiting.slice(taken.length);
+      if (waiting.length === 0 && !scanner.exhausted && prefetched === null) {
+        prefetched = scanner.next();
+        // A failed prefetch is thrown by the batch that awaits it (and retried from the same cursor).
+        prefetched.catch(() => undefined);
+      }
       // Keys of a failed group stay waiting: every command is idempotent (what is gone counts 0).
       const retry: typeof waiting = [];
       let failure: unknown = null;
@@ -51,7 +65,7 @@ export function openScanWalk(scanner: KeyScanner, kind: RecordKind, cutoffMs: nu
       }
       const deleted = unreported;
       unreported = 0;
-      return { deleted, done: scanner.exhausted && waiting.length === 0 };
+      return { deleted, done: scanner.exhausted && waiting.length === 0 && prefetched === null };
     },
   };
 }

@@ -1,0 +1,232 @@
+import mysql from 'mysql2';
+import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type { MysqlPartitionsConfig } from '../../config/schema.js';
+import type { PartitionChange } from '../../types.js';
+import type { AgeTargetPlan } from './check-target.js';
+import { unusablePredicate } from './due-predicate.js';
+import { boundText, whollyDue, type PartitionLayout, type RangePartition } from './partition-layout.js';
+import type { MysqlStoreContext } from './store-context.js';
+
+/** ER_LOCK_WAIT_TIMEOUT: the metadata lock was not granted within `lock_wait_timeout`. */
+const LOCK_WAIT_TIMEOUT = 1205;
+
+/**
+ * The partitions a purge removes whole: every partition whose every possible row is before the
+ * cutoff (see whollyDue), except the table's last partition, which MySQL will not drop
+ * ("cannot remove all partitions") and which the row walk empties instead.
+ */
+export function duePartitions(plan: AgeTargetPlan, layout: PartitionLayout, cutoff: Date): RangePartition[] {
+  return layout.partitions.slice(0, -1).filter((p) => whollyDue(plan, p, cutoff));
+}
+
+/** Exact row count of one partition (`COUNT(*)` over its smallest index, not TABLE_ROWS' estimate). */
+export async function countPartitionRows(ctx: MysqlStoreContext, plan: AgeTargetPlan, partition: string): Promise<number> {
+  const [rows] = await ctx.pool.query<RowDataPacket[]>(
+    `SELECT COUNT(*) AS n FROM ${mysql.escapeId(plan.table)} PARTITION (${mysql.escapeId(partition)})`,
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Runs DDL on one table without letting it queue the application: the session's metadata lock
+ * wait is cut to `lockWaitSeconds` and the table is taken with `LOCK TABLES … WRITE` first, so a
+ * long transaction holding the table makes the statement give up (ER_LOCK_WAIT_TIMEOUT, returned
+ * as false) instead of waiting while every new query on the table waits behind it. `inside` runs
+ * under the lock; the lock is always released and the session's old timeout restored.
+ */
+async function underShortLock(
+  ctx: MysqlStoreContext,
+  plan: AgeTargetPlan,
+  lockWaitSeconds: number,
+  inside: (conn: PoolConnection) => Promise<void>,
+): Promise<boolean> {
+  const conn = await ctx.pool.getConnection();
+  let reusable = true;
+  try {
+    const [saved] = await conn.query<RowDataPacket[]>('SELECT @@SESSION.lock_wait_timeout AS t');
+    const previous = Number(saved[0]?.t ?? 5);
+    await conn.query(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.floor(lockWaitSeconds))}`);
+    try {
+      await conn.query(`LOCK TABLES ${mysql.escapeId(plan.table)} WRITE`);
+      try {
+        await inside(conn);
+      } finally {
+        await conn.query('UNLOCK TABLES');
+      }
+      return true;
+    } catch (err) {
+      if ((err as { errno?: number }).errno === LOCK_WAIT_TIMEOUT) return false;
+      throw err;
+    } finally {
+      await conn.query(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.floor(previous))}`);
+    }
+  } catch (err) {
+    reusable = false;
+    throw err;
+  } finally {
+    if (reusable) conn.release();
+    else conn.destroy();
+  }
+}
+
+/** What removePartitions did, and how long its exact counts and its DDL (lock wait included) took. */
+export interface PartitionRemoval {
+  changes: PartitionChange[];
+  countMs: number;
+  ddlMs: number;
+}
+
+/**
+ * Removes the wholly due partitions (`DROP PARTITION`, or `TRUNCATE PARTITION` by option) in one
+ * statement: one metadata lock, held once, instead of one per partition — every DDL stalls the
+ * table's queries for its duration, and back-to-back short stalls leave the application no time
+ * to catch up. Rows are counted exactly just before, outside the lock (a count under the lock
+ * would hold the table for its whole scan). Under the lock, one index probe per partition makes
+ * sure it holds no row whose time is a zero date or NULL: RANGE partitioning files those in the
+ * first partition, and a policy never deletes a row it cannot date, so such a partition is left
+ * to the row walk.
+ */
+export async function removePartitions(
+  ctx: MysqlStoreContext,
+  plan: AgeTargetPlan,
+  partitions: readonly RangePartition[],
+  options: MysqlPartitionsConfig,
+): Promise<PartitionRemoval> {
+  const counted: PartitionChange[] = [];
+  const started = performance.now();
+  for (const partition of partitions) {
+    const rows = await countPartitionRows(ctx, plan, partition.name);
+    const skipEmpty = options.action === 'truncate' && rows === 0;
+    counted.push({
+      name: partition.name,
+      rows,
+      lessThan: partition.lessThan,
+      action: 'skipped',
+      ...(skipEmpty ? { reason: 'empty' } : {}),
+    });
+  }
+  const candidates = counted.filter((c) => c.reason === undefined);
+  // Empty partitions left by `truncate` stay empty run after run: not worth an entry each time.
+  const reported = () => counted.filter((c) => c.reason !== 'empty');
+  if (candidates.length === 0) return { changes: reported(), countMs: Math.round(performance.now() - started), ddlMs: 0 };
+  const table = mysql.escapeId(plan.table);
+  const chosen: PartitionChange[] = [];
+  const countMs = performance.now() - started;
+  const locked = await underShortLock(ctx, plan, options.lockWaitSeconds, async (conn) => {
+    for (const c of candidates) {
+      if (plan.time.nullable || plan.timeFormat === 'datetime') {
+        const probe = unusablePredicate(plan);
+        const [found] = await conn.query<RowDataPacket[]>(
+          `SELECT 1 FROM ${table} PARTITION (${mysql.escapeId(c.name)}) WHERE ${probe.sql} LIMIT 1`,
+          probe.params,
+        );
+        if (found.length > 0) {
+          c.reason = 'unusable-time-rows';
+          continue;
+        }
+      }
+      chosen.push(c);
+    }
+    if (chosen.length === 0) return;
+    const names = chosen.map((c) => mysql.escapeId(c.name)).join(', ');
+    await conn.query(`ALTER TABLE ${table} ${options.action === 'truncate' ? 'TRUNCATE' : 'DROP'} PARTITION ${names}`);
+  });
+  const timing = { countMs: Math.round(countMs), ddlMs: Math.round(performance.now() - started - countMs) };
+  for (const c of candidates) {
+    if (!locked) c.reason = 'metadata-lock-timeout';
+    else if (c.reason === undefined) c.action = options.action === 'truncate' ? 'truncated' : 'dropped';
+  }
+  return { changes: reported(), ...timing };
+}
+
+/** The start (UTC) of the interval holding `ms`: midnight, Monday midnight, or the 1st of the month. */
+export function intervalStart(ms: number, interval: MysqlPartitionsConfig['interval']): number {
+  const d = new Date(ms);
+  const midnight = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+  if (interval === 'day') return midnight;
+  if (interval === 'week') return midnight - ((d.getUTCDay() + 6) % 7) * 86_400_000;
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
+
+/** The start of the interval after the one starting at `start`. */
+export function nextIntervalStart(start: number, interval: MysqlPartitionsConfig['interval']): number {
+  if (interval === 'day') return start + 86_400_000;
+  if (interval === 'week') return start + 7 * 86_400_000;
+  const d = new Date(start);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}
+
+/** A new partition to split off MAXVALUE: holds [fromMs, toMs). */
+export interface PlannedPartition {
+  name: string;
+  fromMs: number;
+  toMs: number;
+  lessThan: string;
+}
+
+/**
+ * The partitions pre-creation adds so that partitions exist up to the end of the `premake`-th
+ * interval after the current one. Each starts where the previous bound ends and ends on an
+ * interval boundary; names are `p` + the UTC date of their first day (`p20260104`), suffixed
+ * when the table already uses the name. Empty when the table is covered far enough, or when its
+ * last partition is not MAXVALUE (nothing to split: the caller says so).
+ */
+export function planPremake(plan: AgeTargetPlan, layout: PartitionLayout, now: Date, options: MysqlPartitionsConfig): PlannedPartition[] {
+  const last = layout.partitions.at(-1);
+  if (options.premake <= 0 || !last || last.boundMs !== null) return [];
+  const finite = layout.partitions.filter((p) => p.boundMs !== null);
+  let horizon = intervalStart(now.getTime(), options.interval);
+  for (let i = 0; i <= options.premake; i += 1) horizon = nextIntervalStart(horizon, options.interval);
+  let from = finite.at(-1)?.boundMs ?? intervalStart(now.getTime(), options.interval);
+  const taken = new Set(layout.partitions.map((p) => p.name.toLowerCase()));
+  const planned: PlannedPartition[] = [];
+  while (from < horizon) {
+    const to = nextIntervalStart(intervalStart(from, options.interval), options.interval);
+    let name = `p${new Date(from).toISOString().slice(0, 10).replaceAll('-', '')}`;
+    for (let n = 1; taken.has(name.toLowerCase()); n += 1) name = `${name.replace(/_\d+$/, '')}_${n}`;
+    taken.add(name.toLowerCase());
+    planned.push({ name, fromMs: from, toMs: to, lessThan: boundText(plan, layout.fn, to) });
+    from = to;
+  }
+  return planned;
+}
+
+/**
+ * Splits the planned partitions off the MAXVALUE partition in one `REORGANIZE PARTITION`, under
+ * the same short lock wait as drops. Refuses to (returns a skipped change) when the MAXVALUE
+ * partition already holds rows below the new bounds: reorganizing would copy them while the
+ * table is locked.
+ */
+export async function premakePartitions(
+  ctx: MysqlStoreContext,
+  plan: AgeTargetPlan,
+  layout: PartitionLayout,
+  planned: PlannedPartition[],
+  options: MysqlPartitionsConfig,
+): Promise<PartitionChange[]> {
+  const top = layout.partitions.at(-1);
+  const highest = planned.at(-1);
+  if (!top || !highest) return [];
+  const table = mysql.escapeId(plan.table);
+  const skipped = (reason: string): PartitionChange[] =>
+    planned.map((p) => ({ name: p.name, action: 'skipped', rows: 0, lessThan: p.lessThan, reason }));
+  const [below] = await ctx.pool.query<RowDataPacket[]>(
+    `SELECT 1 FROM ${table} PARTITION (${mysql.escapeId(top.name)}) WHERE ${mysql.escapeId(plan.time.name)} < ${timeLiteral(plan, highest.toMs)} LIMIT 1`,
+  );
+  if (below.length > 0) return skipped('maxvalue-partition-holds-rows');
+  const parts = planned.map((p) => `PARTITION ${mysql.escapeId(p.name)} VALUES LESS THAN (${p.lessThan})`);
+  // `(MAXVALUE)` is the form RANGE COLUMNS requires, and RANGE accepts it too.
+  parts.push(`PARTITION ${mysql.escapeId(top.name)} VALUES LESS THAN (MAXVALUE)`);
+  const locked = await underShortLock(ctx, plan, options.lockWaitSeconds, async (conn) => {
+    await conn.query(`ALTER TABLE ${table} REORGANIZE PARTITION ${mysql.escapeId(top.name)} INTO (${parts.join(', ')})`);
+  });
+  if (!locked) return skipped('metadata-lock-timeout');
+  return planned.map((p) => ({ name: p.name, action: 'created', rows: 0, lessThan: p.lessThan }));
+}
+
+/** An instant as a literal comparable with the time column. */
+function timeLiteral(plan: AgeTargetPlan, ms: number): string {
+  if (plan.timeFormat === 'epoch_ms') return String(ms);
+  if (plan.timeFormat === 'epoch_s') return String(Math.floor(ms / 1000));
+  return mysql.escape(new Date(ms).toISOString().slice(0, 23).replace('T', ' '));
+}

@@ -1,0 +1,288 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { createConnection } from 'mysql2/promise';
+import { createTestDatabase, type TestDatabase } from '../../support/mysql.js';
+import type { MysqlStore } from '../../../src/stores/mysql/mysql-store.js';
+import type { PartitionChange } from '../../../src/types.js';
+import type { PurgeWalk } from '../../../src/stores/purger.js';
+import { RefusalError } from '../../../src/errors/refusal-error.js';
+import { countRows, mysqlTarget, testStore } from './mysql-fixtures.js';
+
+// Partitions by day: p0101 < 2026-01-02, p0102 < 2026-01-03, p0103 < 2026-01-04, pmax.
+const DAYS = ['2026-01-02', '2026-01-03', '2026-01-04'];
+const at = (iso: string) => new Date(iso);
+
+let db: TestDatabase;
+let store: MysqlStore;
+
+beforeAll(async () => {
+  db = await createTestDatabase('mysql_partitions');
+  store = testStore(db.url);
+});
+
+afterAll(async () => {
+  await store?.close();
+  await db?.drop();
+});
+
+async function createDaily(table: string, how: 'to_days' | 'columns', column = 'DATETIME(3) NOT NULL'): Promise<void> {
+  const spec =
+    how === 'to_days'
+      ? `PARTITION BY RANGE (TO_DAYS(at)) (${DAYS.map((d, i) => `PARTITION p${i} VALUES LESS THAN (TO_DAYS('${d}'))`).join(', ')}, PARTITION pmax VALUES LESS THAN MAXVALUE)`
+      : `PARTITION BY RANGE COLUMNS (at) (${DAYS.map((d, i) => `PARTITION p${i} VALUES LESS THAN ('${d}')`).join(', ')}, PARTITION pmax VALUES LESS THAN (MAXVALUE))`;
+  await store.pool.query(
+    `CREATE TABLE ${table} (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, at ${column}, note VARCHAR(20), PRIMARY KEY (id, at), KEY idx_at (at)) ${spec}`,
+  );
+}
+
+async function partitionNames(table: string): Promise<string[]> {
+  const [rows] = await store.pool.query(
+    'SELECT PARTITION_NAME AS name FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY PARTITION_ORDINAL_POSITION',
+    [db.name, table],
+  );
+  return (rows as Array<{ name: string }>).map((r) => r.name);
+}
+
+async function insertTimes(table: string, times: Date[]): Promise<void> {
+  await store.pool.query(`INSERT INTO ${table} (at) VALUES ${times.map(() => '(?)').join(', ')}`, times);
+}
+
+/** Drains a walk, collecting its partition changes. */
+async function drainChanges(walk: PurgeWalk): Promise<{ deleted: number; changes: PartitionChange[] }> {
+  let deleted = 0;
+  const changes: PartitionChange[] = [];
+  for (let i = 0; i < 10_000; i += 1) {
+    const batch = await walk.nextBatch();
+    deleted += batch.deleted;
+    changes.push(...(batch.partitions ?? []));
+    if (batch.done) return { deleted, changes };
+  }
+  throw new Error('walk did not finish');
+}
+
+describe('MySQL partitions: dropping whole partitions before the cutoff', () => {
+  it('drops the wholly due partitions with exact row counts and walks the boundary partition row by row', async () => {
+    await createDaily('daily', 'to_days');
+    await insertTimes('daily', [
+      ...Array.from({ length: 5 }, (_, i) => at(`2026-01-01T0${i}:00:00Z`)),
+      ...Array.from({ length: 3 }, (_, i) => at(`2026-01-02T0${i}:00:00Z`)),
+      at('2026-01-03T05:59:59.999Z'), // boundary partition, due
+      at('2026-01-03T06:00:00.000Z'), // at the cutoff: kept
+      at('2026-01-05T00:00:00Z'), // pmax
+    ]);
+    const cutoff = at('2026-01-03T06:00:00.000Z');
+    const purger = store.agePurger(mysqlTarget({ table: 'daily', time: 'at' }));
+    await purger.check();
+    expect(await purger.count(cutoff)).toMatchObject({
+      due: 9,
+      total: 11,
+      partitions: [
+        { name: 'p0', action: 'would-drop', rows: 5, lessThan: '739983' },
+        { name: 'p1', action: 'would-drop', rows: 3, lessThan: '739984' },
+      ],
+    });
+    const { deleted, changes } = await drainChanges(purger.openWalk(cutoff));
+    expect(changes).toEqual([
+      { name: 'p0', action: 'dropped', rows: 5, lessThan: '739983' },
+      { name: 'p1', action: 'dropped', rows: 3, lessThan: '739984' },
+    ]);
+    expect(deleted).toBe(9);
+    expect(await partitionNames('daily')).toEqual(['p2', 'pmax']);
+    const [left] = await store.pool.query('SELECT at FROM daily ORDER BY at');
+    expect((left as Array<{ at: Date }>).map((r) => r.at.toISOString())).toEqual(['2026-01-03T06:00:00.000Z', '2026-01-05T00:00:00.000Z']);
+  });
+
+  it('at the exact boundary: a partition whose bound equals the cutoff goes, one whose bound is 1 ms later stays', async () => {
+    await store.pool.query(
+      `CREATE TABLE edge (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, at DATETIME(3) NOT NULL, PRIMARY KEY (id, at), KEY idx_at (at))
+       PARTITION BY RANGE COLUMNS (at) (PARTITION below VALUES LESS THAN ('2026-01-02 00:00:00.000'),
+         PARTITION above VALUES LESS THAN ('2026-01-02 00:00:00.001'), PARTITION pmax VALUES LESS THAN (MAXVALUE))`,
+    );
+    await insertTimes('edge', [at('2026-01-01T23:59:59.999Z'), at('2026-01-02T00:00:00.000Z'), at('2026-01-02T00:00:00.001Z')]);
+    const purger = store.agePurger(mysqlTarget({ table: 'edge', time: 'at' }));
+    const { deleted, changes } = await drainChanges(purger.openWalk(at('2026-01-02T00:00:00.000Z')));
+    expect(changes.map((c) => [c.name, c.action, c.rows])).toEqual([['below', 'dropped', 1]]);
+    expect(deleted).toBe(1);
+    expect(await partitionNames('edge')).toEqual(['above', 'pmax']);
+    expect(await countRows(store.pool, 'SELECT COUNT(*) FROM edge')).toBe(2);
+
+    // 1 ms before midnight nothing is wholly due: the row at 23:59:59.999 is at the cutoff.
+    await store.pool.query('DROP TABLE edge');
+    await createDaily('edge', 'to_days');
+    await insertTimes('edge', [at('2026-01-01T23:59:59.998Z'), at('2026-01-01T23:59:59.999Z')]);
+    const early = store.agePurger(mysqlTarget({ table: 'edge', time: 'at' }));
+    const result = await drainChanges(early.openWalk(at('2026-01-01T23:59:59.999Z')));
+    expect(result).toEqual({ deleted: 1, changes: [] });
+    expect(await partitionNames('edge')).toEqual(['p0', 'p1', 'p2', 'pmax']);
+  });
+
+  it('truncates instead of dropping by option, and leaves empty partitions alone', async () => {
+    await createDaily('trunc', 'columns');
+    await insertTimes('trunc', [at('2026-01-01T10:00:00Z'), at('2026-01-01T11:00:00Z'), at('2026-01-04T10:00:00Z')]);
+    const purger = store.agePurger(
+      mysqlTarget({ table: 'trunc', time: 'at', partitions: { action: 'truncate', lockWaitSeconds: 1, premake: 0, interval: 'day' } }),
+    );
+    const { changes } = await drainChanges(purger.openWalk(at('2026-01-03T00:00:00Z')));
+    expect(changes).toEqual([
+      { name: 'p0', action: 'truncated', rows: 2, lessThan: "'2026-01-02'" },
+    ]);
+    expect(await partitionNames('trunc')).toEqual(['p0', 'p1', 'p2', 'pmax']);
+    expect(await countRows(store.pool, 'SELECT COUNT(*) FROM trunc')).toBe(1);
+  });
+
+  it('never drops a partition holding a zero date (a row it cannot date): the row walk handles it', async () => {
+    // A partitioned table's primary key holds the time column, so the time is NOT NULL; but a
+    // non-strict session can still store '0000-00-00', which TO_DAYS maps to NULL: the first partition.
+    await createDaily('zero', 'to_days');
+    await insertTimes('zero', [at('2026-01-01T10:00:00Z')]);
+    const conn = await createConnection(db.url);
+    await conn.query("SET SESSION sql_mode = ''");
+    await conn.query("INSERT INTO zero (at) VALUES ('0000-00-00 00:00:00')");
+    await conn.end();
+    expect(await countRows(store.pool, 'SELECT COUNT(*) FROM zero PARTITION (p0)')).toBe(2);
+    const purger = store.agePurger(mysqlTarget({ table: 'zero', time: 'at' }));
+    const { deleted, changes } = await drainChanges(purger.openWalk(at('2026-01-03T00:00:00Z')));
+    expect(changes.map((c) => [c.name, c.action, c.reason])).toEqual([
+      ['p0', 'skipped', 'unusable-time-rows'],
+      ['p1', 'dropped', undefined],
+    ]);
+    expect(deleted).toBe(1);
+    expect(await countRows(store.pool, "SELECT COUNT(*) FROM zero WHERE at < '1000-01-01'")).toBe(1);
+  });
+});
+
+describe('MySQL partitions: refusals', () => {
+  it.each([
+    ['HASH', 'PARTITION BY HASH (id) PARTITIONS 2', /partitioned by HASH/],
+    ['KEY', 'PARTITION BY KEY (id) PARTITIONS 2', /partitioned by KEY/],
+    ['LIST', 'PARTITION BY LIST (id) (PARTITION a VALUES IN (1,2,3), PARTITION b VALUES IN (4,5,6))', /partitioned by LIST/],
+    [
+      'RANGE on another column',
+      'PARTITION BY RANGE (id) (PARTITION a VALUES LESS THAN (10), PARTITION b VALUES LESS THAN MAXVALUE)',
+      /not by its time column at/,
+    ],
+    [
+      'an expression it cannot read',
+      'PARTITION BY RANGE (YEAR(at)) (PARTITION a VALUES LESS THAN (2026), PARTITION b VALUES LESS THAN MAXVALUE)',
+      /cannot read/,
+    ],
+    [
+      'subpartitions',
+      "PARTITION BY RANGE (TO_DAYS(at)) SUBPARTITION BY HASH (id) SUBPARTITIONS 2 (PARTITION a VALUES LESS THAN (TO_DAYS('2026-01-02')), PARTITION b VALUES LESS THAN MAXVALUE)",
+      /subpartitions/,
+    ],
+  ])('refuses %s before deleting anything, and purges row by row with action off', async (label, spec, message) => {
+    const table = `refused_${label.replace(/\W+/g, '_')}`.slice(0, 60);
+    await store.pool.query(
+      `CREATE TABLE ${table} (id INT NOT NULL, at DATETIME(3) NOT NULL, PRIMARY KEY (id, at), KEY idx_at (at)) ${spec}`,
+    );
+    await store.pool.query(`INSERT INTO ${table} VALUES (1, '2025-12-01'), (2, '2026-02-01')`);
+    const purger = store.agePurger(mysqlTarget({ table, time: 'at' }));
+    const refusal = await purger.check().catch((err: unknown) => err);
+    expect(refusal).toBeInstanceOf(RefusalError);
+    expect((refusal as RefusalError).reason).toBe('partitioning');
+    expect((refusal as Error).message).toMatch(message);
+    expect(await countRows(store.pool, `SELECT COUNT(*) FROM ${table}`)).toBe(2);
+
+    const rowWise = store.agePurger(
+      mysqlTarget({ table, time: 'at', partitions: { action: 'off', lockWaitSeconds: 1, premake: 0, interval: 'day' } }),
+    );
+    await rowWise.check();
+    expect((await drainChanges(rowWise.openWalk(at('2026-01-01T00:00:00Z')))).deleted).toBe(1);
+  });
+});
+
+describe('MySQL partitions: pre-creation', () => {
+  it('splits future daily partitions off MAXVALUE, once', async () => {
+    await createDaily('premade', 'to_days');
+    await insertTimes('premade', [at('2026-01-09T10:00:00Z')]); // in pmax, beyond what premake adds
+    const now = at('2026-01-04T15:00:00Z');
+    const options = { action: 'drop' as const, lockWaitSeconds: 1, premake: 2, interval: 'day' as const };
+    const purger = store.agePurger(mysqlTarget({ table: 'premade', time: 'at', partitions: options }), { zone: 'UTC', now: () => now });
+    const { changes } = await drainChanges(purger.openWalk(at('2026-01-01T00:00:00Z')));
+    expect(changes.map((c) => [c.name, c.action, c.lessThan])).toEqual([
+      ['p20260104', 'created', String(739986)],
+      ['p20260105', 'created', String(739987)],
+      ['p20260106', 'created', String(739988)],
+    ]);
+    expect(await partitionNames('premade')).toEqual(['p0', 'p1', 'p2', 'p20260104', 'p20260105', 'p20260106', 'pmax']);
+    const [rows] = await store.pool.query('SELECT COUNT(*) AS n FROM premade PARTITION (p20260104)');
+    expect(Number((rows as Array<{ n: number }>)[0]?.n)).toBe(0);
+    await store.pool.query("INSERT INTO premade (at) VALUES ('2026-01-05 12:00:00')");
+    expect(await countRows(store.pool, 'SELECT COUNT(*) FROM premade PARTITION (p20260105)')).toBe(1);
+
+    const again = store.agePurger(mysqlTarget({ table: 'premade', time: 'at', partitions: options }), { zone: 'UTC', now: () => now });
+    expect((await drainChanges(again.openWalk(at('2026-01-01T00:00:00Z')))).changes).toEqual([]);
+  });
+
+  it('does not reorganize a MAXVALUE partition that holds rows below the new bounds', async () => {
+    await createDaily('premade_full', 'columns');
+    await insertTimes('premade_full', [at('2026-01-04T10:00:00Z')]);
+    const options = { action: 'drop' as const, lockWaitSeconds: 1, premake: 1, interval: 'day' as const };
+    const purger = store.agePurger(mysqlTarget({ table: 'premade_full', time: 'at', partitions: options }), {
+      zone: 'UTC',
+      now: () => at('2026-01-04T15:00:00Z'),
+    });
+    const { changes } = await drainChanges(purger.openWalk(at('2026-01-01T00:00:00Z')));
+    expect(changes.map((c) => [c.action, c.reason])).toEqual([
+      ['skipped', 'maxvalue-partition-holds-rows'],
+      ['skipped', 'maxvalue-partition-holds-rows'],
+    ]);
+    expect(await partitionNames('premade_full')).toEqual(['p0', 'p1', 'p2', 'pmax']);
+  });
+});
+
+describe('MySQL partitions: the metadata lock', () => {
+  it('gives up within lockWaitSeconds behind a long transaction, so foreground queries never queue longer; the row walk deletes the rows', async () => {
+    await createDaily('mdl', 'to_days');
+    await insertTimes('mdl', [at('2026-01-01T10:00:00Z'), at('2026-01-01T11:00:00Z'), at('2026-01-04T10:00:00Z')]);
+    // The long transaction: a SELECT inside an open transaction holds a shared metadata lock.
+    const holder = await createConnection(db.url);
+    const foreground = await createConnection(db.url);
+    try {
+      await holder.query('START TRANSACTION');
+      await holder.query('SELECT COUNT(*) FROM mdl');
+      // The pool's own metadata lock wait is 30 s here: only the partition setting bounds the stall.
+      const patient = testStore(db.url, { metadataLockWaitTimeoutSeconds: 30 });
+      try {
+        const purger = patient.agePurger(mysqlTarget({ table: 'mdl', time: 'at' }));
+        let purging = true;
+        const latencies: number[] = [];
+        const probe = (async () => {
+          while (purging) {
+            const started = performance.now();
+            await foreground.query('SELECT id FROM mdl WHERE at >= ? LIMIT 1', [at('2026-01-04T00:00:00Z')]);
+            latencies.push(performance.now() - started);
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        })();
+        const result = await drainChanges(purger.openWalk(at('2026-01-03T00:00:00Z'))).finally(() => {
+          purging = false;
+        });
+        await probe;
+        expect(result.changes).toEqual([
+          { name: 'p0', action: 'skipped', rows: 2, lessThan: '739983', reason: 'metadata-lock-timeout' },
+          { name: 'p1', action: 'skipped', rows: 0, lessThan: '739984', reason: 'metadata-lock-timeout' },
+        ]);
+        expect(result.deleted).toBe(2);
+        // The foreground did queue behind the waiting lock (the probe sees stalls), but only for
+        // the configured 1 s lock wait (plus scheduling slack on a shared box); without the short
+        // wait it would queue until the transaction ends or the pool's 30 s pass.
+        expect(latencies.length).toBeGreaterThanOrEqual(2);
+        expect(Math.max(...latencies)).toBeGreaterThan(500);
+        expect(Math.max(...latencies)).toBeLessThan(2_500);
+      } finally {
+        await patient.close();
+      }
+      await holder.query('COMMIT');
+      // Next run, the transaction gone: the now empty partition is dropped.
+      const later = store.agePurger(mysqlTarget({ table: 'mdl', time: 'at' }));
+      expect((await drainChanges(later.openWalk(at('2026-01-03T00:00:00Z')))).changes.map((c) => [c.name, c.action, c.rows])).toEqual([
+        ['p0', 'dropped', 0],
+        ['p1', 'dropped', 0],
+      ]);
+    } finally {
+      await holder.end();
+      await foreground.end();
+    }
+  });
+});
