@@ -84,8 +84,8 @@ export function createS3AgePurger(target: S3TargetConfig, deps: S3PurgerDeps): A
         }
         if (oldestMs === null || time < oldestMs) oldestMs = time;
         if (time < limit) inspection.overdue += 1;
-        // In time order, the first key not overdue ends the overdue ones (and the oldest was first).
-        return !(ordered && time >= limit);
+        // The whole prefix, even in time order: keys without a usable time may sort anywhere.
+        return true;
       });
       inspection.oldest = oldestMs === null ? null : new Date(oldestMs);
       return inspection;
