@@ -27,12 +27,17 @@ export function isNoSuchBucket(err: unknown): boolean {
 
 /**
  * A failed S3 call as a StoreError: the operation, the bucket and the service's code, never the
- * request (its signature) nor the credentials. The SDK error stays as `cause` for `--verbose`.
+ * request nor the credentials. The SDK's error is not kept as `cause`: a service error carries
+ * every field of the XML answer, and a SignatureDoesNotMatch answer holds the access key id and
+ * the string that was signed, which the logger would print. The cause is a copy with the code,
+ * the HTTP status and the first line of the message.
  */
 export function s3StoreError(operation: string, bucket: string, err: unknown): StoreError {
   const code = s3ErrorCode(err);
   const status = httpStatus(err);
   const network = (err as { code?: unknown } | null)?.code;
   const detail = typeof network === 'string' ? network : `${code}${status ? `, HTTP ${status}` : ''}`;
-  return new StoreError('s3', `${operation} on bucket ${bucket} failed (${detail})`, { cause: err });
+  const cause = new Error(`${detail}: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+  cause.name = code;
+  return new StoreError('s3', `${operation} on bucket ${bucket} failed (${detail})`, { cause });
 }
