@@ -22,7 +22,7 @@ export async function readBucketSettings(client: S3Client, bucket: string): Prom
   }
   try {
     const out = await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }));
-    settings.lifecycle = (out.Rules ?? []).map(toRule);
+    settings.lifecycle = (out.Rules ?? []).map(lifecycleRuleOf);
   } catch (err) {
     // S3 answers a bucket without lifecycle rules with this error, not an empty list.
     if (s3ErrorCode(err) === 'NoSuchLifecycleConfiguration') settings.lifecycle = [];
@@ -31,7 +31,8 @@ export async function readBucketSettings(client: S3Client, bucket: string): Prom
   return settings;
 }
 
-function toRule(rule: SdkRule): LifecycleRule {
+/** The parts of an SDK lifecycle rule that `lifecycleCoverage` weighs. */
+export function lifecycleRuleOf(rule: SdkRule): LifecycleRule {
   const filter = rule.Filter;
   const and = filter?.And;
   // The rule's prefix: Filter.Prefix, Filter.And.Prefix, or the legacy top-level Prefix.
