@@ -47,10 +47,13 @@ export async function startS3FaultProxy(upstream: string, client: S3Client): Pro
     if (req.method === 'GET' && url.searchParams.has('versions')) proxy.counts.listVersions += 1;
     else if (req.method === 'GET' && url.searchParams.get('list-type') === '2') proxy.counts.list += 1;
     else proxy.counts.other += 1;
-    const forward = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const forward = httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     forward.on('error', () => res.destroy());
     req.pipe(forward);
   });
@@ -74,7 +77,8 @@ async function handleDelete(req: IncomingMessage, res: ServerResponse, url: URL,
     if (code) errors.push({ key, code });
     else pass.push(key);
   }
-  if (pass.length > 0) await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: pass.map((Key) => ({ Key })), Quiet: true } }));
+  if (pass.length > 0)
+    await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: pass.map((Key) => ({ Key })), Quiet: true } }));
   const xml = `<?xml version="1.0" encoding="UTF-8"?><DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${errors
     .map((e) => `<Error><Key>${escapeXml(e.key)}</Key><Code>${e.code}</Code><Message>injected</Message></Error>`)
     .join('')}</DeleteResult>`;
@@ -83,7 +87,12 @@ async function handleDelete(req: IncomingMessage, res: ServerResponse, url: URL,
 }
 
 function unescapeXml(s: string): string {
-  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  return s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 function escapeXml(s: string): string {

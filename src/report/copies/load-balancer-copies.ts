@@ -12,7 +12,9 @@ const LOG_SINKS: readonly string[] = ['s3', 'kafka'];
 export function loadBalancerCopies(config: ResolvedConfig): { warnings: ReportWarning[]; notes: ReportNote[] } {
   const served = config.policies
     .filter((p) => p.enabled && p.retain.after !== 'termination')
-    .flatMap((p) => p.targets.filter((t) => LOG_SINKS.includes(t.store) && config.enabledStores.has(t.store)).map((t) => `${p.name} (${t.store})`));
+    .flatMap((p) =>
+      p.targets.filter((t) => LOG_SINKS.includes(t.store) && config.enabledStores.has(t.store)).map((t) => `${p.name} (${t.store})`),
+    );
   if (served.length > 0) {
     return {
       warnings: [],
@@ -28,7 +30,8 @@ export function loadBalancerCopies(config: ResolvedConfig): { warnings: ReportWa
     warnings: [
       {
         code: 'lb-access-logs',
-        message: 'load-balancer access logs land in object storage or Kafka, and no enabled policy has an s3 or kafka target: check that their delivery bucket or topic expires them',
+        message:
+          'load-balancer access logs land in object storage or Kafka, and no enabled policy has an s3 or kafka target: check that their delivery bucket or topic expires them',
       },
     ],
     notes: [],

@@ -1,4 +1,9 @@
-import { GetBucketLifecycleConfigurationCommand, GetBucketVersioningCommand, type LifecycleRule as SdkRule, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketVersioningCommand,
+  type LifecycleRule as SdkRule,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { LifecycleRule } from './lifecycle-coverage.js';
 import { s3ErrorCode } from './s3-errors.js';
 

@@ -10,7 +10,8 @@ import { isAccessDenied, isNoSuchBucket, s3ErrorCode, s3StoreError } from './s3-
  */
 export function ageTargetProblem(target: S3TargetConfig): RefusalError | null {
   const name = `${target.bucket}/${target.prefix}`;
-  if (target.prefix.includes('<subject>')) return new RefusalError('subject-pattern', `"${name}" has <subject>, which only a subject policy can fill`);
+  if (target.prefix.includes('<subject>'))
+    return new RefusalError('subject-pattern', `"${name}" has <subject>, which only a subject policy can fill`);
   if (target.prefix === '' && !target.allowBroadMatch) {
     return new RefusalError(
       'broad-match',
@@ -18,7 +19,8 @@ export function ageTargetProblem(target: S3TargetConfig): RefusalError | null {
     );
   }
   const time = target.time;
-  if (time === undefined) return new RefusalError('no-time', `target ${name} of an age policy needs time: lastModified or { fromKey, format }`);
+  if (time === undefined)
+    return new RefusalError('no-time', `target ${name} of an age policy needs time: lastModified or { fromKey, format }`);
   if (time === 'lastModified') return null;
   let pattern: RegExp;
   try {
@@ -29,7 +31,10 @@ export function ageTargetProblem(target: S3TargetConfig): RefusalError | null {
   // A pattern that matches the empty text matches every key somewhere: the time it "reads" is
   // whatever the format happens to accept, not a time the key was written with.
   if (pattern.test('')) {
-    return new RefusalError('broad-match', `time.fromKey "${time.fromKey}" of ${name} matches the empty text, so it could match any key; anchor it on the time's digits`);
+    return new RefusalError(
+      'broad-match',
+      `time.fromKey "${time.fromKey}" of ${name} matches the empty text, so it could match any key; anchor it on the time's digits`,
+    );
   }
   if (time.keysInTimeOrder) {
     const problem = unorderedFormatProblem(time.format);
@@ -60,7 +65,8 @@ export async function checkBucketAccess(client: S3Client, target: S3TargetConfig
   const { bucket } = target;
   const refuse = (operation: string, err: unknown): never => {
     if (isNoSuchBucket(err)) throw new RefusalError('no-bucket', `bucket ${bucket} does not exist`);
-    if (isAccessDenied(err)) throw new RefusalError('access-denied', `the credentials may not ${operation} bucket ${bucket} (${s3ErrorCode(err)})`);
+    if (isAccessDenied(err))
+      throw new RefusalError('access-denied', `the credentials may not ${operation} bucket ${bucket} (${s3ErrorCode(err)})`);
     throw s3StoreError(operation, bucket, err);
   };
   try {

@@ -26,7 +26,12 @@ export interface LifecycleCoverage {
  * (expiring a current version there only hides it behind a delete marker). Lifecycle rules run
  * about once a day and count whole days; the worker is then the backstop, to the ms.
  */
-export function lifecycleCoverage(rules: readonly LifecycleRule[], prefix: string, withinDays: number, versioned: boolean): LifecycleCoverage {
+export function lifecycleCoverage(
+  rules: readonly LifecycleRule[],
+  prefix: string,
+  withinDays: number,
+  versioned: boolean,
+): LifecycleCoverage {
   const applicable = rules.filter((r) => r.enabled && r.prefix !== undefined && prefix.startsWith(r.prefix) && !r.narrowed);
   if (applicable.length === 0) return { rule: null, reason: 'no enabled lifecycle rule covers the whole prefix' };
   const expiring = applicable.filter((r) => r.expirationDays !== undefined && r.expirationDays <= withinDays);
@@ -34,13 +39,21 @@ export function lifecycleCoverage(rules: readonly LifecycleRule[], prefix: strin
     const days = applicable.flatMap((r) => (r.expirationDays === undefined ? [] : [r.expirationDays]));
     return {
       rule: null,
-      reason: days.length > 0 ? `the lifecycle rules expire objects after ${Math.min(...days)} days, more than the promise (${withinDays} days)` : 'no lifecycle rule of the prefix expires objects',
+      reason:
+        days.length > 0
+          ? `the lifecycle rules expire objects after ${Math.min(...days)} days, more than the promise (${withinDays} days)`
+          : 'no lifecycle rule of the prefix expires objects',
     };
   }
   if (!versioned) return { rule: expiring[0]!, reason: null };
-  const noncurrent = applicable.find((r) => r.noncurrentDays !== undefined && r.noncurrentDays + Math.min(...expiring.map((e) => e.expirationDays!)) <= withinDays);
+  const noncurrent = applicable.find(
+    (r) => r.noncurrentDays !== undefined && r.noncurrentDays + Math.min(...expiring.map((e) => e.expirationDays!)) <= withinDays,
+  );
   if (!noncurrent) {
-    return { rule: null, reason: 'the bucket is versioned and no rule removes noncurrent versions within the promise (expiry only adds a delete marker)' };
+    return {
+      rule: null,
+      reason: 'the bucket is versioned and no rule removes noncurrent versions within the promise (expiry only adds a delete marker)',
+    };
   }
   return { rule: expiring[0]!, reason: null };
 }

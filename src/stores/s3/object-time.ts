@@ -37,7 +37,7 @@ const ORDERED_UNITS = ['yyyy', 'MM', 'dd', 'HH', 'mm', 'ss', 'SSS'];
  */
 export function unorderedFormatProblem(format: string): string | null {
   const units: string[] = [];
-  for (let i = 0; i < format.length; ) {
+  for (let i = 0; i < format.length;) {
     const ch = format[i]!;
     if (ch === "'") {
       const end = format.indexOf("'", i + 1);

@@ -101,7 +101,10 @@ export function createS3AgePurger(target: S3TargetConfig, deps: S3PurgerDeps): A
         if (finished) {
           // Reached only when keys failed: the last batch's deletions were returned first, so the
           // target's count is right, and the failure now makes it `failed` (the next run retries).
-          throw new StoreError('s3', `${[...failed.values()].reduce((a, b) => a + b, 0)} due objects of ${name} could not be deleted (${describe(failed)}); the next run retries them`);
+          throw new StoreError(
+            's3',
+            `${[...failed.values()].reduce((a, b) => a + b, 0)} due objects of ${name} could not be deleted (${describe(failed)}); the next run retries them`,
+          );
         }
         const { objects, next } = await page(after, target.batchSize);
         const due = [];
@@ -118,7 +121,10 @@ export function createS3AgePurger(target: S3TargetConfig, deps: S3PurgerDeps): A
         after = next;
         const outcome = await deleteObjects(deps.client, target.bucket, due);
         if (outcome.deleted === 0 && due.length > 0 && outcome.failed.size === 1 && outcome.failed.has('AccessDenied')) {
-          throw new RefusalError('access-denied', `the credentials may not delete objects in bucket ${target.bucket} (AccessDenied for every key)`);
+          throw new RefusalError(
+            'access-denied',
+            `the credentials may not delete objects in bucket ${target.bucket} (AccessDenied for every key)`,
+          );
         }
         for (const [code, n] of outcome.failed) failed.set(code, (failed.get(code) ?? 0) + n);
         finished = reachedKept || next === null;

@@ -64,7 +64,8 @@ export function createS3SubjectPurger(target: S3TargetConfig, deps: S3PurgerDeps
           for (const f of outcome.failed.values()) failures += f;
         });
         counts.set(id, n);
-        if (failures > 0) throw new StoreError('s3', `${failures} objects under ${template} could not be deleted for one subject; the next run retries it`);
+        if (failures > 0)
+          throw new StoreError('s3', `${failures} objects under ${template} could not be deleted for one subject; the next run retries it`);
       }
       return counts;
     },

@@ -55,7 +55,14 @@ function keyTimeFixture(ordered: boolean): AgeConformanceFixture {
       bucket = await server.createBucket();
       client = testS3Client(server);
       store = createS3Store(
-        { endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey, sessionToken: '' },
+        {
+          endpoint: server.endpoint,
+          region: 'us-east-1',
+          forcePathStyle: true,
+          accessKeyId: server.accessKeyId,
+          secretAccessKey: server.secretAccessKey,
+          sessionToken: '',
+        },
         silentLogger(),
       );
     },
@@ -67,7 +74,9 @@ function keyTimeFixture(ordered: boolean): AgeConformanceFixture {
     async reset() {
       const all = await keys();
       for (let i = 0; i < all.length; i += 1000) {
-        await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: all.slice(i, i + 1000).map((Key) => ({ Key })) } }));
+        await client.send(
+          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: all.slice(i, i + 1000).map((Key) => ({ Key })) } }),
+        );
       }
     },
     async insert(times) {

@@ -202,8 +202,16 @@ describe('S3 age purger: bad input is refused before anything is deleted', () =>
   it.each([
     ['a bucket that does not exist', () => target('rt-no-such-bucket'), 'no-bucket'],
     ['an empty prefix (the whole bucket)', () => target(bucket, { prefix: '' }), 'broad-match'],
-    ['a fromKey that matches any key', () => target(bucket, { time: { fromKey: '(.*)', format: FORMAT, keysInTimeOrder: false } }), 'broad-match'],
-    ['keysInTimeOrder with a format that does not sort', () => target(bucket, { time: { fromKey: '(\\d{8})', format: 'ddMMyyyy', keysInTimeOrder: true } }), 'unordered-keys'],
+    [
+      'a fromKey that matches any key',
+      () => target(bucket, { time: { fromKey: '(.*)', format: FORMAT, keysInTimeOrder: false } }),
+      'broad-match',
+    ],
+    [
+      'keysInTimeOrder with a format that does not sort',
+      () => target(bucket, { time: { fromKey: '(\\d{8})', format: 'ddMMyyyy', keysInTimeOrder: true } }),
+      'unordered-keys',
+    ],
   ])('%s', async (_what, make, reason) => {
     const result = await run(openStore().agePurger(make(), { zone: 'UTC' }));
     expect(result).toMatchObject({ status: 'refused', reason, deleted: 0 });
@@ -212,14 +220,17 @@ describe('S3 age purger: bad input is refused before anything is deleted', () =>
   });
 
   // s3rver checks the access key id, not SigV4 signatures: an unknown key id is its 403.
-  it.skipIf(process.env.TEST_S3_URL)('credentials the server rejects: refused (access-denied), and no credential in the error', async () => {
-    const keyId = 'AKIATESTLEAKCHECK0001';
-    const secret = 'wrong-secret-c2VjcmV0LXZhbHVl';
-    const result = await run(openStore({ accessKeyId: keyId, secretAccessKey: secret }).agePurger(target(bucket), { zone: 'UTC' }));
-    expect(result).toMatchObject({ status: 'refused', reason: 'access-denied', deleted: 0 });
-    expect(result.error).toContain(bucket);
-    expect(result.error).not.toContain(secret);
-    expect(result.error).not.toContain(keyId);
-    expect((await listAll(bucket)).length).toBe(4);
-  });
+  it.skipIf(process.env.TEST_S3_URL)(
+    'credentials the server rejects: refused (access-denied), and no credential in the error',
+    async () => {
+      const keyId = 'AKIATESTLEAKCHECK0001';
+      const secret = 'wrong-secret-c2VjcmV0LXZhbHVl';
+      const result = await run(openStore({ accessKeyId: keyId, secretAccessKey: secret }).agePurger(target(bucket), { zone: 'UTC' }));
+      expect(result).toMatchObject({ status: 'refused', reason: 'access-denied', deleted: 0 });
+      expect(result.error).toContain(bucket);
+      expect(result.error).not.toContain(secret);
+      expect(result.error).not.toContain(keyId);
+      expect((await listAll(bucket)).length).toBe(4);
+    },
+  );
 });

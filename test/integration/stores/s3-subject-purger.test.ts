@@ -27,10 +27,24 @@ describe('S3 subject purger: { bucket, prefix: "config/<subject>/" }', () => {
     client = testS3Client(server);
     bucket = await server.createBucket();
     store = createS3Store(
-      { endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey, sessionToken: '' },
+      {
+        endpoint: server.endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        accessKeyId: server.accessKeyId,
+        secretAccessKey: server.secretAccessKey,
+        sessionToken: '',
+      },
       silentLogger(),
     );
-    const objects = ['config/1/app.json', 'config/1/cert.p12', 'config/1/push/ios.json', 'config/12/app.json', 'config/2/app.json', 'other/1/app.json'];
+    const objects = [
+      'config/1/app.json',
+      'config/1/cert.p12',
+      'config/1/push/ios.json',
+      'config/12/app.json',
+      'config/2/app.json',
+      'other/1/app.json',
+    ];
     for (const Key of objects) await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: '{}' }));
   });
   afterAll(async () => {
@@ -57,6 +71,10 @@ describe('S3 subject purger: { bucket, prefix: "config/<subject>/" }', () => {
 
   it('refuses a bucket that does not exist, naming it', async () => {
     const purger = store.subjectPurger({ ...target('config/<subject>/'), bucket: 'rt-no-such-bucket' }, { zone: 'UTC' });
-    await expect(purger.check()).rejects.toMatchObject({ name: 'RefusalError', reason: 'no-bucket', message: expect.stringContaining('rt-no-such-bucket') });
+    await expect(purger.check()).rejects.toMatchObject({
+      name: 'RefusalError',
+      reason: 'no-bucket',
+      message: expect.stringContaining('rt-no-such-bucket'),
+    });
   });
 });

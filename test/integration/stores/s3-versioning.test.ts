@@ -48,7 +48,14 @@ policies:
     server = await startS3Server();
     client = testS3Client(server);
     store = createS3Store(
-      { endpoint: server.endpoint, region: process.env.TEST_S3_REGION ?? 'us-east-1', forcePathStyle: true, accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey, sessionToken: '' },
+      {
+        endpoint: server.endpoint,
+        region: process.env.TEST_S3_REGION ?? 'us-east-1',
+        forcePathStyle: true,
+        accessKeyId: server.accessKeyId,
+        secretAccessKey: server.secretAccessKey,
+        sessionToken: '',
+      },
       silentLogger(),
     );
   });
@@ -70,7 +77,18 @@ policies:
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'logs/a', Body: 'v2' }));
     const purger = store.agePurger(resolveConfigText(yaml(bucket, true), 'test.yaml', {}).policies[0]!.targets[0]!, { zone: 'UTC' });
     const cutoff = new Date(Date.now() + 60_000);
-    const result = await runAgeTarget({ purger, cutoff, tuning: { pauseMs: 0, maxRunSeconds: 600 }, dryRun: false, allowLarge: false, clock: fixedClock(cutoff), stop: new StopSignal(), logger: silentLogger(), runId: 'v', policy: 'v' });
+    const result = await runAgeTarget({
+      purger,
+      cutoff,
+      tuning: { pauseMs: 0, maxRunSeconds: 600 },
+      dryRun: false,
+      allowLarge: false,
+      clock: fixedClock(cutoff),
+      stop: new StopSignal(),
+      logger: silentLogger(),
+      runId: 'v',
+      policy: 'v',
+    });
     expect(result).toMatchObject({ status: 'succeeded', deleted: 2 });
     const left = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: 'logs/' }));
     expect([...(left.Versions ?? []), ...(left.DeleteMarkers ?? [])]).toEqual([]);
@@ -80,12 +98,16 @@ policies:
     const bucket = await versionedBucket();
     const found = await s3Copies(resolveConfigText(yaml(bucket, false), 'test.yaml', {}), store);
     expect(found.warnings.map((w) => w.code)).toContain('s3-versioned');
-    expect((await s3Copies(resolveConfigText(yaml(bucket, true), 'test.yaml', {}), store)).warnings.map((w) => w.code)).not.toContain('s3-versioned');
+    expect((await s3Copies(resolveConfigText(yaml(bucket, true), 'test.yaml', {}), store)).warnings.map((w) => w.code)).not.toContain(
+      's3-versioned',
+    );
   });
 
   it('report notes a lifecycle rule expiring the prefix within the promise, and warns when there is none', async () => {
     const bucket = await server.createBucket();
-    expect((await s3Copies(resolveConfigText(yaml(bucket, false), 'test.yaml', {}), store)).warnings.map((w) => w.code)).toContain('s3-no-lifecycle');
+    expect((await s3Copies(resolveConfigText(yaml(bucket, false), 'test.yaml', {}), store)).warnings.map((w) => w.code)).toContain(
+      's3-no-lifecycle',
+    );
     await client.send(
       new PutBucketLifecycleConfigurationCommand({
         Bucket: bucket,

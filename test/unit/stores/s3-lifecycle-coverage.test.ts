@@ -39,11 +39,21 @@ describe('lifecycleCoverage', () => {
 
 describe('lifecycleRuleOf (the SDK rule shapes)', () => {
   it('reads Filter.Prefix, Filter.And.Prefix and the legacy Prefix; tags narrow it', () => {
-    expect(lifecycleRuleOf({ Status: 'Enabled', Filter: { Prefix: 'logs/' }, Expiration: { Days: 7 } })).toMatchObject({ prefix: 'logs/', narrowed: false, expirationDays: 7 });
+    expect(lifecycleRuleOf({ Status: 'Enabled', Filter: { Prefix: 'logs/' }, Expiration: { Days: 7 } })).toMatchObject({
+      prefix: 'logs/',
+      narrowed: false,
+      expirationDays: 7,
+    });
     expect(lifecycleRuleOf({ Status: 'Enabled', Prefix: 'old/' })).toMatchObject({ prefix: 'old/' });
     expect(lifecycleRuleOf({ Status: 'Enabled', Filter: {} })).toMatchObject({ prefix: '' });
-    expect(lifecycleRuleOf({ Status: 'Enabled', Filter: { And: { Prefix: 'a/', Tags: [{ Key: 'k', Value: 'v' }] } } })).toMatchObject({ prefix: 'a/', narrowed: true });
-    expect(lifecycleRuleOf({ Status: 'Disabled', Filter: { Tag: { Key: 'k', Value: 'v' } } })).toMatchObject({ enabled: false, narrowed: true });
+    expect(lifecycleRuleOf({ Status: 'Enabled', Filter: { And: { Prefix: 'a/', Tags: [{ Key: 'k', Value: 'v' }] } } })).toMatchObject({
+      prefix: 'a/',
+      narrowed: true,
+    });
+    expect(lifecycleRuleOf({ Status: 'Disabled', Filter: { Tag: { Key: 'k', Value: 'v' } } })).toMatchObject({
+      enabled: false,
+      narrowed: true,
+    });
   });
 });
 
@@ -56,6 +66,10 @@ describe('promiseDays', () => {
 });
 
 describe('unorderedFormatProblem (keysInTimeOrder)', () => {
-  it.each(['yyyy/MM/dd', 'yyyyMMddHHmmssSSS', "yyyy-MM-dd'T'HH", 'yyyy'])('accepts %s', (f) => expect(unorderedFormatProblem(f)).toBeNull());
-  it.each(['dd/MM/yyyy', 'yyyy/M/d', 'yyyy/dd', 'MMM yyyy', 'x', "'unterminated"])('refuses %s', (f) => expect(unorderedFormatProblem(f)).not.toBeNull());
+  it.each(['yyyy/MM/dd', 'yyyyMMddHHmmssSSS', "yyyy-MM-dd'T'HH", 'yyyy'])('accepts %s', (f) =>
+    expect(unorderedFormatProblem(f)).toBeNull(),
+  );
+  it.each(['dd/MM/yyyy', 'yyyy/M/d', 'yyyy/dd', 'MMM yyyy', 'x', "'unterminated"])('refuses %s', (f) =>
+    expect(unorderedFormatProblem(f)).not.toBeNull(),
+  );
 });
