@@ -12,6 +12,7 @@ import { describeMachine, ensurePtArchiver, ensureServices, run } from './suppor
 import { runMysqlBench, type MysqlBenchResult } from './mysql/mysql-bench.js';
 import { runRedisBench, type RedisBenchResult } from './redis/redis-bench.js';
 import { runMongoBench, type MongoBenchResult } from './mongo/mongo-bench.js';
+import { runS3Bench, type S3BenchResult } from './s3/s3-bench.js';
 import { renderReport } from './report/render-report.js';
 import type { BenchResult } from './report/bench-result.js';
 
@@ -64,6 +65,9 @@ async function main(): Promise<void> {
     mongoResult = await runMongoBench({ url: process.env.TEST_MONGO_URL, docs: options.mongoDocs, mysqlServerUrl: options.mysqlUrl, log });
   }
 
+  let s3Result: S3BenchResult | null = null;
+  if (options.only.has('s3')) s3Result = await runS3Bench({ objects: options.s3Objects, mysqlServerUrl: options.mysqlUrl, log });
+
   const result: BenchResult = {
     options: { ...options, only: [...options.only] },
     machine,
@@ -71,6 +75,7 @@ async function main(): Promise<void> {
     mysql: mysqlResult,
     redis: redisResult,
     mongo: mongoResult,
+    s3: s3Result,
   };
   const out = options.out ?? `bench/results/bench-${machine.date.replace(/[:.]/g, '-')}.json`;
   await mkdir(dirname(out), { recursive: true });
