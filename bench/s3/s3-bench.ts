@@ -106,7 +106,15 @@ export async function runS3Bench(options: S3BenchOptions): Promise<S3BenchResult
         const wallMs = performance.now() - started;
         const deleted = before - (await countObjects(server.endpoint));
         if (deleted !== dueObjects) throw new Error(`${id} deleted ${deleted} objects, ${dueObjects} were due`);
-        methods.push({ id, label: LABELS[id], deleted, wallMs, objectsPerSecond: (deleted / wallMs) * 1000, ratioToBestBaseline: null, note });
+        methods.push({
+          id,
+          label: LABELS[id],
+          deleted,
+          wallMs,
+          objectsPerSecond: (deleted / wallMs) * 1000,
+          ratioToBestBaseline: null,
+          note,
+        });
       } finally {
         await server.stop();
         await rm(copy, { recursive: true, force: true });
@@ -134,11 +142,22 @@ const LABELS: Record<S3Method['id'], string> = {
   s3cmd: '`s3cmd del --recursive` per due day',
 };
 
-async function runMethod(id: S3Method['id'], server: PrivateS3rver, dueDays: string[], dir: string, mysqlUrl: string, log: (l: string) => void): Promise<string> {
+async function runMethod(
+  id: S3Method['id'],
+  server: PrivateS3rver,
+  dueDays: string[],
+  dir: string,
+  mysqlUrl: string,
+  log: (l: string) => void,
+): Promise<string> {
   const env = { AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: KEY, AWS_DEFAULT_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' };
   if (id === 'aws-cli') {
     for (const prefix of dueDays) {
-      const r = await runChild('aws', ['--endpoint-url', server.endpoint, 's3', 'rm', `s3://${BUCKET}/${prefix}`, '--recursive', '--only-show-errors'], { env });
+      const r = await runChild(
+        'aws',
+        ['--endpoint-url', server.endpoint, 's3', 'rm', `s3://${BUCKET}/${prefix}`, '--recursive', '--only-show-errors'],
+        { env },
+      );
       if (r.code !== 0) throw new Error(`aws s3 rm failed (${r.code}): ${tail(r.stderr)}`);
     }
     return 'one DeleteObject per key, 10 at once (its default)';
@@ -146,7 +165,10 @@ async function runMethod(id: S3Method['id'], server: PrivateS3rver, dueDays: str
   if (id === 's3cmd') {
     const config = join(dir, 's3cmd.cfg');
     const host = `127.0.0.1:${server.port}`;
-    await writeFile(config, `[default]\naccess_key = ${KEY}\nsecret_key = ${KEY}\nhost_base = ${host}\nhost_bucket = ${host}\nuse_https = False\nsignature_v2 = False\n`);
+    await writeFile(
+      config,
+      `[default]\naccess_key = ${KEY}\nsecret_key = ${KEY}\nhost_base = ${host}\nhost_bucket = ${host}\nuse_https = False\nsignature_v2 = False\n`,
+    );
     for (const prefix of dueDays) {
       const r = await runChild('s3cmd', ['-c', config, '--quiet', 'del', '--recursive', '--force', `s3://${BUCKET}/${prefix}`]);
       if (r.code !== 0) throw new Error(`s3cmd del failed (${r.code}): ${tail(r.stderr)}`);
@@ -172,7 +194,12 @@ async function runMethod(id: S3Method['id'], server: PrivateS3rver, dueDays: str
           retain: { hours },
           schedule: { cron: '7 * * * *' },
           targets: [
-            { store: 's3', bucket: BUCKET, prefix: 'logs/', time: { fromKey: '^logs/(\\d{4}/\\d{2}/\\d{2}/\\d{9})', format: 'yyyy/MM/dd/HHmmssSSS', keysInTimeOrder: true } },
+            {
+              store: 's3',
+              bucket: BUCKET,
+              prefix: 'logs/',
+              time: { fromKey: '^logs/(\\d{4}/\\d{2}/\\d{2}/\\d{9})', format: 'yyyy/MM/dd/HHmmssSSS', keysInTimeOrder: true },
+            },
           ],
         },
       ],

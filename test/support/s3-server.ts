@@ -11,8 +11,9 @@ import {
   DeleteObjectsCommand,
   ListObjectVersionsCommand,
   ListObjectsV2Command,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
+import { testS3Client } from './s3-client.js';
 
 export interface TestS3Server {
   /** The endpoint URL (path-style addressing). */
@@ -57,19 +58,6 @@ export async function startS3Server(): Promise<TestS3Server> {
     child.kill('SIGTERM');
     await exited;
     rmSync(directory, { recursive: true, force: true });
-  });
-}
-
-/** A client for the test server (path-style), for fixtures that write and read objects directly. */
-export function testS3Client(server: Pick<TestS3Server, 'endpoint' | 'accessKeyId' | 'secretAccessKey'>): S3Client {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  return new S3Client({
-    endpoint: server.endpoint,
-    region: process.env.TEST_S3_REGION ?? 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
   });
 }
 

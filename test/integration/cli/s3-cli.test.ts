@@ -6,7 +6,8 @@ import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/
 import { DateTime } from 'luxon';
 import { createTestDatabase, type TestDatabase } from '../../support/mysql.js';
 import { runCli, spawnCli } from '../../support/cli.js';
-import { startS3Server, testS3Client, type TestS3Server } from '../../support/s3-server.js';
+import { startS3Server, type TestS3Server } from '../../support/s3-server.js';
+import { testS3Client } from '../../support/s3-client.js';
 
 const DAY = 86_400_000;
 const FORMAT = 'yyyy/MM/dd/HHmmss';

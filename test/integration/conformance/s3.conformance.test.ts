@@ -4,7 +4,8 @@ import type { S3TargetConfig } from '../../../src/config/schema.js';
 import { silentLogger } from '../../../src/logging/logger.js';
 import type { Store } from '../../../src/stores/purger.js';
 import { createS3Store } from '../../../src/stores/s3/s3-store.js';
-import { startS3Server, testS3Client, type TestS3Server } from '../../support/s3-server.js';
+import { startS3Server, type TestS3Server } from '../../support/s3-server.js';
+import { testS3Client, testS3StoreConfig } from '../../support/s3-client.js';
 import { describeAgePurgerConformance, type AgeConformanceFixture } from './age-purger-conformance.js';
 
 const FORMAT = 'yyyyMMddHHmmssSSS';
@@ -54,17 +55,7 @@ function keyTimeFixture(ordered: boolean): AgeConformanceFixture {
       server = await startS3Server();
       bucket = await server.createBucket();
       client = testS3Client(server);
-      store = createS3Store(
-        {
-          endpoint: server.endpoint,
-          region: 'us-east-1',
-          forcePathStyle: true,
-          accessKeyId: server.accessKeyId,
-          secretAccessKey: server.secretAccessKey,
-          sessionToken: '',
-        },
-        silentLogger(),
-      );
+      store = createS3Store(testS3StoreConfig(server), silentLogger());
     },
     async close() {
       await store.close();

@@ -9,7 +9,8 @@ import { silentLogger } from '../../../src/logging/logger.js';
 import type { AgePurger } from '../../../src/stores/purger.js';
 import { createS3Store, type S3Store } from '../../../src/stores/s3/s3-store.js';
 import { startS3FaultProxy, type S3FaultProxy } from '../../support/s3-fault-proxy.js';
-import { startS3Server, testS3Client, type TestS3Server } from '../../support/s3-server.js';
+import { startS3Server, type TestS3Server } from '../../support/s3-server.js';
+import { testS3Client, testS3StoreConfig } from '../../support/s3-client.js';
 
 const FORMAT = 'yyyy/MM/dd/HHmmssSSS';
 const CUTOFF = new Date('2026-11-21T10:00:00.000Z');
@@ -19,20 +20,8 @@ let server: TestS3Server;
 let client: S3Client;
 const opened: S3Store[] = [];
 
-function storeConfig(overrides: Partial<S3StoreConfig> = {}): S3StoreConfig {
-  return {
-    endpoint: server.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    accessKeyId: server.accessKeyId,
-    secretAccessKey: server.secretAccessKey,
-    sessionToken: '',
-    ...overrides,
-  };
-}
-
 function openStore(overrides: Partial<S3StoreConfig> = {}): S3Store {
-  const store = createS3Store(storeConfig(overrides), silentLogger());
+  const store = createS3Store(testS3StoreConfig(server, overrides), silentLogger());
   opened.push(store);
   return store;
 }

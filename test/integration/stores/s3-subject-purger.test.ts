@@ -3,7 +3,8 @@ import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/
 import type { S3TargetConfig } from '../../../src/config/schema.js';
 import { silentLogger } from '../../../src/logging/logger.js';
 import { createS3Store, type S3Store } from '../../../src/stores/s3/s3-store.js';
-import { startS3Server, testS3Client, type TestS3Server } from '../../support/s3-server.js';
+import { startS3Server, type TestS3Server } from '../../support/s3-server.js';
+import { testS3Client, testS3StoreConfig } from '../../support/s3-client.js';
 
 describe('S3 subject purger: { bucket, prefix: "config/<subject>/" }', () => {
   let server: TestS3Server;
@@ -26,17 +27,7 @@ describe('S3 subject purger: { bucket, prefix: "config/<subject>/" }', () => {
     server = await startS3Server();
     client = testS3Client(server);
     bucket = await server.createBucket();
-    store = createS3Store(
-      {
-        endpoint: server.endpoint,
-        region: 'us-east-1',
-        forcePathStyle: true,
-        accessKeyId: server.accessKeyId,
-        secretAccessKey: server.secretAccessKey,
-        sessionToken: '',
-      },
-      silentLogger(),
-    );
+    store = createS3Store(testS3StoreConfig(server), silentLogger());
     const objects = [
       'config/1/app.json',
       'config/1/cert.p12',

@@ -13,7 +13,8 @@ import { fixedClock } from '../../../src/clock.js';
 import { silentLogger } from '../../../src/logging/logger.js';
 import { s3Copies } from '../../../src/report/copies/s3-copies.js';
 import { createS3Store, type S3Store } from '../../../src/stores/s3/s3-store.js';
-import { startS3Server, testS3Client, type TestS3Server } from '../../support/s3-server.js';
+import { startS3Server, type TestS3Server } from '../../support/s3-server.js';
+import { testS3Client, testS3StoreConfig } from '../../support/s3-client.js';
 
 /**
  * Versioned buckets and lifecycle rules. s3rver has neither (it takes PUT ?versioning for a bucket
@@ -47,17 +48,7 @@ policies:
   beforeAll(async () => {
     server = await startS3Server();
     client = testS3Client(server);
-    store = createS3Store(
-      {
-        endpoint: server.endpoint,
-        region: process.env.TEST_S3_REGION ?? 'us-east-1',
-        forcePathStyle: true,
-        accessKeyId: server.accessKeyId,
-        secretAccessKey: server.secretAccessKey,
-        sessionToken: '',
-      },
-      silentLogger(),
-    );
+    store = createS3Store(testS3StoreConfig(server), silentLogger());
   });
   afterAll(async () => {
     await store?.close();
