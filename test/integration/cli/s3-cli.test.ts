@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DateTime } from 'luxon';
 import { createTestDatabase, type TestDatabase } from '../../support/mysql.js';
+import { createReferenceTables } from '../../../src/seed/mysql-reference-schema.js';
 import { runCli, spawnCli } from '../../support/cli.js';
 import { startS3Server, type TestS3Server } from '../../support/s3-server.js';
 import { testS3Client } from '../../support/s3-client.js';
@@ -139,5 +140,91 @@ describe('store: s3 through the CLI (run, run --dry-run, report, audit)', () => 
     expect(cli.stderr()).not.toContain('NodeVersionSupportWarning');
     for (const line of cli.stderr().trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
     expect((await keys('lb-logs/')).length).toBe(4);
+  });
+});
+
+describe('store: s3 in a subject policy through the CLI (configuration exported to a bucket)', () => {
+  let db: TestDatabase;
+  let server: TestS3Server;
+  let client: S3Client;
+  let bucket: string;
+  let dir: string;
+  let configFile: string;
+
+  const keys = async () => ((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!).sort();
+
+  beforeAll(async () => {
+    db = await createTestDatabase('s3_subject');
+    await createReferenceTables(db.pool);
+    server = await startS3Server();
+    client = testS3Client(server);
+    bucket = await server.createBucket();
+    dir = mkdtempSync(join(tmpdir(), 'retention-s3-subject-'));
+    configFile = join(dir, 'retention.yaml');
+    writeFileSync(
+      configFile,
+      `
+stores:
+  mysql: { url: "${db.url}" }
+  mongo: { url: "" }
+  redis: { url: "" }
+  s3: { endpoint: "${server.endpoint}", region: us-east-1, forcePathStyle: true, accessKeyId: "${server.accessKeyId}", secretAccessKey: "${server.secretAccessKey}" }
+audit: { key: "s3-subject-test-key" }
+policies:
+  - name: configuration-data
+    category: configuration
+    retain: { months: 2, after: termination }
+    schedule: { cron: "17 3 * * *" }
+    subjects:
+      { store: mysql, table: im_account, id: app_id, status: status, terminatedValue: terminated,
+        terminatedAt: terminated_at, legalHold: legal_hold, markPurged: config_purged_at }
+    targets:
+      - { store: s3, bucket: ${bucket}, prefix: "config/<subject>/" }
+`,
+    );
+    const longAgo = new Date(Date.now() - 90 * DAY);
+    await db.pool.query(
+      "INSERT INTO im_account (app_id, uin, status, terminated_at) VALUES (1400000101, 1, 'terminated', ?), (1400000102, 2, 'active', NULL), (14000001011, 3, 'terminated', ?)",
+      [longAgo, new Date()],
+    );
+    for (const key of [
+      'config/1400000101/app.json',
+      'config/1400000101/push/ios.p12',
+      'config/1400000102/app.json',
+      'config/14000001011/app.json',
+    ]) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: '{}' }));
+    }
+  });
+  afterAll(async () => {
+    client.destroy();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+    await db.drop();
+  });
+
+  it('dry run counts the due subject objects; run deletes them, marks the subject purged and audits it without its id', async () => {
+    const dry = await runCli(['--config', configFile, 'run', '--dry-run', '--json']);
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout).policies[0].targets[0]).toMatchObject({
+      store: 's3',
+      target: `${bucket}/config/<subject>/`,
+      wouldDelete: 2,
+    });
+    expect((await keys()).length).toBe(4);
+
+    const r = await runCli(['--config', configFile, 'run', '--json']);
+    expect(r.code).toBe(0);
+    const policy = JSON.parse(r.stdout).policies[0];
+    expect(policy.subjects).toMatchObject({ due: 1, purged: 1 });
+    expect(policy.targets[0]).toMatchObject({ store: 's3', status: 'succeeded', deleted: 2 });
+    // Only the due subject's prefix: not an active account, not 14000001011 (which starts with the same digits).
+    expect(await keys()).toEqual(['config/14000001011/app.json', 'config/1400000102/app.json']);
+    const [marked] = await db.pool.query('SELECT app_id FROM im_account WHERE config_purged_at IS NOT NULL');
+    expect((marked as Array<{ app_id: string }>).map((m) => String(m.app_id))).toEqual(['1400000101']);
+    const [audit] = await db.pool.query('SELECT entry FROM retention_audit');
+    expect(JSON.stringify(audit)).not.toContain('1400000101');
+    const answer = await runCli(['--config', configFile, 'audit', 'subject', '1400000101', '--json']);
+    expect(answer.code).toBe(0);
   });
 });
