@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   }
 
   let s3Result: S3BenchResult | null = null;
-  if (options.only.has('s3')) s3Result = await runS3Bench({ objects: options.s3Objects, mysqlServerUrl: options.mysqlUrl, log });
+  if (options.only.has('s3')) s3Result = await runS3Bench({ objects: options.s3Objects, folders: options.s3Folders, mysqlServerUrl: options.mysqlUrl, log });
 
   const result: BenchResult = {
     options: { ...options, only: [...options.only] },

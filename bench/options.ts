@@ -20,6 +20,8 @@ export interface BenchOptions {
   mongoDocs: number;
   /** Objects of the S3 scenario (half due), on a private s3rver. @defaultValue 100_000 */
   s3Objects: number;
+  /** Folder per day (`logs/yyyy/MM/dd/…`) or per hour (`logs/yyyy/MM/dd/HH/…`) in the S3 scenario. @defaultValue day */
+  s3Folders: 'day' | 'hour';
   /** Probe operations per second and kind. @defaultValue 50 */
   probeRate: number;
   /** The MySQL server, without a database. @defaultValue $BENCH_MYSQL_URL, $TEST_MYSQL_URL, mysql://root@127.0.0.1:3306 */
@@ -32,7 +34,8 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: npm run bench -- [--rows N] [--memory-rows N] [--runs N] [--steady-runs N] [--redis-keys N]
-                      [--redis-collections N] [--mongo-docs N] [--s3-objects N] [--probe-rate N]
+                      [--redis-collections N] [--mongo-docs N] [--s3-objects N] [--s3-folders day|hour]
+                      [--probe-rate N]
                       [--mysql-url URL] [--only mysql,redis,mongo,s3] [--out FILE] [--quick]
        npm run bench -- --render bench/results/<file>.json
   --quick   a smoke run: 100 k rows, 200 k for memory, 2 runs, 50 k Redis keys, 10 k S3 objects
@@ -50,6 +53,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       'redis-collections': { type: 'string' },
       'mongo-docs': { type: 'string' },
       's3-objects': { type: 'string' },
+      's3-folders': { type: 'string' },
       'probe-rate': { type: 'string' },
       'mysql-url': { type: 'string' },
       only: { type: 'string' },
@@ -84,10 +88,16 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     redisCollections: int('redis-collections', values['redis-collections'], quick ? 1000 : 10_000, 2),
     mongoDocs: int('mongo-docs', values['mongo-docs'], quick ? 50_000 : 1_000_000, 1000),
     s3Objects: int('s3-objects', values['s3-objects'], quick ? 10_000 : 100_000, 100),
+    s3Folders: s3Folders(values['s3-folders']),
     probeRate: int('probe-rate', values['probe-rate'], 50),
     mysqlUrl: values['mysql-url'] ?? process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
     only,
     out: values.out ?? null,
     quick,
   };
+}
+
+function s3Folders(value: string | undefined): 'day' | 'hour' {
+  if (value === undefined || value === 'day' || value === 'hour') return value ?? 'day';
+  throw new Error(`--s3-folders must be day or hour, got ${value}`);
 }

@@ -168,7 +168,7 @@ export function renderReport(result: BenchResult): string {
   const s3 = result.s3;
   if (s3) {
     out.push(
-      `## S3: ${int(s3.objects)} objects (${int(s3.dueObjects)} due) on ${s3.server}`,
+      `## S3: ${int(s3.objects)} objects (${int(s3.dueObjects)} due, a folder per ${s3.folders ?? 'day'}) on ${s3.server}`,
       '',
       `Loaded at ${int(s3.loadObjectsPerSecond)} objects/s (${sec(s3.loadSeconds * 1000)} s); each method deletes the same objects from a copy of that server's directory.`,
       '',

@@ -31,6 +31,8 @@ export interface S3Method {
 
 export interface S3BenchResult {
   server: string;
+  /** Absent from results written before the option existed (then `day`). */
+  folders?: 'day' | 'hour';
   objects: number;
   dueObjects: number;
   loadSeconds: number;
@@ -40,6 +42,8 @@ export interface S3BenchResult {
 
 export interface S3BenchOptions {
   objects: number;
+  /** A folder per day or per hour: s3rver's delete reads the key's folder, so its size sets the server's cost per key. */
+  folders: 'day' | 'hour';
   mysqlServerUrl: string;
   log: (line: string) => void;
 }
@@ -65,7 +69,8 @@ export async function runS3Bench(options: S3BenchOptions): Promise<S3BenchResult
     if (day > DAYS / 2) dueDays.add(prefix);
     for (let i = 0; i < perDay && keys.length < options.objects; i += 1) {
       const ms = date + Math.floor((i / perDay) * 22 * HOUR_MS);
-      keys.push(`${prefix}${DateTime.fromMillis(ms, { zone: 'UTC' }).toFormat('HHmmssSSS')}-${i}.log.gz`);
+      const time = DateTime.fromMillis(ms, { zone: 'UTC' }).toFormat(options.folders === 'hour' ? 'HH/mmssSSS' : 'HHmmssSSS');
+      keys.push(`${prefix}${time}-${i}.log.gz`);
     }
   }
   const dueObjects = keys.filter((k) => dueDays.has(k.slice(0, 'logs/yyyy/MM/dd/'.length))).length;
@@ -102,7 +107,7 @@ export async function runS3Bench(options: S3BenchOptions): Promise<S3BenchResult
         log(`s3: ${id}`);
         const before = await countObjects(server.endpoint);
         const started = performance.now();
-        const note = await runMethod(id, server, [...dueDays], root, db.url, log);
+        const note = await runMethod(id, server, [...dueDays], root, db.url, options.folders, log);
         const wallMs = performance.now() - started;
         const deleted = before - (await countObjects(server.endpoint));
         if (deleted !== dueObjects) throw new Error(`${id} deleted ${deleted} objects, ${dueObjects} were due`);
@@ -128,6 +133,7 @@ export async function runS3Bench(options: S3BenchOptions): Promise<S3BenchResult
   for (const m of methods) if (m.id === 'worker') m.ratioToBestBaseline = m.objectsPerSecond / best;
   return {
     server: 's3rver 3.7.1 (filesystem store), path-style',
+    folders: options.folders,
     objects: keys.length,
     dueObjects,
     loadSeconds: loadMs / 1000,
@@ -148,6 +154,7 @@ async function runMethod(
   dueDays: string[],
   dir: string,
   mysqlUrl: string,
+  folders: S3BenchOptions['folders'],
   log: (l: string) => void,
 ): Promise<string> {
   const env = { AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: KEY, AWS_DEFAULT_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' };
@@ -198,7 +205,10 @@ async function runMethod(
               store: 's3',
               bucket: BUCKET,
               prefix: 'logs/',
-              time: { fromKey: '^logs/(\\d{4}/\\d{2}/\\d{2}/\\d{9})', format: 'yyyy/MM/dd/HHmmssSSS', keysInTimeOrder: true },
+              time:
+                folders === 'hour'
+                  ? { fromKey: '^logs/(\\d{4}/\\d{2}/\\d{2}/\\d{2}/\\d{7})', format: 'yyyy/MM/dd/HH/mmssSSS', keysInTimeOrder: true }
+                  : { fromKey: '^logs/(\\d{4}/\\d{2}/\\d{2}/\\d{9})', format: 'yyyy/MM/dd/HHmmssSSS', keysInTimeOrder: true },
             },
           ],
         },
