@@ -7,8 +7,11 @@ import { DateTime } from 'luxon';
 import { createTestDatabase, type TestDatabase } from '../../support/mysql.js';
 import { createReferenceTables } from '../../../src/seed/mysql-reference-schema.js';
 import { runCli, spawnCli } from '../../support/cli.js';
-import { startS3Server, type TestS3Server } from '../../support/s3-server.js';
+import { startS3Server } from '../../support/s3-server.js';
 import { testS3Client } from '../../support/s3-client.js';
+
+/** Only `startS3Server`'s shape is relied on (the shared test helper's agreed signature). */
+type TestS3Server = Awaited<ReturnType<typeof startS3Server>>;
 
 const DAY = 86_400_000;
 const FORMAT = 'yyyy/MM/dd/HHmmss';

@@ -4,9 +4,12 @@ import type { S3TargetConfig } from '../../../src/config/schema.js';
 import { silentLogger } from '../../../src/logging/logger.js';
 import type { Store } from '../../../src/stores/purger.js';
 import { createS3Store } from '../../../src/stores/s3/s3-store.js';
-import { startS3Server, type TestS3Server } from '../../support/s3-server.js';
+import { startS3Server } from '../../support/s3-server.js';
 import { testS3Client, testS3StoreConfig } from '../../support/s3-client.js';
 import { describeAgePurgerConformance, type AgeConformanceFixture } from './age-purger-conformance.js';
+
+/** Only `startS3Server`'s shape is relied on (the shared test helper's agreed signature). */
+type TestS3Server = Awaited<ReturnType<typeof startS3Server>>;
 
 const FORMAT = 'yyyyMMddHHmmssSSS';
 const stamp = (d: Date) => DateTime.fromJSDate(d, { zone: 'UTC' }).toFormat(FORMAT);

@@ -3,8 +3,11 @@ import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/
 import { DateTime } from 'luxon';
 import { auditEntries, auditOf, createQueueFixture, type QueueFixture } from '../../support/queue/queue-fixture.js';
 import { eventually, spawnWorker, type WorkerProcess } from '../../support/queue/spawn-worker.js';
-import { startS3Server, type TestS3Server } from '../../support/s3-server.js';
+import { startS3Server } from '../../support/s3-server.js';
 import { testS3Client } from '../../support/s3-client.js';
+
+/** Only `startS3Server`'s shape is relied on (the shared test helper's agreed signature). */
+type TestS3Server = Awaited<ReturnType<typeof startS3Server>>;
 
 const PREFIXES = ['logs/app/', 'logs/web/', 'dumps/'];
 const DAY = 86_400_000;

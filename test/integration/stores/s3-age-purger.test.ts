@@ -9,8 +9,11 @@ import { silentLogger } from '../../../src/logging/logger.js';
 import type { AgePurger } from '../../../src/stores/purger.js';
 import { createS3Store, type S3Store } from '../../../src/stores/s3/s3-store.js';
 import { startS3FaultProxy, type S3FaultProxy } from '../../support/s3-fault-proxy.js';
-import { startS3Server, type TestS3Server } from '../../support/s3-server.js';
+import { startS3Server } from '../../support/s3-server.js';
 import { testS3Client, testS3StoreConfig } from '../../support/s3-client.js';
+
+/** Only `startS3Server`'s shape is relied on (the shared test helper's agreed signature). */
+type TestS3Server = Awaited<ReturnType<typeof startS3Server>>;
 
 const FORMAT = 'yyyy/MM/dd/HHmmssSSS';
 const CUTOFF = new Date('2026-11-21T10:00:00.000Z');

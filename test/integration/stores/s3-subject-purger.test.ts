@@ -3,8 +3,11 @@ import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/
 import type { S3TargetConfig } from '../../../src/config/schema.js';
 import { silentLogger } from '../../../src/logging/logger.js';
 import { createS3Store, type S3Store } from '../../../src/stores/s3/s3-store.js';
-import { startS3Server, type TestS3Server } from '../../support/s3-server.js';
+import { startS3Server } from '../../support/s3-server.js';
 import { testS3Client, testS3StoreConfig } from '../../support/s3-client.js';
+
+/** Only `startS3Server`'s shape is relied on (the shared test helper's agreed signature). */
+type TestS3Server = Awaited<ReturnType<typeof startS3Server>>;
 
 describe('S3 subject purger: { bucket, prefix: "config/<subject>/" }', () => {
   let server: TestS3Server;

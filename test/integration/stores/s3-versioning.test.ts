@@ -13,8 +13,11 @@ import { fixedClock } from '../../../src/clock.js';
 import { silentLogger } from '../../../src/logging/logger.js';
 import { s3Copies } from '../../../src/report/copies/s3-copies.js';
 import { createS3Store, type S3Store } from '../../../src/stores/s3/s3-store.js';
-import { startS3Server, type TestS3Server } from '../../support/s3-server.js';
+import { startS3Server } from '../../support/s3-server.js';
 import { testS3Client, testS3StoreConfig } from '../../support/s3-client.js';
+
+/** Only `startS3Server`'s shape is relied on (the shared test helper's agreed signature). */
+type TestS3Server = Awaited<ReturnType<typeof startS3Server>>;
 
 /**
  * Versioned buckets and lifecycle rules. s3rver has neither (it takes PUT ?versioning for a bucket
