@@ -13,6 +13,7 @@ import { runMysqlBench, type MysqlBenchResult } from './mysql/mysql-bench.js';
 import { runPartitionBench, type PartitionBenchResult } from './mysql/partition-bench.js';
 import { runRedisBench, type RedisBenchResult } from './redis/redis-bench.js';
 import { runMongoBench, type MongoBenchResult } from './mongo/mongo-bench.js';
+import { runS3Bench, type S3BenchResult } from './s3/s3-bench.js';
 import { renderReport } from './report/render-report.js';
 import type { BenchResult } from './report/bench-result.js';
 
@@ -69,6 +70,9 @@ async function main(): Promise<void> {
     mongoResult = await runMongoBench({ url: process.env.TEST_MONGO_URL, docs: options.mongoDocs, mysqlServerUrl: options.mysqlUrl, log });
   }
 
+  let s3Result: S3BenchResult | null = null;
+  if (options.only.has('s3')) s3Result = await runS3Bench({ objects: options.s3Objects, folders: options.s3Folders, mysqlServerUrl: options.mysqlUrl, log });
+
   const result: BenchResult = {
     options: { ...options, only: [...options.only] },
     machine,
@@ -77,6 +81,7 @@ async function main(): Promise<void> {
     partitions: partitionResult,
     redis: redisResult,
     mongo: mongoResult,
+    s3: s3Result,
   };
   const out = options.out ?? `bench/results/bench-${machine.date.replace(/[:.]/g, '-')}.json`;
   await mkdir(dirname(out), { recursive: true });

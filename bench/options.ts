@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
-export type Scenario = 'mysql' | 'partitions' | 'redis' | 'mongo';
-const SCENARIOS: readonly Scenario[] = ['mysql', 'partitions', 'redis', 'mongo'];
+export type Scenario = 'mysql' | 'partitions' | 'redis' | 'mongo' | 's3';
+const SCENARIOS: readonly Scenario[] = ['mysql', 'partitions', 'redis', 'mongo', 's3'];
 
 export interface BenchOptions {
   /** Rows of the backlog and steady-state tables. @defaultValue 2_000_000 */
@@ -20,6 +20,10 @@ export interface BenchOptions {
   redisCollections: number;
   /** Documents of the MongoDB scenario (only with TEST_MONGO_URL). @defaultValue 1_000_000 */
   mongoDocs: number;
+  /** Objects of the S3 scenario (half due), on a private s3rver. @defaultValue 100_000 */
+  s3Objects: number;
+  /** Folder per day (`logs/yyyy/MM/dd/…`) or per hour (`logs/yyyy/MM/dd/HH/…`) in the S3 scenario. @defaultValue day */
+  s3Folders: 'day' | 'hour';
   /** Probe operations per second and kind. @defaultValue 50 */
   probeRate: number;
   /** The MySQL server, without a database. @defaultValue $BENCH_MYSQL_URL, $TEST_MYSQL_URL, mysql://root@127.0.0.1:3306 */
@@ -32,10 +36,11 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: npm run bench -- [--rows N] [--memory-rows N] [--runs N] [--steady-runs N] [--partition-rows N] [--redis-keys N]
-                      [--redis-collections N] [--mongo-docs N] [--probe-rate N] [--mysql-url URL]
-                      [--only mysql,partitions,redis,mongo] [--out FILE] [--quick]
+                      [--redis-collections N] [--mongo-docs N] [--s3-objects N] [--s3-folders day|hour]
+                      [--probe-rate N] [--mysql-url URL]
+                      [--only mysql,partitions,redis,mongo,s3] [--out FILE] [--quick]
        npm run bench -- --render bench/results/<file>.json
-  --quick   a smoke run: 100 k rows, 200 k for memory and partitions, 2 runs, 50 k Redis keys
+  --quick   a smoke run: 100 k rows, 200 k for memory and partitions, 2 runs, 50 k Redis keys, 10 k S3 objects
   --render  print the tables of an earlier result again, measuring nothing`;
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
@@ -50,6 +55,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       'redis-keys': { type: 'string' },
       'redis-collections': { type: 'string' },
       'mongo-docs': { type: 'string' },
+      's3-objects': { type: 'string' },
+      's3-folders': { type: 'string' },
       'probe-rate': { type: 'string' },
       'mysql-url': { type: 'string' },
       only: { type: 'string' },
@@ -84,10 +91,17 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     redisKeys: int('redis-keys', values['redis-keys'], quick ? 50_000 : 1_000_000, 1000),
     redisCollections: int('redis-collections', values['redis-collections'], quick ? 1000 : 10_000, 2),
     mongoDocs: int('mongo-docs', values['mongo-docs'], quick ? 50_000 : 1_000_000, 1000),
+    s3Objects: int('s3-objects', values['s3-objects'], quick ? 10_000 : 100_000, 100),
+    s3Folders: s3Folders(values['s3-folders']),
     probeRate: int('probe-rate', values['probe-rate'], 50),
     mysqlUrl: values['mysql-url'] ?? process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
     only,
     out: values.out ?? null,
     quick,
   };
+}
+
+function s3Folders(value: string | undefined): 'day' | 'hour' {
+  if (value === undefined || value === 'day' || value === 'hour') return value ?? 'day';
+  throw new Error(`--s3-folders must be day or hour, got ${value}`);
 }

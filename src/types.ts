@@ -1,7 +1,8 @@
 /**
  * Terminology
  * - policy: one retention promise ("request logs are kept 7 days"), with a rule (`retain`) and targets.
- * - target: one place a policy purges: a MySQL table, a MongoDB collection, or a Redis key pattern.
+ * - target: one place a policy purges: a MySQL table, a MongoDB collection, a Redis key pattern, or
+ *   an S3 bucket prefix.
  * - record: what a target holds: a row, a document, a key, or a sorted-set member / stream entry.
  * - cutoff: for an age policy, `evaluatedAt − retain`; a record with `time < cutoff` is due,
  *   one at or after the cutoff is kept.
@@ -11,8 +12,8 @@
  * - batch: the unit of deletion: one short statement / command, never a long transaction.
  */
 
-export type StoreName = 'mysql' | 'mongo' | 'redis';
-export const STORE_NAMES: readonly StoreName[] = ['mysql', 'mongo', 'redis'];
+export type StoreName = 'mysql' | 'mongo' | 'redis' | 's3';
+export const STORE_NAMES: readonly StoreName[] = ['mysql', 'mongo', 'redis', 's3'];
 
 /** Status of one target within a run. */
 export type TargetStatus = 'succeeded' | 'partial' | 'failed' | 'skipped' | 'refused';
@@ -22,7 +23,7 @@ export type RunStatus = 'succeeded' | 'partial' | 'failed' | 'refused';
 
 export interface TargetRef {
   readonly store: StoreName;
-  /** MySQL table, MongoDB collection, or the Redis `match` pattern. */
+  /** MySQL table, MongoDB collection, the Redis `match` pattern, or `bucket/prefix` (S3). */
   readonly target: string;
 }
 

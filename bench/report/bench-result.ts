@@ -3,6 +3,7 @@ import type { MysqlBenchResult } from '../mysql/mysql-bench.js';
 import type { PartitionBenchResult } from '../mysql/partition-bench.js';
 import type { RedisBenchResult } from '../redis/redis-bench.js';
 import type { MongoBenchResult } from '../mongo/mongo-bench.js';
+import type { S3BenchResult } from '../s3/s3-bench.js';
 import type { BenchOptions } from '../options.js';
 
 /** Everything one `npm run bench` measured: the JSON file in bench/results/. */
@@ -15,4 +16,6 @@ export interface BenchResult {
   partitions?: PartitionBenchResult | null;
   redis: RedisBenchResult | null;
   mongo: MongoBenchResult;
+  /** Absent from results written before the S3 scenario existed. */
+  s3?: S3BenchResult | null;
 }

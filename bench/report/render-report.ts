@@ -216,6 +216,20 @@ export function renderReport(result: BenchResult): string {
       ),
       '',
     );
+  const s3 = result.s3;
+  if (s3) {
+    out.push(
+      `## S3: ${int(s3.objects)} objects (${int(s3.dueObjects)} due, a folder per ${s3.folders ?? 'day'}) on ${s3.server}`,
+      '',
+      `Loaded at ${int(s3.loadObjectsPerSecond)} objects/s (${sec(s3.loadSeconds * 1000)} s); each method deletes the same objects from a copy of that server's directory.`,
+      '',
+      table(
+        ['method', 'objects deleted', 'wall s', 'objects/s', '× best baseline', 'how'],
+        s3.methods.map((m) => [m.label, int(m.deleted), sec(m.wallMs), int(m.objectsPerSecond), ratio(m.ratioToBestBaseline), m.note]),
+      ),
+      '',
+    );
+  }
   out.push(
     '## Targets',
     '',

@@ -102,5 +102,13 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
       met: rss > 0 ? rss * 1024 <= 120e6 : null,
     });
   }
+  const worker = result.s3?.methods.find((m) => m.id === 'worker');
+  if (result.s3) {
+    checks.push({
+      target: 'S3: worker objects deleted/s ≥ 3× the better of aws s3 rm and s3cmd del',
+      measured: x(worker?.ratioToBestBaseline),
+      met: worker?.ratioToBestBaseline != null ? worker.ratioToBestBaseline >= 3 : null,
+    });
+  }
   return checks;
 }

@@ -23,6 +23,7 @@ export function checkPolicy(policy: unknown, addIssue: AddIssue): void {
     const at = (key: string, message: string) => addIssue(['targets', i, key], message);
     if (target.store === 'redis') checkRedisTarget(target, anchored, at);
     else if (target.store === 'mysql' || target.store === 'mongo') checkRecordTarget(target, anchored, at);
+    else if (target.store === 's3') checkS3Target(target, anchored, at);
   });
 }
 
@@ -49,4 +50,16 @@ function checkRedisTarget(target: Record<string, unknown>, anchored: boolean, at
   if ((type === 'sorted-set' || type === 'stream') && target.time !== undefined) {
     at('time', `is not used by a ${type} target (the time is its score / entry ID)`);
   }
+}
+
+function checkS3Target(target: Record<string, unknown>, anchored: boolean, at: AddTargetIssue): void {
+  const prefix = typeof target.prefix === 'string' ? target.prefix : '';
+  if (anchored) {
+    // `config/<subject>` would also take `config/12…` for subject 1: the id must end at a delimiter.
+    if (!/<subject>[^0-9]/.test(prefix)) at('prefix', 'must contain <subject> followed by a delimiter such as "/" in a subject policy ("config/<subject>/")');
+    if (target.time !== undefined) at('time', 'is not used in a subject policy');
+    return;
+  }
+  if (prefix.includes('<subject>')) at('prefix', '<subject> is only allowed in a subject policy');
+  if (target.time === undefined) at('time', 'is required in an age policy: lastModified or { fromKey, format }');
 }

@@ -15,6 +15,7 @@ export function hashConfig(raw: RawConfig): string {
       mysql: { ...raw.stores.mysql, url: urlIdentity(raw.stores.mysql.url), replicas: raw.stores.mysql.replicas.map(urlIdentity) },
       mongo: { url: urlIdentity(raw.stores.mongo.url) },
       redis: { url: redis.url === undefined ? undefined : urlIdentity(redis.url), nodes: redis.nodes?.map(urlIdentity) },
+      s3: { endpoint: urlIdentity(raw.stores.s3.endpoint), region: raw.stores.s3.region, forcePathStyle: raw.stores.s3.forcePathStyle },
     },
     queue: { ...raw.queue, redisUrl: urlIdentity(raw.queue.redisUrl) },
     audit: { table: raw.audit.table, keyed: raw.audit.key !== '' },

@@ -107,7 +107,42 @@ const redisTarget = z.strictObject({
   ...tuning,
 });
 
-const target = z.discriminatedUnion('store', [mysqlTarget, mongoTarget, redisTarget]);
+const s3Time = z.union(
+  [
+    z.literal('lastModified'),
+    z.strictObject({
+      /** A regular expression whose first capture group (or whole match) is the time in the object key. */
+      fromKey: z.string().refine(isValidRegex, { message: 'is not a valid regular expression' }),
+      /** luxon format of that text, read in the configured time zone. */
+      format: z.string().min(1),
+      /**
+       * Keys sort in time order (the time leads the key after the prefix, `logs/2026/11/28/…`): a
+       * run lists from the start and stops at the first key not due, so it costs O(due), not
+       * O(bucket). The format must be fixed-width, largest unit first. @defaultValue false
+       */
+      keysInTimeOrder: boolish(z.boolean()).default(false),
+    }),
+  ],
+  { error: 'must be lastModified or { fromKey: <regular expression>, format: <luxon format>, keysInTimeOrder?: boolean }' },
+);
+
+const s3Target = z.strictObject({
+  store: z.literal('s3'),
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lower-case letters, digits, dots and dashes)'),
+  /** Key prefix the target covers; in subject policies `<subject>` stands for the subject id (`config/<subject>/`). */
+  prefix: z.string().default(''),
+  /** Age policies: `lastModified` (the object's time on the server) or the time in the key. */
+  time: s3Time.optional(),
+  /** Delete every version of a due key (ListObjectVersions), not only the current one. @defaultValue false */
+  allVersions: boolish(z.boolean()).default(false),
+  /** Allow an empty prefix (the whole bucket). @defaultValue false */
+  allowBroadMatch: boolish(z.boolean()).default(false),
+  ...tuning,
+  /** Keys per batch: one listing page and one DeleteObjects request (S3 takes at most 1000). @defaultValue 1000 */
+  batchSize: positiveInt.pipe(z.number().max(1000)).default(1000),
+});
+
+const target = z.discriminatedUnion('store', [mysqlTarget, mongoTarget, redisTarget, s3Target]);
 
 const retain = z
   .strictObject({
@@ -190,6 +225,19 @@ const redisStore = z
   .strictObject({ url: z.string().optional(), nodes: z.array(z.string().min(1)).optional() })
   .refine((r) => !(r.url && r.nodes && r.nodes.length > 0), { message: 'give either url or nodes, not both' });
 
+const s3Store = z.strictObject({
+  /** The S3 API endpoint (COS: `https://cos.<region>.myqcloud.com`); '' = AWS's own for the region. */
+  endpoint: z.string().default(''),
+  /** Region; '' (with an empty endpoint too) disables the store. */
+  region: z.string().default(''),
+  /** Path-style addressing (`endpoint/bucket/key`), as most S3-compatible servers need. @defaultValue false */
+  forcePathStyle: boolish(z.boolean()).default(false),
+  /** Credentials; empty = the AWS SDK's default chain (`AWS_ACCESS_KEY_ID`…, profile, instance role). Use `${file:…}`. */
+  accessKeyId: z.string().default(''),
+  secretAccessKey: z.string().default(''),
+  sessionToken: z.string().default(''),
+});
+
 export const configSchema = z
   .strictObject({
     timezone: zone.default('UTC'),
@@ -197,6 +245,7 @@ export const configSchema = z
       mysql: mysqlStore,
       mongo: mongoStore.default({ url: '' }),
       redis: redisStore.default({}),
+      s3: s3Store.prefault({}),
     }),
     queue: z
       .strictObject({
@@ -253,6 +302,8 @@ export type MysqlPartitionsConfig = z.output<typeof mysqlPartitions>;
 export const DEFAULT_MYSQL_PARTITIONS: MysqlPartitionsConfig = { action: 'drop', lockWaitSeconds: 1, premake: 0, interval: 'day' };
 export type MongoTargetConfig = Extract<TargetConfig, { store: 'mongo' }>;
 export type RedisTargetConfig = Extract<TargetConfig, { store: 'redis' }>;
+export type S3TargetConfig = Extract<TargetConfig, { store: 's3' }>;
+export type S3StoreConfig = RawConfig['stores']['s3'];
 export type SubjectSourceConfig = NonNullable<PolicyConfig['subjects']>;
 export type RetainRule = PolicyConfig['retain'];
 

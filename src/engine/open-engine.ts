@@ -28,7 +28,7 @@ export interface OpenEngine {
 }
 
 /**
- * Opens the stores this deployment has (MySQL always; MongoDB and Redis when enabled) and the
+ * Opens the stores this deployment has (MySQL always; MongoDB, Redis and S3 when enabled) and the
  * audit trail, lazily: no connection is made until a store is used.
  */
 export async function openEngine(config: ResolvedConfig, options: OpenEngineOptions): Promise<OpenEngine> {
@@ -37,7 +37,7 @@ export async function openEngine(config: ResolvedConfig, options: OpenEngineOpti
   const mysql = createMysqlStore(config.stores.mysql, logger);
   opened.push(mysql);
   const stores = new Map<StoreName, Store>([['mysql', mysql]]);
-  // The MongoDB and Redis drivers load only when their store is enabled.
+  // The MongoDB, Redis and S3 drivers load only when their store is enabled.
   if (config.enabledStores.has('mongo')) {
     const { createMongoStore } = await import('../stores/mongo/mongo-store.js');
     const mongo = createMongoStore({ url: config.stores.mongo.url }, logger);
@@ -49,6 +49,12 @@ export async function openEngine(config: ResolvedConfig, options: OpenEngineOpti
     const redis = createRedisStore({ url: config.stores.redis.url, nodes: config.stores.redis.nodes }, { queuePrefix: config.queue.prefix, logger });
     opened.push(redis);
     stores.set('redis', redis);
+  }
+  if (config.enabledStores.has('s3')) {
+    const { createS3Store } = await import('../stores/s3/s3-store.js');
+    const s3 = createS3Store(config.stores.s3, logger);
+    opened.push(s3);
+    stores.set('s3', s3);
   }
   const audit = new AuditTrail(mysql.pool, {
     table: config.audit.table,

@@ -34,9 +34,18 @@ export interface BeginOptions {
 
 export type BeginOutcome = { open: OpenPolicyRun } | { refused: PolicyResult };
 
-/** Identifies a target within a policy: the table, collection, or Redis match pattern. */
+/** Identifies a target within a policy: the table, collection, Redis match pattern, or `bucket/prefix`. */
 export function targetName(target: TargetConfig): string {
-  return target.store === 'mysql' ? target.table : target.store === 'mongo' ? target.collection : target.match;
+  switch (target.store) {
+    case 'mysql':
+      return target.table;
+    case 'mongo':
+      return target.collection;
+    case 'redis':
+      return target.match;
+    case 's3':
+      return `${target.bucket}/${target.prefix}`;
+  }
 }
 
 /**

@@ -1,13 +1,16 @@
 import type { Pool } from 'mysql2/promise';
 import type { EngineContext } from '../engine/engine-context.js';
 import { computeCutoff } from '../engine/cutoff.js';
-import type { ComplianceReport, ReportWarning, SubjectPolicyReport, TargetReport } from './compliance-report.js';
+import type { ComplianceReport, ReportNote, ReportWarning, SubjectPolicyReport, TargetReport } from './compliance-report.js';
 import { longestCronGap } from './cron-period.js';
 import { inspectAgeTarget } from './inspect-age-target.js';
 import { inspectSubjectPolicy } from './inspect-subject-policy.js';
 import { mongoCopies } from './copies/mongo-copies.js';
 import { mysqlCopies } from './copies/mysql-copies.js';
 import { redisCopies } from './copies/redis-copies.js';
+import { s3Copies } from './copies/s3-copies.js';
+import { loadBalancerCopies } from './copies/load-balancer-copies.js';
+import { isS3Store } from '../stores/s3/s3-store.js';
 import { shortestRetention } from './shortest-retention.js';
 
 export interface BuildReportOptions {
@@ -42,7 +45,8 @@ export async function buildReport(ctx: EngineContext, options: BuildReportOption
   }
 
   const warnings: ReportWarning[] = [];
-  for (const store of ['mongo', 'redis'] as const) {
+  const notes: ReportNote[] = [];
+  for (const store of ['mongo', 'redis', 's3'] as const) {
     const count = config.policies.reduce((n, p) => n + p.targets.filter((t) => t.store === store).length, 0);
     if (!config.enabledStores.has(store) && count > 0) {
       warnings.push({
@@ -66,6 +70,15 @@ export async function buildReport(ctx: EngineContext, options: BuildReportOption
     if (config.enabledStores.has('redis') && redisUrl) checks.push(redisCopies(redisUrl));
     if (config.enabledStores.has('mongo')) checks.push(mongoCopies(config.stores.mongo.url, shortestRetention(config, 'mongo')));
     for (const found of await Promise.all(checks)) warnings.push(...found);
+    const s3 = ctx.stores.get('s3');
+    if (isS3Store(s3)) {
+      const found = await s3Copies(config, s3);
+      warnings.push(...found.warnings);
+      notes.push(...found.notes);
+    }
+    const lb = loadBalancerCopies(config);
+    warnings.push(...lb.warnings);
+    notes.push(...lb.notes);
   }
 
   const all = [...targets, ...subjects];
@@ -74,5 +87,5 @@ export async function buildReport(ctx: EngineContext, options: BuildReportOption
     : all.some((r) => r.status === 'unreachable' || r.status === 'error')
       ? 'cannot-check'
       : 'ok';
-  return { generatedAt: now.toISOString(), configHash: config.hash, status, targets, subjects, warnings };
+  return { generatedAt: now.toISOString(), configHash: config.hash, status, targets, subjects, warnings, notes };
 }

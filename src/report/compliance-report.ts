@@ -59,7 +59,10 @@ export interface ReportWarning {
     | 'mongo-oplog'
     | 'store-disabled'
     | 'policy-disabled'
-    | 'not-readable';
+    | 'not-readable'
+    | 's3-versioned'
+    | 's3-no-lifecycle'
+    | 'lb-access-logs';
   store?: StoreName;
   policy?: string;
   message: string;
@@ -73,4 +76,17 @@ export interface ComplianceReport {
   targets: TargetReport[];
   subjects: SubjectPolicyReport[];
   warnings: ReportWarning[];
+  /**
+   * What the report found in order, worth saying but not a warning: a bucket lifecycle rule that
+   * already expires a target's objects within the promise (the worker is then the backstop), and
+   * which derived copies (load-balancer access logs) are covered by the targets served.
+   */
+  notes?: ReportNote[];
+}
+
+export interface ReportNote {
+  code: 's3-lifecycle' | 'lb-access-logs';
+  store?: StoreName;
+  policy?: string;
+  message: string;
 }

@@ -32,6 +32,10 @@ export function formatReport(report: ComplianceReport): string {
     lines.push('warnings:');
     for (const w of report.warnings) lines.push(`  - [${w.code}] ${w.message}`);
   }
+  if (report.notes && report.notes.length > 0) {
+    lines.push('notes:');
+    for (const n of report.notes) lines.push(`  - [${n.code}] ${n.message}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -39,6 +39,8 @@ export async function configCheckCommand(opts: ConfigCheckOptions, io: CliIo): P
       mysql: redactUrl(config.stores.mysql.url),
       mongo: config.enabledStores.has('mongo') ? redactUrl(config.stores.mongo.url) : null,
       redis: config.enabledStores.has('redis') ? (config.stores.redis.nodes?.map(redactUrl) ?? redactUrl(config.stores.redis.url ?? '')) : null,
+      // Endpoint and region only: the credentials are never printed.
+      s3: config.enabledStores.has('s3') ? { endpoint: redactUrl(config.stores.s3.endpoint), region: config.stores.s3.region } : null,
     },
     policies: config.policies.map((p) => ({ name: p.name, enabled: p.enabled, targets: p.targets.length })),
     warnings,
