@@ -23,6 +23,7 @@ export function checkPolicy(policy: unknown, addIssue: AddIssue): void {
     const at = (key: string, message: string) => addIssue(['targets', i, key], message);
     if (target.store === 'redis') checkRedisTarget(target, anchored, at);
     else if (target.store === 'mysql' || target.store === 'mongo') checkRecordTarget(target, anchored, at);
+    else if (target.store === 'kafka') checkKafkaTarget(target, anchored, at);
   });
 }
 
@@ -49,4 +50,10 @@ function checkRedisTarget(target: Record<string, unknown>, anchored: boolean, at
   if ((type === 'sorted-set' || type === 'stream') && target.time !== undefined) {
     at('time', `is not used by a ${type} target (the time is its score / entry ID)`);
   }
+}
+
+function checkKafkaTarget(target: Record<string, unknown>, anchored: boolean, at: AddTargetIssue): void {
+  // A topic cannot delete one subject's records: deletion is a prefix of each partition.
+  if (anchored) at('store', 'kafka targets are only allowed in age policies (Kafka deletes a prefix of each partition, not one subject)');
+  if ((target.topic === undefined) === (target.match === undefined)) at('topic', 'give exactly one of topic or match');
 }

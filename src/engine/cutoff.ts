@@ -27,3 +27,14 @@ export function describeRetain(retain: RetainRule): string {
     retain.days !== undefined ? [retain.days, 'day'] : retain.hours !== undefined ? [retain.hours, 'hour'] : [retain.months ?? 0, 'month'];
   return `${n} ${unit}${n === 1 ? '' : 's'}${retain.after ? ` after ${retain.after}` : ''}`;
 }
+
+const SHORTEST_MONTH_MS = 28 * 86_400_000;
+
+/**
+ * The promise as one fixed length, for stores that keep data by a duration setting of their own
+ * (Kafka's `retention.ms`): days and hours exactly; a month as 28 days, the shortest, so that a
+ * setting equal to it never keeps data longer than the calendar promise.
+ */
+export function promiseMillis(retain: RetainRule): number {
+  return retain.months !== undefined ? retain.months * SHORTEST_MONTH_MS : retentionMillis(retain);
+}

@@ -37,7 +37,7 @@ export async function openEngine(config: ResolvedConfig, options: OpenEngineOpti
   const mysql = createMysqlStore(config.stores.mysql, logger);
   opened.push(mysql);
   const stores = new Map<StoreName, Store>([['mysql', mysql]]);
-  // The MongoDB and Redis drivers load only when their store is enabled.
+  // The MongoDB, Redis and Kafka drivers load only when their store is enabled.
   if (config.enabledStores.has('mongo')) {
     const { createMongoStore } = await import('../stores/mongo/mongo-store.js');
     const mongo = createMongoStore({ url: config.stores.mongo.url }, logger);
@@ -49,6 +49,12 @@ export async function openEngine(config: ResolvedConfig, options: OpenEngineOpti
     const redis = createRedisStore({ url: config.stores.redis.url, nodes: config.stores.redis.nodes }, { queuePrefix: config.queue.prefix, logger });
     opened.push(redis);
     stores.set('redis', redis);
+  }
+  if (config.enabledStores.has('kafka')) {
+    const { createKafkaStore } = await import('../stores/kafka/kafka-store.js');
+    const kafka = createKafkaStore(config.stores.kafka, logger);
+    opened.push(kafka);
+    stores.set('kafka', kafka);
   }
   const audit = new AuditTrail(mysql.pool, {
     table: config.audit.table,

@@ -3,10 +3,11 @@ import type { PolicyConfig, TargetConfig } from '../config/schema.js';
 import type { PolicyLock } from '../stores/purger.js';
 import type { PolicyResult, StoreName, TargetResult } from '../types.js';
 import type { EngineContext } from './engine-context.js';
-import { computeCutoff, describeRetain } from './cutoff.js';
+import { computeCutoff, describeRetain, promiseMillis } from './cutoff.js';
 import { policyStatus } from './policy-status.js';
 import { runAgeTarget } from './run-age-target.js';
 import { errorLine } from './error-line.js';
+import { targetLabel } from '../stores/kafka/target-label.js';
 
 /** A policy run that has passed its gates: lock held, clocks agree, `run-started` audited. */
 export interface OpenPolicyRun {
@@ -34,9 +35,18 @@ export interface BeginOptions {
 
 export type BeginOutcome = { open: OpenPolicyRun } | { refused: PolicyResult };
 
-/** Identifies a target within a policy: the table, collection, or Redis match pattern. */
+/** Identifies a target within a policy: the table, collection, Redis match pattern, or Kafka topic (`match:REGEX` for a regex). */
 export function targetName(target: TargetConfig): string {
-  return target.store === 'mysql' ? target.table : target.store === 'mongo' ? target.collection : target.match;
+  switch (target.store) {
+    case 'mysql':
+      return target.table;
+    case 'mongo':
+      return target.collection;
+    case 'redis':
+      return target.match;
+    case 'kafka':
+      return targetLabel(target);
+  }
 }
 
 /**
@@ -124,6 +134,7 @@ export async function runPolicyTarget(ctx: EngineContext, run: OpenPolicyRun, ta
     result ??= await runAgeTarget({
       purger: purger!,
       cutoff: run.cutoff,
+      promiseMs: promiseMillis(run.policy.retain),
       tuning: target,
       dryRun: run.dryRun,
       maxDeleteFraction: run.policy.maxDeleteFraction,

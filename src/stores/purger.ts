@@ -1,4 +1,4 @@
-import type { StoreName, TargetRef } from '../types.js';
+import type { RetentionFinding, StoreName, TargetRef } from '../types.js';
 import type { TargetConfig } from '../config/schema.js';
 
 /**
@@ -45,6 +45,12 @@ export interface AgePurger extends TargetRef {
   openWalk(cutoff: Date): PurgeWalk;
   /** For `retention report`: the oldest remaining record and how many are overdue. */
   inspect(overdueBefore: Date): Promise<AgeInspection>;
+  /**
+   * Only stores that delete by themselves on a setting (Kafka's `retention.ms`): judges each
+   * resource's setting against the promise (`promiseMs`) and, when the target enforces it and
+   * `apply` is true, changes it to the promise. Called after `check()`, before any deletion.
+   */
+  reviewRetention?(promiseMs: number, options: { apply: boolean }): Promise<RetentionFinding[]>;
 }
 
 /** Purges one target of a subject policy: every record belonging to given subjects. */
