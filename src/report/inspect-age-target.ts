@@ -10,6 +10,8 @@ export interface AgeTargetWindow {
   cutoff: Date;
   overdueBefore: Date;
   periodMs: number;
+  /** The promise as a fixed length (`promiseMillis`), for stores with a retention setting of their own. */
+  promiseMs: number;
 }
 
 /** One age-policy target: the oldest remaining record, the overdue and unusable counts. */
@@ -32,17 +34,22 @@ export async function inspectAgeTarget(
   const store = ctx.stores.get(target.store);
   if (!store) return { ...base, ...empty, status: 'disabled', error: null };
   try {
-    const inspection = await store.agePurger(target, { zone: ctx.config.timezone }).inspect(window.overdueBefore);
+    const purger = store.agePurger(target, { zone: ctx.config.timezone });
+    const inspection = await purger.inspect(window.overdueBefore);
+    // Kafka: the topic's own retention.ms, judged only (`apply: false`: report never changes it).
+    const retention = purger.reviewRetention ? await purger.reviewRetention(window.promiseMs, { apply: false }) : undefined;
+    const tooLong = retention?.some((f) => f.finding === 'longer-than-promise' || f.finding === 'compact-only') ?? false;
     const oldestAgeSeconds = inspection.oldest
       ? Math.max(0, Math.round((window.now.getTime() - inspection.oldest.getTime()) / 1000))
       : null;
     return {
       ...base,
-      status: inspection.overdue > 0 ? 'overdue' : 'ok',
+      status: inspection.overdue > 0 ? 'overdue' : tooLong ? 'retention-exceeds-promise' : 'ok',
       oldest: inspection.oldest?.toISOString() ?? null,
       oldestAgeSeconds,
       overdue: inspection.overdue,
       unusableTime: inspection.unusableTime,
+      ...(retention ? { retention } : {}),
       error: null,
     };
   } catch (err) {

@@ -4,9 +4,9 @@ import { RefusalError } from '../../errors/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { RetentionFinding } from '../../types.js';
 import type { AgeInspection, AgePurger, BatchResult, DueCount, PurgeWalk } from '../purger.js';
-import { kafkaFailure } from './kafka-errors.js';
+import { kafkaFailure, protocolFailure } from './kafka-errors.js';
 import { dueCount, dueSpans, listOffsets } from './partition-offsets.js';
-import { selectTopics } from './topic-selection.js';
+import { isProtectedTopic, selectTopics } from './topic-selection.js';
 import { judgeRetention, readTopicSettings, setRetentionMs, type TopicSettings } from './topic-settings.js';
 
 interface TopicPlan {
@@ -31,7 +31,7 @@ export function createKafkaAgePurger(admin: Admin, target: KafkaTargetConfig, na
     }
     // A topic the principal may not describe is absent from the list: ask for it by name to tell
     // "not authorized" from "does not exist".
-    if (target.topic !== undefined && !existing.includes(target.topic)) await explainMissing(admin, target.topic);
+    if (target.topic !== undefined && !existing.includes(target.topic) && !isProtectedTopic(target.topic)) await explainMissing(admin, target.topic);
     const topics = selectTopics(target, existing);
     let metadata;
     try {
@@ -160,6 +160,8 @@ async function explainMissing(admin: Admin, topic: string): Promise<void> {
   try {
     await admin.metadata({ topics: [topic], forceUpdate: true, autocreateTopics: false });
   } catch (err) {
+    // The client reports UNKNOWN_TOPIC_OR_PARTITION as its own "Unknown topic" error, without the code.
+    if (!protocolFailure(err)) throw new RefusalError('unknown-topic', `kafka topic ${topic} does not exist`);
     throw kafkaFailure(err, topic, 'describe the topic (Metadata)');
   }
 }
