@@ -81,21 +81,33 @@ describe('kafka test broker', () => {
     // Deleting before an earlier offset changes nothing: the log start only moves forward.
     await kafka.admin.deleteRecords({ topics: [{ name: topic, partitions: [{ partition: 0, offset: 0n }] }] });
     expect(await kafka.logStartOffsets(topic)).toEqual([2n]);
-    expect(await failureOf(kafka.admin.deleteRecords({ topics: [{ name: topic, partitions: [{ partition: 0, offset: 99n }] }] }))).toBe('OFFSET_OUT_OF_RANGE');
+    expect(await failureOf(kafka.admin.deleteRecords({ topics: [{ name: topic, partitions: [{ partition: 0, offset: 99n }] }] }))).toBe(
+      'OFFSET_OUT_OF_RANGE',
+    );
   });
 
   it('DescribeConfigs reports a topic override as TOPIC_CONFIG and the broker default otherwise; IncrementalAlterConfigs sets one key', async () => {
     const topic = kafka.topicName('configs');
     await kafka.createTopic(topic, 1, { 'cleanup.policy': 'delete' });
     const describe = async () => {
-      const [d] = await kafka.admin.describeConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configurationKeys: ['retention.ms', 'cleanup.policy'] }] });
+      const [d] = await kafka.admin.describeConfigs({
+        resources: [
+          { resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configurationKeys: ['retention.ms', 'cleanup.policy'] },
+        ],
+      });
       return Object.fromEntries(d!.configs.map((c) => [c.name, [c.value, c.configSource]]));
     };
     const before = await describe();
     expect(before['retention.ms']?.[1]).not.toBe(ConfigSources.TOPIC_CONFIG);
     expect(before['cleanup.policy']).toEqual(['delete', ConfigSources.TOPIC_CONFIG]);
     await kafka.admin.incrementalAlterConfigs({
-      resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configs: [{ name: 'retention.ms', configOperation: IncrementalAlterConfigOperationTypes.SET, value: '3600000' }] }],
+      resources: [
+        {
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: topic,
+          configs: [{ name: 'retention.ms', configOperation: IncrementalAlterConfigOperationTypes.SET, value: '3600000' }],
+        },
+      ],
     });
     const after = await describe();
     expect(after['retention.ms']).toEqual(['3600000', ConfigSources.TOPIC_CONFIG]);
@@ -106,12 +118,16 @@ describe('kafka test broker', () => {
     const topic = kafka.topicName('compact');
     await kafka.createTopic(topic, 1, { 'cleanup.policy': 'compact' });
     await kafka.produce(topic, [{ timestamp: T0 }]);
-    expect(await failureOf(kafka.admin.deleteRecords({ topics: [{ name: topic, partitions: [{ partition: 0, offset: 1n }] }] }))).toBe('POLICY_VIOLATION');
+    expect(await failureOf(kafka.admin.deleteRecords({ topics: [{ name: topic, partitions: [{ partition: 0, offset: 1n }] }] }))).toBe(
+      'POLICY_VIOLATION',
+    );
   });
 
   it('answers UNKNOWN_TOPIC_OR_PARTITION for a topic that does not exist', async () => {
     const missing = kafka.topicName('missing');
-    expect(await failureOf(kafka.admin.describeConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: missing }] }))).toBe('UNKNOWN_TOPIC_OR_PARTITION');
+    expect(
+      await failureOf(kafka.admin.describeConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: missing }] })),
+    ).toBe('UNKNOWN_TOPIC_OR_PARTITION');
   });
 
   it.skipIf(KAFKA_TEST_BROKERS !== '')('denies operations like a missing ACL (test broker only)', async () => {
@@ -120,11 +136,19 @@ describe('kafka test broker', () => {
     await kafka.createTopic(topic);
     kafka.broker.deny(topic, 'deleteRecords');
     kafka.broker.deny(topic, 'alterConfigs');
-    expect(await failureOf(kafka.admin.deleteRecords({ topics: [{ name: topic, partitions: [{ partition: 0, offset: 0n }] }] }))).toBe('TOPIC_AUTHORIZATION_FAILED');
+    expect(await failureOf(kafka.admin.deleteRecords({ topics: [{ name: topic, partitions: [{ partition: 0, offset: 0n }] }] }))).toBe(
+      'TOPIC_AUTHORIZATION_FAILED',
+    );
     expect(
       await failureOf(
         kafka.admin.incrementalAlterConfigs({
-          resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configs: [{ name: 'retention.ms', configOperation: IncrementalAlterConfigOperationTypes.SET, value: '1' }] }],
+          resources: [
+            {
+              resourceType: ConfigResourceTypes.TOPIC,
+              resourceName: topic,
+              configs: [{ name: 'retention.ms', configOperation: IncrementalAlterConfigOperationTypes.SET, value: '1' }],
+            },
+          ],
         }),
       ),
     ).toBe('TOPIC_AUTHORIZATION_FAILED');
@@ -140,7 +164,12 @@ describe('kafka test broker: LogAppendTime', () => {
     const admin = new Admin({ clientId: 't', bootstrapBrokers: [broker.bootstrap] });
     const producer = new Producer({ clientId: 't', bootstrapBrokers: [broker.bootstrap], idempotent: false });
     try {
-      await admin.createTopics({ topics: ['lat'], partitions: 1, replicas: 1, configs: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] });
+      await admin.createTopics({
+        topics: ['lat'],
+        partitions: 1,
+        replicas: 1,
+        configs: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+      });
       await producer.send({ messages: [{ topic: 'lat', partition: 0, value: Buffer.from('x'), timestamp: BigInt(T0 - 86_400_000) }] });
       const [t] = await admin.listOffsets({ topics: [{ name: 'lat', partitions: [{ partitionIndex: 0, timestamp: 0n }] }] });
       expect(Number(t!.partitions[0]!.timestamp)).toBe(T0 + 42);

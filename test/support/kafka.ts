@@ -83,7 +83,9 @@ export async function createTestKafka(label: string): Promise<TestKafka> {
       });
     },
     async logStartOffsets(topic, partitions = 1) {
-      const listed = await admin.listOffsets({ topics: [{ name: topic, partitions: partitionList(partitions).map((p) => ({ partitionIndex: p, timestamp: -2n })) }] });
+      const listed = await admin.listOffsets({
+        topics: [{ name: topic, partitions: partitionList(partitions).map((p) => ({ partitionIndex: p, timestamp: -2n })) }],
+      });
       const byPartition = new Map(listed[0]!.partitions.map((p) => [p.partitionIndex, p.offset]));
       return partitionList(partitions).map((p) => byPartition.get(p) ?? -1n);
     },
@@ -94,9 +96,25 @@ export async function createTestKafka(label: string): Promise<TestKafka> {
       for (const partition of partitionList(partitions)) {
         let offset = starts[partition]!;
         for (let guard = 0; guard < 10_000; guard += 1) {
-          const response = await fetchV12.api.async(conn, 0, 1, 10_485_760, 0, 0, -1, [
-            { topicId: topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, partitionMaxBytes: 10_485_760 }] },
-          ], [], '');
+          const response = await fetchV12.api.async(
+            conn,
+            0,
+            1,
+            10_485_760,
+            0,
+            0,
+            -1,
+            [
+              {
+                topicId: topic,
+                partitions: [
+                  { partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, partitionMaxBytes: 10_485_760 },
+                ],
+              },
+            ],
+            [],
+            '',
+          );
           const answer = response.responses[0]!.partitions[0]!;
           let advanced = false;
           for (const batch of answer.records ?? []) {
@@ -115,7 +133,9 @@ export async function createTestKafka(label: string): Promise<TestKafka> {
       return out;
     },
     async truncate(topic, partitions = 1) {
-      await admin.deleteRecords({ topics: [{ name: topic, partitions: partitionList(partitions).map((p) => ({ partition: p, offset: -1n })) }] });
+      await admin.deleteRecords({
+        topics: [{ name: topic, partitions: partitionList(partitions).map((p) => ({ partition: p, offset: -1n })) }],
+      });
     },
     async close() {
       try {

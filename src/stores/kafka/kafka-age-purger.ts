@@ -31,7 +31,8 @@ export function createKafkaAgePurger(admin: Admin, target: KafkaTargetConfig, na
     }
     // A topic the principal may not describe is absent from the list: ask for it by name to tell
     // "not authorized" from "does not exist".
-    if (target.topic !== undefined && !existing.includes(target.topic) && !isProtectedTopic(target.topic)) await explainMissing(admin, target.topic);
+    if (target.topic !== undefined && !existing.includes(target.topic) && !isProtectedTopic(target.topic))
+      await explainMissing(admin, target.topic);
     const topics = selectTopics(target, existing);
     let metadata;
     try {
@@ -129,11 +130,14 @@ export function createKafkaAgePurger(admin: Admin, target: KafkaTargetConfig, na
           if (span && span.until > span.start) {
             let result;
             try {
-              result = await admin.deleteRecords({ topics: [{ name: next.topic, partitions: [{ partition: next.partition, offset: span.until }] }] });
+              result = await admin.deleteRecords({
+                topics: [{ name: next.topic, partitions: [{ partition: next.partition, offset: span.until }] }],
+              });
             } catch (err) {
               throw kafkaFailure(err, next.topic, 'delete records (DeleteRecords)');
             }
-            const low = result.find((t) => t.name === next.topic)?.partitions.find((p) => p.partition === next.partition)?.lowWatermark ?? span.until;
+            const low =
+              result.find((t) => t.name === next.topic)?.partitions.find((p) => p.partition === next.partition)?.lowWatermark ?? span.until;
             deleted = low > span.start ? Number(low - span.start) : 0;
           }
           return { deleted, done: queue.length === 0 };
@@ -148,7 +152,8 @@ export function createKafkaAgePurger(admin: Admin, target: KafkaTargetConfig, na
         if (plan.partitions.length === 0) continue;
         // Timestamp 0: the first record of each partition, with its timestamp.
         const first = await listOffsets(admin, plan.topic, plan.partitions, 0n);
-        for (const f of first.values()) if (f.offset >= 0n && f.timestamp >= 0n && (oldest === null || Number(f.timestamp) < oldest)) oldest = Number(f.timestamp);
+        for (const f of first.values())
+          if (f.offset >= 0n && f.timestamp >= 0n && (oldest === null || Number(f.timestamp) < oldest)) oldest = Number(f.timestamp);
         for (const span of await dueSpans(admin, plan.topic, plan.partitions, overdueBefore)) overdue += dueCount(span);
       }
       return { oldest: oldest === null ? null : new Date(oldest), overdue, unusableTime: 0 };
@@ -165,4 +170,3 @@ async function explainMissing(admin: Admin, topic: string): Promise<void> {
     throw kafkaFailure(err, topic, 'describe the topic (Metadata)');
   }
 }
-

@@ -29,13 +29,19 @@ export function kafkaFailure(err: unknown, topic: string, doing: string): Error 
   if (err instanceof RefusalError || err instanceof StoreError) return err;
   const failure = protocolFailure(err);
   if (failure && NOT_AUTHORIZED.includes(failure.apiId)) {
-    return new RefusalError('not-authorized', `kafka topic ${topic}: not authorized to ${doing} (${failure.apiId}); grant the worker's principal that operation`);
+    return new RefusalError(
+      'not-authorized',
+      `kafka topic ${topic}: not authorized to ${doing} (${failure.apiId}); grant the worker's principal that operation`,
+    );
   }
   if (failure?.apiId === 'UNKNOWN_TOPIC_OR_PARTITION') {
     return new RefusalError('unknown-topic', `kafka topic ${topic} does not exist`);
   }
   if (failure?.apiId === 'POLICY_VIOLATION') {
-    return new RefusalError('policy-violation', `kafka topic ${topic}: the broker refused to ${doing} (POLICY_VIOLATION: a compact-only topic or a broker policy)`);
+    return new RefusalError(
+      'policy-violation',
+      `kafka topic ${topic}: the broker refused to ${doing} (POLICY_VIOLATION: a compact-only topic or a broker policy)`,
+    );
   }
   const detail = failure ? failure.apiId : err instanceof Error ? err.message : String(err);
   return new StoreError('kafka', `cannot ${doing} on topic ${topic}: ${detail}`, { cause: err });

@@ -21,12 +21,19 @@ export interface KafkaStoreOptions {
  */
 export function createKafkaStore(config: KafkaStoreConfig, logger: Logger, options: KafkaStoreOptions = {}): Store {
   if (config.brokers.length === 0) throw new StoreError('kafka', 'no brokers configured: the Kafka store is disabled');
-  const tls = config.tls === false ? undefined : config.tls === true ? {} : { ca: config.tls.ca, cert: config.tls.cert, key: config.tls.key, rejectUnauthorized: config.tls.rejectUnauthorized };
+  const tls =
+    config.tls === false
+      ? undefined
+      : config.tls === true
+        ? {}
+        : { ca: config.tls.ca, cert: config.tls.cert, key: config.tls.key, rejectUnauthorized: config.tls.rejectUnauthorized };
   const admin = new Admin({
     clientId: config.clientId,
     bootstrapBrokers: [...config.brokers],
     ...(tls ? { tls } : {}),
-    ...(config.sasl ? { sasl: { mechanism: config.sasl.mechanism as SASLMechanismValue, username: config.sasl.username, password: config.sasl.password } } : {}),
+    ...(config.sasl
+      ? { sasl: { mechanism: config.sasl.mechanism as SASLMechanismValue, username: config.sasl.username, password: config.sasl.password } }
+      : {}),
     requestTimeout: config.requestTimeoutMs,
     timeout: config.requestTimeoutMs,
     retries: options.retries ?? 3,
@@ -44,7 +51,10 @@ export function createKafkaStore(config: KafkaStoreConfig, logger: Logger, optio
     },
 
     subjectPurger(target: TargetConfig) {
-      throw new RefusalError('unsupported', `kafka target ${targetLabel(asKafkaTarget(target))}: subject policies cannot purge Kafka (deletion is a prefix of each partition)`);
+      throw new RefusalError(
+        'unsupported',
+        `kafka target ${targetLabel(asKafkaTarget(target))}: subject policies cannot purge Kafka (deletion is a prefix of each partition)`,
+      );
     },
 
     async ping() {
@@ -53,7 +63,9 @@ export function createKafkaStore(config: KafkaStoreConfig, logger: Logger, optio
       } catch (err) {
         // The client's errors name brokers and Kafka error codes, never the SASL password.
         const failure = protocolFailure(err);
-        throw new StoreError('kafka', `cannot reach the brokers ${config.brokers.join(',')}: ${failure?.apiId ?? (err as Error).message}`, { cause: err });
+        throw new StoreError('kafka', `cannot reach the brokers ${config.brokers.join(',')}: ${failure?.apiId ?? (err as Error).message}`, {
+          cause: err,
+        });
       }
     },
 

@@ -16,7 +16,12 @@ export interface ListedOffset {
  * partition. A by-timestamp lookup answers, per partition, the first record in offset order
  * stamped at or after it; offset -1 when there is none.
  */
-export async function listOffsets(admin: Admin, topic: string, partitions: readonly number[], timestamp: bigint): Promise<Map<number, ListedOffset>> {
+export async function listOffsets(
+  admin: Admin,
+  topic: string,
+  partitions: readonly number[],
+  timestamp: bigint,
+): Promise<Map<number, ListedOffset>> {
   let listed;
   try {
     listed = await admin.listOffsets({ topics: [{ name: topic, partitions: partitions.map((p) => ({ partitionIndex: p, timestamp })) }] });

@@ -23,7 +23,10 @@ export function guardTopicMatch(match: string): RegExp {
   const matcher = topicMatcher(match);
   const probes = ['', `zq${randomBytes(6).toString('hex')}`, `Q9.${randomBytes(4).toString('hex')}-x_y`];
   if (probes.some((p) => matcher.test(p))) {
-    throw new RefusalError('broad-match', `kafka match ${JSON.stringify(match)} would match every topic; name a prefix or the topics themselves`);
+    throw new RefusalError(
+      'broad-match',
+      `kafka match ${JSON.stringify(match)} would match every topic; name a prefix or the topics themselves`,
+    );
   }
   return matcher;
 }
@@ -35,7 +38,8 @@ export function guardTopicMatch(match: string): RegExp {
  */
 export function selectTopics(target: { topic?: string | undefined; match?: string | undefined }, existing: readonly string[]): string[] {
   if (target.topic !== undefined) {
-    if (isProtectedTopic(target.topic)) throw new RefusalError('internal-topic', `kafka topic ${target.topic} is an internal topic: never purged`);
+    if (isProtectedTopic(target.topic))
+      throw new RefusalError('internal-topic', `kafka topic ${target.topic} is an internal topic: never purged`);
     if (!existing.includes(target.topic)) throw new RefusalError('unknown-topic', `kafka topic ${target.topic} does not exist`);
     return [target.topic];
   }
@@ -44,7 +48,10 @@ export function selectTopics(target: { topic?: string | undefined; match?: strin
   const selected = existing.filter((t) => matcher.test(t)).sort();
   const internal = selected.filter(isProtectedTopic);
   if (internal.length > 0) {
-    throw new RefusalError('internal-topic', `kafka match ${JSON.stringify(match)} matches internal topic(s) ${internal.join(', ')}: never purged; narrow the match`);
+    throw new RefusalError(
+      'internal-topic',
+      `kafka match ${JSON.stringify(match)} matches internal topic(s) ${internal.join(', ')}: never purged; narrow the match`,
+    );
   }
   if (selected.length === 0) throw new RefusalError('unknown-topic', `kafka match ${JSON.stringify(match)} matches no topic`);
   return selected;

@@ -32,7 +32,10 @@ export async function readTopicSettings(admin: Admin, topic: string): Promise<To
     retentionMs: retentionMs !== null && Number.isFinite(retentionMs) ? retentionMs : null,
     source: retention?.configSource === ConfigSources.TOPIC_CONFIG ? 'topic' : 'broker',
     cleanupPolicy,
-    compactOnly: !cleanupPolicy.split(',').map((p) => p.trim()).includes('delete'),
+    compactOnly: !cleanupPolicy
+      .split(',')
+      .map((p) => p.trim())
+      .includes('delete'),
   };
 }
 

@@ -24,7 +24,9 @@ describeAgePurgerConformance('Kafka', {
     kafka = await createTestKafka('conf_kafka');
     topic = kafka.topicName('events');
     await kafka.createTopic(topic, PARTITIONS);
-    store = createKafkaStore({ brokers: kafka.brokers, clientId: 'conformance', tls: false, requestTimeoutMs: 10_000 }, silentLogger(), { retryDelayMs: 50 });
+    store = createKafkaStore({ brokers: kafka.brokers, clientId: 'conformance', tls: false, requestTimeoutMs: 10_000 }, silentLogger(), {
+      retryDelayMs: 50,
+    });
   },
   async close() {
     await store.close();
@@ -49,7 +51,9 @@ describeAgePurgerConformance('Kafka', {
     const records = await kafka.remaining(topic, PARTITIONS);
     const record = records.find((r) => r.timestamp === time.getTime());
     if (!record) throw new Error(`no record stamped ${time.toISOString()}`);
-    await kafka.admin.deleteRecords({ topics: [{ name: topic, partitions: [{ partition: record.partition, offset: record.offset + 1n }] }] });
+    await kafka.admin.deleteRecords({
+      topics: [{ name: topic, partitions: [{ partition: record.partition, offset: record.offset + 1n }] }],
+    });
     return records.filter((r) => r.partition === record.partition && r.offset <= record.offset).length;
   },
   purger: (batchSize) => store.agePurger(kafkaTarget({ topic, batchSize }), CONTEXT),

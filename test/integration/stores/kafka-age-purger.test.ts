@@ -27,7 +27,9 @@ let store: Store;
 
 beforeAll(async () => {
   kafka = await createTestKafka('kafka_purger');
-  store = createKafkaStore({ brokers: kafka.brokers, clientId: 'purger-test', tls: false, requestTimeoutMs: 10_000 }, silentLogger(), { retryDelayMs: 50 });
+  store = createKafkaStore({ brokers: kafka.brokers, clientId: 'purger-test', tls: false, requestTimeoutMs: 10_000 }, silentLogger(), {
+    retryDelayMs: 50,
+  });
 });
 afterAll(async () => {
   await store.close();
@@ -60,8 +62,15 @@ describe('kafka retention settings', () => {
     await kafka.createTopic(unset);
     await kafka.createTopic(compact, 1, { 'cleanup.policy': 'compact', 'retention.ms': String(DAY) });
     await kafka.createTopic(ok, 1, { 'retention.ms': String(2 * DAY) });
-    const review = async (topic: string) => (await store.agePurger(kafkaTarget({ topic }), CONTEXT).reviewRetention!(PROMISE, { apply: true }))[0]!;
-    expect(await review(longer)).toMatchObject({ resource: longer, finding: 'longer-than-promise', retentionMs: 30 * DAY, source: 'topic', promiseMs: PROMISE });
+    const review = async (topic: string) =>
+      (await store.agePurger(kafkaTarget({ topic }), CONTEXT).reviewRetention!(PROMISE, { apply: true }))[0]!;
+    expect(await review(longer)).toMatchObject({
+      resource: longer,
+      finding: 'longer-than-promise',
+      retentionMs: 30 * DAY,
+      source: 'topic',
+      promiseMs: PROMISE,
+    });
     // The test broker's (and Kafka's) built-in default is 7 days: not longer than a 7-day promise, but not the topic's own.
     expect(await review(unset)).toMatchObject({ finding: 'unset', source: 'broker' });
     expect(await review(compact)).toMatchObject({ finding: 'compact-only', cleanupPolicy: 'compact' });
@@ -131,7 +140,12 @@ describe('kafka targets: topics, regexes and refusals', () => {
     const other = kafka.topicName('other_a');
     for (const t of [a, b, other]) {
       await kafka.createTopic(t, 2);
-      await kafka.produce(t, [{ timestamp: C - 10 }, { timestamp: C - 1, partition: 1 }, { timestamp: C }, { timestamp: C + 5, partition: 1 }]);
+      await kafka.produce(t, [
+        { timestamp: C - 10 },
+        { timestamp: C - 1, partition: 1 },
+        { timestamp: C },
+        { timestamp: C + 5, partition: 1 },
+      ]);
     }
     const prefix = a.slice(0, a.length - 'rx_a'.length);
     const target = kafkaTarget({ match: `${prefix.replace(/[.]/g, '\\.')}rx_.*` });
@@ -160,28 +174,34 @@ describe('kafka targets: topics, regexes and refusals', () => {
     // The test broker has no internal topics of its own; a real broker has __consumer_offsets once a group commits.
     if (kafka.broker) await kafka.createTopic('__consumer_offsets');
     expect(await run(kafkaTarget({ topic: '__consumer_offsets' }))).toMatchObject({ status: 'refused', reason: 'internal-topic' });
-    expect(await run(kafkaTarget({ match: '__consumer.*' }))).toMatchObject({ status: 'refused', reason: realBroker ? expect.any(String) : 'internal-topic' });
+    expect(await run(kafkaTarget({ match: '__consumer.*' }))).toMatchObject({
+      status: 'refused',
+      reason: realBroker ? expect.any(String) : 'internal-topic',
+    });
   });
 
-  it.skipIf(realBroker)('refuses, before deleting, a topic the principal may not delete records of or reconfigure (test broker only)', async () => {
-    const topic = kafka.topicName('no_acl');
-    await kafka.createTopic(topic, 1, { 'retention.ms': String(30 * DAY) });
-    await kafka.produce(topic, [{ timestamp: C - 1 }]);
-    kafka.broker!.deny(topic, 'alterConfigs');
-    const enforce = await run(kafkaTarget({ topic, enforce: true }));
-    expect(enforce).toMatchObject({ status: 'refused', reason: 'not-authorized' });
-    expect(enforce.error).toContain(topic);
-    expect(enforce.error).toContain('IncrementalAlterConfigs');
-    kafka.broker!.deny(topic, 'deleteRecords');
-    const plain = await run(kafkaTarget({ topic }));
-    expect(plain).toMatchObject({ status: 'refused', reason: 'not-authorized' });
-    expect(plain.error).toContain('DeleteRecords');
-    expect((await kafka.remaining(topic)).length).toBe(1);
-    kafka.broker!.deny(topic, 'describe');
-    const hidden = await run(kafkaTarget({ topic }));
-    expect(hidden).toMatchObject({ status: 'refused', reason: 'not-authorized' });
-    expect(hidden.error).toContain(topic);
-  });
+  it.skipIf(realBroker)(
+    'refuses, before deleting, a topic the principal may not delete records of or reconfigure (test broker only)',
+    async () => {
+      const topic = kafka.topicName('no_acl');
+      await kafka.createTopic(topic, 1, { 'retention.ms': String(30 * DAY) });
+      await kafka.produce(topic, [{ timestamp: C - 1 }]);
+      kafka.broker!.deny(topic, 'alterConfigs');
+      const enforce = await run(kafkaTarget({ topic, enforce: true }));
+      expect(enforce).toMatchObject({ status: 'refused', reason: 'not-authorized' });
+      expect(enforce.error).toContain(topic);
+      expect(enforce.error).toContain('IncrementalAlterConfigs');
+      kafka.broker!.deny(topic, 'deleteRecords');
+      const plain = await run(kafkaTarget({ topic }));
+      expect(plain).toMatchObject({ status: 'refused', reason: 'not-authorized' });
+      expect(plain.error).toContain('DeleteRecords');
+      expect((await kafka.remaining(topic)).length).toBe(1);
+      kafka.broker!.deny(topic, 'describe');
+      const hidden = await run(kafkaTarget({ topic }));
+      expect(hidden).toMatchObject({ status: 'refused', reason: 'not-authorized' });
+      expect(hidden.error).toContain(topic);
+    },
+  );
 });
 
 describe('kafka boundary', () => {
@@ -217,7 +237,12 @@ describe.skipIf(realBroker)('kafka LogAppendTime (test broker clock)', () => {
     const producer = new Producer({ clientId: 't', bootstrapBrokers: [broker.bootstrap], idempotent: false });
     const lat = createKafkaStore({ brokers: [broker.bootstrap], clientId: 't', tls: false, requestTimeoutMs: 10_000 }, silentLogger());
     try {
-      await admin.createTopics({ topics: ['lat'], partitions: 1, replicas: 1, configs: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] });
+      await admin.createTopics({
+        topics: ['lat'],
+        partitions: 1,
+        replicas: 1,
+        configs: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+      });
       // Stamped "now" by the producer, appended at C - 1: due.
       await producer.send({ messages: [{ topic: 'lat', partition: 0, value: Buffer.from('a'), timestamp: BigInt(C + DAY) }] });
       now = C;

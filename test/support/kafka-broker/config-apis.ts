@@ -8,7 +8,12 @@ const SOURCE_TOPIC = 1;
 const SOURCE_DEFAULT = 5;
 const OPERATION = { SET: 0, DELETE: 1 } as const;
 
-function resourceError(state: BrokerState, type: number, name: string, operation: 'describeConfigs' | 'alterConfigs'): { code: number; message: string | null } {
+function resourceError(
+  state: BrokerState,
+  type: number,
+  name: string,
+  operation: 'describeConfigs' | 'alterConfigs',
+): { code: number; message: string | null } {
   if (type !== TOPIC_RESOURCE) return { code: ErrorCode.INVALID_REQUEST, message: 'the test broker only knows topic resources' };
   if (state.isDenied(name, operation)) return { code: ErrorCode.TOPIC_AUTHORIZATION_FAILED, message: null };
   if (!state.topics.has(name)) return { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `Topic ${name} does not exist` };
@@ -34,7 +39,10 @@ export const describeConfigsHandler: ApiHandler = {
       .appendArray(resources, (w, res) => {
         const error = resourceError(state, res.type, res.name, 'describeConfigs');
         const topic = state.topics.get(res.name);
-        const keys = error.code === ErrorCode.NONE && topic ? (res.keys ?? Object.keys(CONFIG_TYPES)).filter((k) => CONFIG_TYPES[k] !== undefined) : [];
+        const keys =
+          error.code === ErrorCode.NONE && topic
+            ? (res.keys ?? Object.keys(CONFIG_TYPES)).filter((k) => CONFIG_TYPES[k] !== undefined)
+            : [];
         w.appendInt16(error.code)
           .appendString(error.message)
           .appendInt8(res.type)
@@ -74,7 +82,9 @@ export const incrementalAlterConfigsHandler: ApiHandler = {
         let error = resourceError(state, res.type, res.name, 'alterConfigs');
         const topic = state.topics.get(res.name);
         if (error.code === ErrorCode.NONE) {
-          const bad = res.configs.find((c) => CONFIG_TYPES[c.name] === undefined || (c.operation === OPERATION.SET && !validValue(c.name, c.value)));
+          const bad = res.configs.find(
+            (c) => CONFIG_TYPES[c.name] === undefined || (c.operation === OPERATION.SET && !validValue(c.name, c.value)),
+          );
           const unsupported = res.configs.find((c) => c.operation !== OPERATION.SET && c.operation !== OPERATION.DELETE);
           if (bad) error = { code: ErrorCode.INVALID_CONFIG, message: `Invalid value ${String(bad.value)} for configuration ${bad.name}` };
           else if (unsupported) error = { code: ErrorCode.INVALID_REQUEST, message: 'the test broker supports SET and DELETE only' };

@@ -10,7 +10,12 @@ const API_VERSIONS_KEY = 18;
  * the response header (v1, except ApiVersions, whose response header is always v0). A request for
  * an API or version the broker did not advertise closes the connection, as Kafka does.
  */
-export function serveKafkaConnection(socket: Socket, handlers: ReadonlyMap<number, ApiHandler>, ctx: ApiContext, onUnsupported: (what: string) => void): void {
+export function serveKafkaConnection(
+  socket: Socket,
+  handlers: ReadonlyMap<number, ApiHandler>,
+  ctx: ApiContext,
+  onUnsupported: (what: string) => void,
+): void {
   let pending: Buffer = Buffer.alloc(0);
   socket.on('data', (chunk: Buffer) => {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
@@ -30,7 +35,12 @@ export function serveKafkaConnection(socket: Socket, handlers: ReadonlyMap<numbe
   socket.on('error', () => socket.destroy());
 }
 
-function answer(frame: Buffer, handlers: ReadonlyMap<number, ApiHandler>, ctx: ApiContext, onUnsupported: (what: string) => void): Buffer | null {
+function answer(
+  frame: Buffer,
+  handlers: ReadonlyMap<number, ApiHandler>,
+  ctx: ApiContext,
+  onUnsupported: (what: string) => void,
+): Buffer | null {
   const reader = Reader.from(frame);
   const apiKey = reader.readInt16();
   const apiVersion = reader.readInt16();

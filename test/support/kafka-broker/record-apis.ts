@@ -129,7 +129,8 @@ export const fetchHandler: ApiHandler = {
           if (error === ErrorCode.NONE && log && (p.fetchOffset < log.logStartOffset || p.fetchOffset > log.nextOffset)) {
             error = ErrorCode.OFFSET_OUT_OF_RANGE;
           }
-          const records = error === ErrorCode.NONE && log ? log.records.filter((r) => r.offset >= p.fetchOffset).slice(0, FETCH_MAX_RECORDS) : [];
+          const records =
+            error === ErrorCode.NONE && log ? log.records.filter((r) => r.offset >= p.fetchOffset).slice(0, FETCH_MAX_RECORDS) : [];
           const bytes = records.length > 0 ? encodeBatch(t.name, p.index, records) : Buffer.alloc(0);
           w.appendInt32(p.index)
             .appendInt16(error)

@@ -27,6 +27,8 @@ export interface QueueFixture {
       backoffMs?: number;
       reportSeconds?: number;
       progressLogSeconds?: number;
+      /** More `stores:` entries, as YAML lines indented by two spaces (e.g. `  kafka: { brokers: "…" }`). */
+      extraStores?: string;
     },
   ): { file: string; config: ResolvedConfig };
   /** Removes the queue's keys, the database and the files. */
@@ -53,6 +55,7 @@ stores:
   mysql: { url: "${options.mysqlUrl ?? db.url}" }
   mongo: { url: "" }
   redis: { url: "" }
+${options.extraStores ?? ''}
 queue: { redisUrl: "${REDIS_TEST_URL}", prefix: ${prefix}, concurrency: ${options.concurrency ?? 1}, attempts: ${options.attempts ?? 2}, backoffMs: ${options.backoffMs ?? 200}, keepJobsSeconds: 3600${options.progressLogSeconds === undefined ? '' : `, progressLogSeconds: ${options.progressLogSeconds}`} }
 http: { port: 0 }
 safety: { maxClockSkewSeconds: 60 }
