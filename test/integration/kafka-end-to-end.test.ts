@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueueFixture, auditEntries, type QueueFixture } from '../support/queue/queue-fixture.js';
 import { createTestKafka, KAFKA_TEST_BROKERS, type TestKafka } from '../support/kafka.js';
+import { startKafkaTestBroker } from '../support/kafka-test-broker.js';
+import { Admin, Producer } from '@platformatic/kafka';
 import { runCli, spawnCli } from '../support/cli.js';
 import { TEST_TIMING } from '../support/queue/spawn-worker.js';
 import { startWorker, type RunningWorker } from '../../src/queue/start-worker.js';
@@ -161,23 +163,51 @@ describe('kafka from the configuration file', () => {
   });
 
   it.skipIf(KAFKA_TEST_BROKERS !== '')(
-    'never prints the SASL password, even when authentication fails (test broker: no SASL)',
+    'authenticates with SASL/PLAIN from ${file:…}, and never prints the password, even when it is wrong (test broker)',
     async () => {
-      const secret = join(fx.dir, 'kafka-password');
-      writeFileSync(secret, 'hunter2-kafka-SECRET\n');
-      const withSasl = join(fx.dir, 'sasl.yaml');
-      writeFileSync(
-        withSasl,
-        readFileSync(file, 'utf8').replace(
-          'clientId: e2e }',
-          `clientId: e2e, requestTimeoutMs: 3000, sasl: { mechanism: PLAIN, username: worker, password: "\${file:${secret}}" } }`,
-        ),
-      );
-      const cli = spawnCli(['--config', withSasl, 'run', '--json'], {});
-      const code = await cli.exit;
-      expect(code).not.toBe(0);
-      expect(cli.stdout() + cli.stderr()).not.toContain('hunter2');
-      expect(JSON.stringify(await auditEntries(fx.db.pool))).not.toContain('hunter2');
+      const account = { username: 'worker', password: 'hunter2-kafka-SECRET' };
+      const broker = await startKafkaTestBroker({ sasl: account });
+      const admin = new Admin({ clientId: 'sasl', bootstrapBrokers: [broker.bootstrap], sasl: { mechanism: 'PLAIN', ...account } });
+      const producer = new Producer({
+        clientId: 'sasl',
+        bootstrapBrokers: [broker.bootstrap],
+        sasl: { mechanism: 'PLAIN', ...account },
+        idempotent: false,
+      });
+      try {
+        await admin.createTopics({ topics: ['sasl-events'], partitions: 1, replicas: 1 });
+        await producer.send({
+          messages: [{ topic: 'sasl-events', partition: 0, value: Buffer.from('x'), timestamp: BigInt(now() - 5 * DAY) }],
+        });
+        const secret = join(fx.dir, 'kafka-password');
+        const yaml = readFileSync(file, 'utf8')
+          .replace(
+            /kafka: \{ brokers: "[^"]*", clientId: e2e \}/,
+            `kafka: { brokers: "${broker.bootstrap}", clientId: e2e, requestTimeoutMs: 3000, sasl: { mechanism: PLAIN, username: worker, password: "\${file:${secret}}" } }`,
+          )
+          .replace(/ {6}- \{ store: kafka, match: .*\}\n/, '')
+          .replace(/topic: [^,]+, enforce: true/, 'topic: sasl-events');
+        const withSasl = join(fx.dir, 'sasl.yaml');
+        writeFileSync(withSasl, yaml);
+
+        writeFileSync(secret, 'wrong-hunter3-SECRET\n');
+        const failed = spawnCli(['--config', withSasl, 'run', '--json'], { LOG_LEVEL: 'debug' });
+        expect(await failed.exit).toBe(1);
+        const failedOut = failed.stdout() + failed.stderr();
+        expect(failedOut).toContain('SASL_AUTHENTICATION_FAILED');
+        expect(failedOut).not.toContain('hunter');
+
+        writeFileSync(secret, `${account.password}\n`);
+        const ok = spawnCli(['--config', withSasl, 'run', '--json'], { LOG_LEVEL: 'debug' });
+        expect(await ok.exit, ok.stderr()).toBe(0);
+        expect(JSON.parse(ok.stdout()).policies[0].targets[0]).toMatchObject({ target: 'sasl-events', deleted: 1 });
+        expect(ok.stdout() + ok.stderr()).not.toContain('hunter');
+        expect(JSON.stringify(await auditEntries(fx.db.pool))).not.toContain('hunter');
+      } finally {
+        await producer.close();
+        await admin.close();
+        await broker.close();
+      }
     },
   );
 });

@@ -180,3 +180,31 @@ describe('kafka test broker: LogAppendTime', () => {
     }
   });
 });
+
+describe('kafka test broker: SASL/PLAIN', () => {
+  it('serves a client with the right password, and answers SASL_AUTHENTICATION_FAILED to a wrong one', async () => {
+    const broker = await startKafkaTestBroker({ sasl: { username: 'worker', password: 'right' } });
+    const { Admin } = await import('@platformatic/kafka');
+    const good = new Admin({
+      clientId: 't',
+      bootstrapBrokers: [broker.bootstrap],
+      sasl: { mechanism: 'PLAIN', username: 'worker', password: 'right' },
+    });
+    const bad = new Admin({
+      clientId: 't',
+      bootstrapBrokers: [broker.bootstrap],
+      sasl: { mechanism: 'PLAIN', username: 'worker', password: 'wrong' },
+      retries: 0,
+    });
+    const anonymous = new Admin({ clientId: 't', bootstrapBrokers: [broker.bootstrap], retries: 0, timeout: 2000 });
+    try {
+      expect(await good.listTopics()).toEqual([]);
+      expect(await failureOf(bad.listTopics())).toBe('SASL_AUTHENTICATION_FAILED');
+      // Without SASL the broker closes the connection at the first request past ApiVersions.
+      expect(await failureOf(anonymous.listTopics())).not.toBeNull();
+    } finally {
+      await Promise.all([good.close(), bad.close(), anonymous.close()]);
+      await broker.close();
+    }
+  });
+});

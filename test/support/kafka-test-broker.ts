@@ -2,7 +2,8 @@
  * A Kafka broker for tests, speaking the subset of the wire protocol that `@platformatic/kafka`
  * (the worker's client) uses for the retention work and for the tests' own setup: ApiVersions,
  * Metadata, CreateTopics, DeleteTopics, Produce, Fetch, ListOffsets, DeleteRecords,
- * DescribeConfigs and IncrementalAlterConfigs, one version of each (the client picks the highest
+ * DescribeConfigs and IncrementalAlterConfigs (and SaslHandshake / SaslAuthenticate with PLAIN
+ * when started with `sasl`), one version of each (the client picks the highest
  * version both sides support, so advertising one pins it). Single node, every partition led by it,
  * data in memory, per-record timestamps, and a log start offset that DeleteRecords moves and
  * Fetch and ListOffsets honour.
@@ -21,7 +22,7 @@
  * implementation of that API version.
  *
  * It does not implement: consumer groups, transactions, idempotent producers, compression on
- * Fetch, ACL management (denials are set with `deny()`), segments and time-based retention (the
+ * Fetch, TLS, SASL mechanisms but PLAIN, ACL management (denials are set with `deny()`), segments and time-based retention (the
  * broker's own deletion: `retention.ms` is stored and reported, never acted on).
  */
 import { createServer, type AddressInfo, type Socket } from 'node:net';
@@ -32,6 +33,7 @@ import { serveKafkaConnection } from './kafka-broker/connection.js';
 import { apiVersionsHandler, metadataHandler } from './kafka-broker/metadata-apis.js';
 import { deleteRecordsHandler, fetchHandler, listOffsetsHandler, produceHandler } from './kafka-broker/record-apis.js';
 import { createTopicsHandler, deleteTopicsHandler } from './kafka-broker/topic-apis.js';
+import { saslAuthenticateHandler, saslHandshakeHandler } from './kafka-broker/sasl-apis.js';
 
 export type { KafkaOperation } from './kafka-broker/broker-state.js';
 
@@ -40,6 +42,8 @@ export interface KafkaTestBrokerOptions {
   defaults?: Record<string, string>;
   /** The broker's clock (LogAppendTime stamps). @defaultValue Date.now */
   now?: () => number;
+  /** Require SASL/PLAIN with this one account (over plaintext: a test broker). @defaultValue none */
+  sasl?: { username: string; password: string };
 }
 
 export interface KafkaTestBroker {
@@ -68,6 +72,7 @@ export async function startKafkaTestBroker(options: KafkaTestBrokerOptions = {})
     deleteRecordsHandler,
     describeConfigsHandler,
     incrementalAlterConfigsHandler,
+    ...(options.sasl ? [saslHandshakeHandler, saslAuthenticateHandler(options.sasl)] : []),
   ];
   for (const api of apis) handlers.set(api.key, api);
   const unsupported: string[] = [];
@@ -78,7 +83,8 @@ export async function startKafkaTestBroker(options: KafkaTestBrokerOptions = {})
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    serveKafkaConnection(socket, handlers, { state, host, port }, (what) => unsupported.push(what));
+    const ctx = { state, host, port, connection: { authenticated: false } };
+    serveKafkaConnection(socket, handlers, ctx, (what) => unsupported.push(what), options.sasl !== undefined);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -6,15 +6,18 @@ const API_VERSIONS_KEY = 18;
 
 /**
  * Serves one client socket: splits the stream into size-prefixed requests, reads the request
- * header (v2: every API here is at a flexible version), and answers with the handler's body behind
- * the response header (v1, except ApiVersions, whose response header is always v0). A request for
- * an API or version the broker did not advertise closes the connection, as Kafka does.
+ * header (v2 for flexible versions, v1 for SaslHandshake), and answers with the handler's body
+ * behind the response header (v1 for flexible versions; v0 for ApiVersions, always, and for
+ * SaslHandshake). A request for an API or version the broker did not advertise closes the
+ * connection, as Kafka does, and so does any request but ApiVersions and the SASL ones before
+ * authentication when the broker requires SASL.
  */
 export function serveKafkaConnection(
   socket: Socket,
   handlers: ReadonlyMap<number, ApiHandler>,
   ctx: ApiContext,
   onUnsupported: (what: string) => void,
+  requireAuthentication: boolean,
 ): void {
   let pending: Buffer = Buffer.alloc(0);
   socket.on('data', (chunk: Buffer) => {
@@ -24,7 +27,7 @@ export function serveKafkaConnection(
       if (pending.length < 4 + size) break;
       const frame = pending.subarray(4, 4 + size);
       pending = pending.subarray(4 + size);
-      const reply = answer(frame, handlers, ctx, onUnsupported);
+      const reply = answer(frame, handlers, ctx, onUnsupported, requireAuthentication);
       if (reply === null) {
         socket.destroy();
         return;
@@ -40,6 +43,7 @@ function answer(
   handlers: ReadonlyMap<number, ApiHandler>,
   ctx: ApiContext,
   onUnsupported: (what: string) => void,
+  requireAuthentication: boolean,
 ): Buffer | null {
   const reader = Reader.from(frame);
   const apiKey = reader.readInt16();
@@ -50,11 +54,14 @@ function answer(
     onUnsupported(`api ${apiKey} v${apiVersion}`);
     return null;
   }
+  // A broker with SASL closes a connection that sends anything else before authenticating.
+  if (requireAuthentication && !ctx.connection.authenticated && !handler.beforeAuthentication && apiKey !== API_VERSIONS_KEY) return null;
+  const flexible = handler.flexible ?? true;
   reader.readNullableString(false); // client_id: a classic (non-compact) string even in header v2
-  reader.readTaggedFields();
+  if (flexible) reader.readTaggedFields();
   const body = handler.handle(reader, ctx);
   const header = Writer.create().appendInt32(correlationId);
-  if (apiKey !== API_VERSIONS_KEY) header.appendTaggedFields();
+  if (flexible && apiKey !== API_VERSIONS_KEY) header.appendTaggedFields();
   const payload = Buffer.concat([header.buffer, body.buffer]);
   const size = Buffer.alloc(4);
   size.writeInt32BE(payload.length, 0);
