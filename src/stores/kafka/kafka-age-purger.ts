@@ -81,7 +81,7 @@ export function createKafkaAgePurger(admin: Admin, target: KafkaTargetConfig, na
             throw kafkaFailure(err, s.topic, 'delete records (DeleteRecords)');
           }
         }
-        if (target.enforce) await setRetentionMs(admin, s.topic, s.retentionMs !== null && s.retentionMs > 0 ? s.retentionMs : 1, true);
+        if (target.enforce) await setRetentionMs(admin, s.topic, s.retentionMs ?? -1, true);
       }
     },
 
