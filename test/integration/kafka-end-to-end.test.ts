@@ -116,7 +116,7 @@ describe('kafka from the configuration file', () => {
     expect(r.code).toBe(0);
   });
 
-  it('runs through the worker: enqueue --wait hands the run to a running worker's target jobs', async () => {
+  it('runs through the worker: enqueue --wait hands the run to the target jobs of a running worker', async () => {
     // Behind the fresh records left by the last run, older ones would be out of order (kept): start over.
     await kafka.truncate(events, 2);
     await kafka.produce(events, [
