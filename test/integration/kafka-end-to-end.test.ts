@@ -146,6 +146,14 @@ describe('kafka from the configuration file', () => {
     expect((await kafka.remaining(events, 2)).length).toBe(2);
   });
 
+  it('config check --connect checks each Kafka target against the brokers, changing nothing', async () => {
+    const r = await runCli(['--config', file, 'config', 'check', '--connect', '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { stores: { kafka: string[] }; checks: { store: string; target: string; status: string }[] };
+    expect(doc.stores.kafka).toEqual(kafka.brokers);
+    expect(doc.checks.filter((c) => c.store === 'kafka').map((c) => c.status)).toEqual(['ok', 'ok']);
+  });
+
   it('refuses a topic that does not exist: exit 1, the topic named, nothing deleted', async () => {
     const missing = kafka.topicName('missing');
     const bad = join(fx.dir, 'missing.yaml');
