@@ -4,7 +4,7 @@
  * real broker; the ones only the test broker can make (denials, its clock) are skipped there.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigResourceTypes, ConfigSources, IncrementalAlterConfigOperationTypes } from '@platformatic/kafka';
+import { ConfigResourceTypes, ConfigSources, Connection, IncrementalAlterConfigOperationTypes, fetchV12 } from '@platformatic/kafka';
 import { KAFKA_TEST_BROKERS, createTestKafka, type TestKafka } from '../support/kafka.js';
 import { protocolFailure } from '../../src/stores/kafka/kafka-errors.js';
 import { startKafkaTestBroker } from '../support/kafka-test-broker.js';
@@ -78,6 +78,40 @@ describe('kafka test broker', () => {
     // A timestamp before the log start finds the first remaining record, not a deleted one.
     const [t] = await kafka.admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp: BigInt(T0) }] }] });
     expect(t!.partitions[0]!.offset).toBe(2n);
+    // Fetch below the log start is out of range (the records are gone); at the log start it answers the rest.
+    const [host, port] = kafka.brokers[0]!.split(':');
+    const connection = new Connection('fetch-test');
+    await connection.connect(host!, Number(port));
+    try {
+      const fetchAt = (offset: bigint) =>
+        fetchV12.api.async(
+          connection,
+          0,
+          1,
+          1_048_576,
+          0,
+          0,
+          -1,
+          [
+            {
+              topicId: topic,
+              partitions: [
+                { partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, partitionMaxBytes: 1_048_576 },
+              ],
+            },
+          ],
+          [],
+          '',
+        );
+      expect(await failureOf(fetchAt(1n))).toBe('OFFSET_OUT_OF_RANGE');
+      const answer = (await fetchAt(2n)).responses[0]!.partitions[0]!;
+      expect(answer.logStartOffset).toBe(2n);
+      // A real broker may answer the whole batch the log start falls in; the records from the log start are these.
+      const offsets = (answer.records ?? []).flatMap((b) => b.records.map((r) => b.firstOffset + BigInt(r.offsetDelta)));
+      expect(offsets.filter((o) => o >= 2n)).toEqual([2n, 3n]);
+    } finally {
+      await connection.close();
+    }
     // Deleting before an earlier offset changes nothing: the log start only moves forward.
     await kafka.admin.deleteRecords({ topics: [{ name: topic, partitions: [{ partition: 0, offset: 0n }] }] });
     expect(await kafka.logStartOffsets(topic)).toEqual([2n]);
