@@ -12,8 +12,8 @@
  * - batch: the unit of deletion: one short statement / command, never a long transaction.
  */
 
-export type StoreName = 'mysql' | 'mongo' | 'redis' | 's3';
-export const STORE_NAMES: readonly StoreName[] = ['mysql', 'mongo', 'redis', 's3'];
+export type StoreName = 'mysql' | 'mongo' | 'redis' | 's3' | 'kafka';
+export const STORE_NAMES: readonly StoreName[] = ['mysql', 'mongo', 'redis', 's3', 'kafka'];
 
 /** Status of one target within a run. */
 export type TargetStatus = 'succeeded' | 'partial' | 'failed' | 'skipped' | 'refused';
@@ -23,8 +23,29 @@ export type RunStatus = 'succeeded' | 'partial' | 'failed' | 'refused';
 
 export interface TargetRef {
   readonly store: StoreName;
-  /** MySQL table, MongoDB collection, the Redis `match` pattern, or `bucket/prefix` (S3). */
+  /** MySQL table, MongoDB collection, the Redis `match` pattern, `bucket/prefix` (S3), or the Kafka topic (`match:REGEX`). */
   readonly target: string;
+}
+
+/**
+ * A store's own retention setting (Kafka's `retention.ms` and `cleanup.policy`) judged against the
+ * promise: the store deletes by itself what the setting says, so a longer setting breaks the promise
+ * between runs, and an unset one depends on a broker default someone else controls.
+ */
+export interface RetentionFinding {
+  /** The topic. */
+  resource: string;
+  /** `ok`; `longer-than-promise` (or infinite); `unset` (the broker default applies); `compact-only` (no time-based deletion). */
+  finding: 'ok' | 'longer-than-promise' | 'unset' | 'compact-only';
+  /** The effective retention in ms (-1 = forever), null when the broker does not say. */
+  retentionMs: number | null;
+  /** `topic`: the topic's own setting; `broker`: a broker-wide or built-in default. */
+  source: 'topic' | 'broker';
+  cleanupPolicy: string;
+  /** The promise it was judged against, in ms. */
+  promiseMs: number;
+  /** Set when `enforce` changed the setting: `retention.ms` before and after, read back from the broker. */
+  changed?: { before: number | null; beforeSource: 'topic' | 'broker'; after: number | null };
 }
 
 /** One partition operation of a run (see src/stores/mysql/partition-purge.ts). */
@@ -50,6 +71,8 @@ export interface TargetResult extends TargetRef {
   unusableTime?: number;
   /** MySQL partitions this run removed, would remove (dry run), created or left for the row walk, with their rows. */
   partitions?: PartitionChange[];
+  /** Stores with their own retention setting (Kafka): each topic's, judged and possibly enforced. */
+  retention?: RetentionFinding[];
   error: string | null;
   batches: number;
   durationMs: number;

@@ -23,6 +23,7 @@ export function checkPolicy(policy: unknown, addIssue: AddIssue): void {
     const at = (key: string, message: string) => addIssue(['targets', i, key], message);
     if (target.store === 'redis') checkRedisTarget(target, anchored, at);
     else if (target.store === 'mysql' || target.store === 'mongo') checkRecordTarget(target, anchored, at);
+    else if (target.store === 'kafka') checkKafkaTarget(target, anchored, at);
     else if (target.store === 's3') checkS3Target(target, anchored, at);
   });
 }
@@ -62,4 +63,10 @@ function checkS3Target(target: Record<string, unknown>, anchored: boolean, at: A
   }
   if (prefix.includes('<subject>')) at('prefix', '<subject> is only allowed in a subject policy');
   if (target.time === undefined) at('time', 'is required in an age policy: lastModified or { fromKey, format }');
+}
+
+function checkKafkaTarget(target: Record<string, unknown>, anchored: boolean, at: AddTargetIssue): void {
+  // A topic cannot delete one subject's records: deletion is a prefix of each partition.
+  if (anchored) at('store', 'kafka targets are only allowed in age policies (Kafka deletes a prefix of each partition, not one subject)');
+  if ((target.topic === undefined) === (target.match === undefined)) at('topic', 'give exactly one of topic or match');
 }

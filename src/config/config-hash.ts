@@ -15,6 +15,8 @@ export function hashConfig(raw: RawConfig): string {
       mysql: { ...raw.stores.mysql, url: urlIdentity(raw.stores.mysql.url), replicas: raw.stores.mysql.replicas.map(urlIdentity) },
       mongo: { url: urlIdentity(raw.stores.mongo.url) },
       redis: { url: redis.url === undefined ? undefined : urlIdentity(redis.url), nodes: redis.nodes?.map(urlIdentity) },
+      // Brokers and settings only: TLS material and SASL credentials stay out.
+      kafka: { brokers: raw.stores.kafka.brokers, tls: raw.stores.kafka.tls !== false, sasl: raw.stores.kafka.sasl?.mechanism ?? null },
       s3: { endpoint: urlIdentity(raw.stores.s3.endpoint), region: raw.stores.s3.region, forcePathStyle: raw.stores.s3.forcePathStyle },
     },
     queue: { ...raw.queue, redisUrl: urlIdentity(raw.queue.redisUrl) },

@@ -74,6 +74,7 @@ export function resolveConfigText(text: string, source: string, env: Env): Resol
   const enabledStores = new Set<StoreName>(['mysql']);
   if (raw.stores.mongo.url !== '') enabledStores.add('mongo');
   if ((raw.stores.redis.url ?? '') !== '' || (raw.stores.redis.nodes?.length ?? 0) > 0) enabledStores.add('redis');
+  if (raw.stores.kafka.brokers.length > 0) enabledStores.add('kafka');
   if (raw.stores.s3.endpoint !== '' || raw.stores.s3.region !== '') enabledStores.add('s3');
   return deepFreeze({ ...raw, source, hash: hashConfig(raw), enabledStores });
 }

@@ -142,7 +142,21 @@ const s3Target = z.strictObject({
   batchSize: positiveInt.pipe(z.number().max(1000)).default(1000),
 });
 
-const target = z.discriminatedUnion('store', [mysqlTarget, mongoTarget, redisTarget, s3Target]);
+/** A legal Kafka topic name: letters, digits, `.`, `_` and `-`, at most 249 characters. */
+export const KAFKA_TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+
+const kafkaTarget = z.strictObject({
+  store: z.literal('kafka'),
+  /** One topic, by name. Exactly one of `topic` and `match`. */
+  topic: z.string().regex(KAFKA_TOPIC_NAME, 'must be a Kafka topic name (letters, digits, ., _ and -; at most 249)').optional(),
+  /** A regular expression matched against whole topic names (anchored). */
+  match: z.string().min(1).refine(isValidRegex, { message: 'is not a valid regular expression' }).optional(),
+  /** Set each topic's `retention.ms` to the promise when it is longer, unset or the topic is compact-only. @defaultValue false */
+  enforce: boolish(z.boolean()).default(false),
+  ...tuning,
+});
+
+const target = z.discriminatedUnion('store', [mysqlTarget, mongoTarget, redisTarget, s3Target, kafkaTarget]);
 
 const retain = z
   .strictObject({
@@ -238,6 +252,42 @@ const s3Store = z.strictObject({
   sessionToken: z.string().default(''),
 });
 
+/** `a:9092,b:9092` (as one `${VAR}` expands) or a YAML list; blanks dropped. */
+const brokerList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((b) => b.trim()).filter((b) => b !== '') : v),
+  z.array(z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port')),
+);
+
+const kafkaStore = z.strictObject({
+  /** Bootstrap brokers, `host:port`; empty disables the store. @defaultValue [] */
+  brokers: brokerList.default([]),
+  /** @defaultValue `retention-worker` */
+  clientId: z.string().min(1).default('retention-worker'),
+  /** TLS: `true` (system CAs), or PEM contents (e.g. `${file:/run/secrets/kafka-ca.pem}`). @defaultValue false */
+  tls: z
+    .union([
+      boolish(z.boolean()),
+      z.strictObject({
+        ca: z.string().min(1).optional(),
+        cert: z.string().min(1).optional(),
+        key: z.string().min(1).optional(),
+        /** @defaultValue true */
+        rejectUnauthorized: boolish(z.boolean()).default(true),
+      }),
+    ])
+    .default(false),
+  /** SASL; the password by `${file:…}` or `${VAR}`. */
+  sasl: z
+    .strictObject({
+      mechanism: z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']),
+      username: z.string().min(1),
+      password: z.string().min(1),
+    })
+    .optional(),
+  /** Time limit of one request to a broker, in ms. @defaultValue 30000 */
+  requestTimeoutMs: positiveInt.default(30_000),
+});
+
 export const configSchema = z
   .strictObject({
     timezone: zone.default('UTC'),
@@ -245,6 +295,7 @@ export const configSchema = z
       mysql: mysqlStore,
       mongo: mongoStore.default({ url: '' }),
       redis: redisStore.default({}),
+      kafka: kafkaStore.prefault({}),
       s3: s3Store.prefault({}),
     }),
     queue: z
@@ -299,6 +350,8 @@ export type PolicyConfig = RawConfig['policies'][number];
 export type TargetConfig = PolicyConfig['targets'][number];
 export type MysqlTargetConfig = Extract<TargetConfig, { store: 'mysql' }>;
 export type MysqlPartitionsConfig = z.output<typeof mysqlPartitions>;
+export type KafkaTargetConfig = Extract<TargetConfig, { store: 'kafka' }>;
+export type KafkaStoreConfig = RawConfig['stores']['kafka'];
 export const DEFAULT_MYSQL_PARTITIONS: MysqlPartitionsConfig = { action: 'drop', lockWaitSeconds: 1, premake: 0, interval: 'day' };
 export type MongoTargetConfig = Extract<TargetConfig, { store: 'mongo' }>;
 export type RedisTargetConfig = Extract<TargetConfig, { store: 'redis' }>;

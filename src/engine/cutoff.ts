@@ -26,8 +26,8 @@ const SHORTEST_MONTH_MS = 28 * 24 * 3600 * 1000;
 
 /**
  * The promise's length for comparing with something time-based that is not a cutoff (a store's
- * own expiry, another copy's retention): a month counts as its shortest, 28 days, so anything
- * at or under it keeps the promise in every month.
+ * own expiry such as a TTL index, Kafka's `retention.ms`, another copy's retention): days and hours
+ * exactly, a month as its shortest, 28 days, so anything at or under it keeps the promise in every month.
  */
 export function promiseMillis(retain: RetainRule): number {
   return retain.months !== undefined ? retain.months * SHORTEST_MONTH_MS : retentionMillis(retain);

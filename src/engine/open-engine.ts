@@ -37,7 +37,7 @@ export async function openEngine(config: ResolvedConfig, options: OpenEngineOpti
   const mysql = createMysqlStore(config.stores.mysql, logger);
   opened.push(mysql);
   const stores = new Map<StoreName, Store>([['mysql', mysql]]);
-  // The MongoDB, Redis and S3 drivers load only when their store is enabled.
+  // The MongoDB, Redis, S3 and Kafka drivers load only when their store is enabled.
   if (config.enabledStores.has('mongo')) {
     const { createMongoStore } = await import('../stores/mongo/mongo-store.js');
     const mongo = createMongoStore({ url: config.stores.mongo.url }, logger);
@@ -55,6 +55,12 @@ export async function openEngine(config: ResolvedConfig, options: OpenEngineOpti
     const s3 = createS3Store(config.stores.s3, logger);
     opened.push(s3);
     stores.set('s3', s3);
+  }
+  if (config.enabledStores.has('kafka')) {
+    const { createKafkaStore } = await import('../stores/kafka/kafka-store.js');
+    const kafka = createKafkaStore(config.stores.kafka, logger);
+    opened.push(kafka);
+    stores.set('kafka', kafka);
   }
   const audit = new AuditTrail(mysql.pool, {
     table: config.audit.table,

@@ -7,6 +7,7 @@ import { computeCutoff, describeRetain, promiseMillis } from './cutoff.js';
 import { policyStatus } from './policy-status.js';
 import { runAgeTarget } from './run-age-target.js';
 import { errorLine } from '../lib/error-line.js';
+import { targetLabel } from '../stores/kafka/target-label.js';
 
 /** A policy run that has passed its gates: lock held, clocks agree, `run-started` audited. */
 export interface OpenPolicyRun {
@@ -34,7 +35,7 @@ export interface BeginOptions {
 
 export type BeginOutcome = { open: OpenPolicyRun } | { refused: PolicyResult };
 
-/** Identifies a target within a policy: the table, collection, Redis match pattern, or `bucket/prefix`. */
+/** Identifies a target within a policy: the table, collection, Redis match pattern, `bucket/prefix` (S3), or Kafka topic (`match:REGEX` for a regex). */
 export function targetName(target: TargetConfig): string {
   switch (target.store) {
     case 'mysql':
@@ -45,6 +46,8 @@ export function targetName(target: TargetConfig): string {
       return target.match;
     case 's3':
       return `${target.bucket}/${target.prefix}`;
+    case 'kafka':
+      return targetLabel(target);
   }
 }
 
@@ -133,6 +136,7 @@ export async function runPolicyTarget(ctx: EngineContext, run: OpenPolicyRun, ta
     result ??= await runAgeTarget({
       purger: purger!,
       cutoff: run.cutoff,
+      promiseMs: promiseMillis(run.policy.retain),
       tuning: target,
       dryRun: run.dryRun,
       maxDeleteFraction: run.policy.maxDeleteFraction,

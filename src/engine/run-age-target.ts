@@ -12,6 +12,8 @@ import type { TargetProgress, TargetProgressListener } from './target-progress.j
 export interface AgeTargetRun {
   purger: AgePurger;
   cutoff: Date;
+  /** The promise as a fixed length (`promiseMillis`), for stores with a retention setting of their own. */
+  promiseMs?: number | undefined;
   tuning: { pauseMs: number; maxRunSeconds: number };
   dryRun: boolean;
   /** Refuse when one run would delete more than this fraction of the target. */
@@ -68,6 +70,12 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
   };
   try {
     await purger.check();
+    if (purger.reviewRetention && run.promiseMs !== undefined) {
+      // Before any deletion, so that a refusal below still reports (and audits) the settings.
+      result.retention = await purger.reviewRetention(run.promiseMs, { apply: !run.dryRun });
+      for (const f of result.retention.filter((f) => f.finding !== 'ok' || f.changed))
+        logger.warn({ resource: f.resource, finding: f.finding, retentionMs: f.retentionMs, changed: f.changed }, 'retention setting');
+    }
     if (run.dryRun || run.maxDeleteFraction !== undefined || run.progress?.wantsDueCount) {
       await report('counting');
       const counts = await purger.count(cutoff);

@@ -104,6 +104,8 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
       logger.warn({ policy: p.name }, 'policy is disabled (enabled: false): not scheduled');
     for (const s of ['mongo', 'redis'] as const)
       if (!config.enabledStores.has(s)) logger.warn({ store: s }, 'store disabled (empty URL): its targets are skipped');
+    if (!config.enabledStores.has('kafka') && config.policies.some((p) => p.targets.some((t) => t.store === 'kafka')))
+      logger.warn({ store: 'kafka' }, 'store disabled (no brokers): its targets are skipped');
 
     const metrics = new WorkerMetrics();
     const lastSuccess = new LastSuccess(connection, config.queue.prefix);

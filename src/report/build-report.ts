@@ -1,6 +1,6 @@
 import type { Pool } from 'mysql2/promise';
 import type { EngineContext } from '../engine/engine-context.js';
-import { computeCutoff } from '../engine/cutoff.js';
+import { computeCutoff, promiseMillis } from '../engine/cutoff.js';
 import type { ComplianceReport, ReportNote, ReportWarning, SubjectPolicyReport, TargetReport } from './compliance-report.js';
 import { longestCronGap } from './cron-period.js';
 import { inspectAgeTarget } from './inspect-age-target.js';
@@ -40,13 +40,13 @@ export async function buildReport(ctx: EngineContext, options: BuildReportOption
       continue;
     }
     const cutoff = computeCutoff(policy.retain, now, config.timezone);
-    const window = { now, cutoff, overdueBefore: new Date(cutoff.getTime() - periodMs), periodMs };
+    const window = { now, cutoff, overdueBefore: new Date(cutoff.getTime() - periodMs), periodMs, promiseMs: promiseMillis(policy.retain) };
     for (const target of policy.targets) targets.push(await inspectAgeTarget(ctx, policy, target, window));
   }
 
   const warnings: ReportWarning[] = [];
   const notes: ReportNote[] = [];
-  for (const store of ['mongo', 'redis', 's3'] as const) {
+  for (const store of ['mongo', 'redis', 's3', 'kafka'] as const) {
     const count = config.policies.reduce((n, p) => n + p.targets.filter((t) => t.store === store).length, 0);
     if (!config.enabledStores.has(store) && count > 0) {
       warnings.push({
@@ -81,8 +81,18 @@ export async function buildReport(ctx: EngineContext, options: BuildReportOption
     notes.push(...lb.notes);
   }
 
+  for (const t of targets) {
+    for (const f of t.retention?.filter((f) => f.finding === 'unset') ?? []) {
+      warnings.push({
+        code: 'kafka-retention-unset',
+        store: t.store,
+        policy: t.policy,
+        message: `kafka topic ${f.resource} has no retention.ms of its own: the broker default (${f.retentionMs ?? 'unknown'} ms) applies and can change without notice; set it (enforce: true does)`,
+      });
+    }
+  }
   const all = [...targets, ...subjects];
-  const status = all.some((r) => r.status === 'overdue')
+  const status = all.some((r) => r.status === 'overdue' || r.status === 'retention-exceeds-promise')
     ? 'overdue'
     : all.some((r) => r.status === 'unreachable' || r.status === 'error')
       ? 'cannot-check'

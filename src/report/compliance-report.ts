@@ -1,4 +1,4 @@
-import type { StoreName } from '../types.js';
+import type { RetentionFinding, StoreName } from '../types.js';
 
 /** What `retention report` finds for one target of an age policy. */
 export interface TargetReport {
@@ -8,9 +8,11 @@ export interface TargetReport {
   target: string;
   /**
    * `ok`; `overdue` (records older than the cutoff by more than one schedule period);
-   * `disabled` (store or policy disabled); `unreachable` / `error` (could not check).
+   * `disabled` (store or policy disabled); `unreachable` / `error` (could not check);
+   * `retention-exceeds-promise` (Kafka: a topic's own `retention.ms` keeps data longer than the
+   * promise, is infinite, or its `cleanup.policy` is compact-only; like `overdue`, exit 1).
    */
-  status: 'ok' | 'overdue' | 'disabled' | 'unreachable' | 'error';
+  status: 'ok' | 'overdue' | 'disabled' | 'unreachable' | 'error' | 'retention-exceeds-promise';
   /** `now − retain`. */
   cutoff: string;
   /** `cutoff − period`: records older than this should have been purged by now. */
@@ -22,6 +24,8 @@ export interface TargetReport {
   oldestAgeSeconds: number | null;
   overdue: number;
   unusableTime: number;
+  /** Stores with their own retention setting (Kafka): each topic's setting judged against the promise (never changed by `report`). */
+  retention?: RetentionFinding[];
   /** The store's own expiry enforcing the promise (a MongoDB TTL index); the worker sweeps what it has not reached yet. */
   enforcedBy?: string;
   /** Whole-key Redis targets: keys with and without their own TTL, and those it expires by their deadline. */
@@ -55,6 +59,7 @@ export interface ReportWarning {
     | 'mysql-general-log'
     | 'mysql-slow-log'
     | 'redis-rdb'
+    | 'kafka-retention-unset'
     | 'redis-aof'
     | 'mongo-oplog'
     | 'store-disabled'
@@ -71,7 +76,7 @@ export interface ReportWarning {
 export interface ComplianceReport {
   generatedAt: string;
   configHash: string;
-  /** `overdue` → exit 1; `cannot-check` → exit 3; `ok` → exit 0. */
+  /** `overdue` (data overdue, or a Kafka topic's retention longer than the promise) → exit 1; `cannot-check` → exit 3; `ok` → exit 0. */
   status: 'ok' | 'overdue' | 'cannot-check';
   targets: TargetReport[];
   subjects: SubjectPolicyReport[];

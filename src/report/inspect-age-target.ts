@@ -11,6 +11,8 @@ export interface AgeTargetWindow {
   cutoff: Date;
   overdueBefore: Date;
   periodMs: number;
+  /** The promise as a fixed length (`promiseMillis`), for stores with a retention setting of their own. */
+  promiseMs: number;
 }
 
 /** One age-policy target: the oldest remaining record, the overdue and unusable counts. */
@@ -36,18 +38,22 @@ export async function inspectAgeTarget(
     const purger = store.agePurger(target, { zone: ctx.config.timezone, retainMs: promiseMillis(policy.retain), now: () => window.now });
     const inspection = await purger.inspect(window.overdueBefore);
     const nativeExpiry = (await purger.nativeExpiry?.()) ?? null;
+    // Kafka: the topic's own retention.ms, judged only (`apply: false`: report never changes it).
+    const retention = purger.reviewRetention ? await purger.reviewRetention(window.promiseMs, { apply: false }) : undefined;
+    const tooLong = retention?.some((f) => f.finding === 'longer-than-promise' || f.finding === 'compact-only') ?? false;
     const oldestAgeSeconds = inspection.oldest
       ? Math.max(0, Math.round((window.now.getTime() - inspection.oldest.getTime()) / 1000))
       : null;
     return {
       ...base,
-      status: inspection.overdue > 0 ? 'overdue' : 'ok',
+      status: inspection.overdue > 0 ? 'overdue' : tooLong ? 'retention-exceeds-promise' : 'ok',
       oldest: inspection.oldest?.toISOString() ?? null,
       oldestAgeSeconds,
       overdue: inspection.overdue,
       unusableTime: inspection.unusableTime,
       ...(nativeExpiry ? { enforcedBy: nativeExpiry } : {}),
       ...(inspection.ttl ? { ttl: inspection.ttl } : {}),
+      ...(retention ? { retention } : {}),
       error: null,
     };
   } catch (err) {

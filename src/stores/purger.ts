@@ -1,4 +1,4 @@
-import type { PartitionChange, StoreName, TargetRef } from '../types.js';
+import type { PartitionChange, RetentionFinding, StoreName, TargetRef } from '../types.js';
 import type { TargetConfig } from '../config/schema.js';
 
 /**
@@ -60,6 +60,12 @@ export interface AgePurger extends TargetRef {
    * without native expiry leave it out. The worker still sweeps what that expiry has not reached.
    */
   nativeExpiry?(): Promise<string | null>;
+  /**
+   * Only stores that delete by themselves on a setting (Kafka's `retention.ms`): judges each
+   * resource's setting against the promise (`promiseMs`) and, when the target enforces it and
+   * `apply` is true, changes it to the promise. Called after `check()`, before any deletion.
+   */
+  reviewRetention?(promiseMs: number, options: { apply: boolean }): Promise<RetentionFinding[]>;
 }
 
 /** Purges one target of a subject policy: every record belonging to given subjects. */

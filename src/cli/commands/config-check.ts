@@ -32,6 +32,8 @@ export async function configCheckCommand(opts: ConfigCheckOptions, io: CliIo): P
   for (const s of ['mongo', 'redis'] as const) {
     if (!config.enabledStores.has(s)) warnings.push(`store ${s} is disabled (empty URL): its targets will be reported skipped`);
   }
+  const kafkaTargets = config.policies.reduce((n, p) => n + p.targets.filter((t) => t.store === 'kafka').length, 0);
+  if (!config.enabledStores.has('kafka') && kafkaTargets > 0) warnings.push(`store kafka is disabled (no brokers): its ${kafkaTargets} target(s) will be reported skipped`);
   const summary = {
     source: config.source,
     configHash: config.hash,
@@ -39,6 +41,7 @@ export async function configCheckCommand(opts: ConfigCheckOptions, io: CliIo): P
       mysql: redactUrl(config.stores.mysql.url),
       mongo: config.enabledStores.has('mongo') ? redactUrl(config.stores.mongo.url) : null,
       redis: config.enabledStores.has('redis') ? (config.stores.redis.nodes?.map(redactUrl) ?? redactUrl(config.stores.redis.url ?? '')) : null,
+      kafka: config.enabledStores.has('kafka') ? [...config.stores.kafka.brokers] : null,
       // Endpoint and region only: the credentials are never printed.
       s3: config.enabledStores.has('s3') ? { endpoint: redactUrl(config.stores.s3.endpoint), region: config.stores.s3.region } : null,
     },

@@ -88,6 +88,7 @@ ${policies}
         MYSQL_URL: fx.db.url,
         MONGO_URL: '',
         REDIS_URL: '',
+        KAFKA_BROKERS: '',
         QUEUE_REDIS_URL: REDIS_TEST_URL,
         AUDIT_KEY,
         LOG_LEVEL: 'info',

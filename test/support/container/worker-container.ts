@@ -17,7 +17,7 @@ export const WORKER_CONTAINER = {
   /** Above the worker's own shutdown bound (25 s), so a stop never kills it mid-batch. */
   stopGraceSeconds: 30,
   /** The environment it is configured by (config/retention.yaml reads these). */
-  environment: ['MYSQL_URL', 'MONGO_URL', 'REDIS_URL', 'QUEUE_REDIS_URL', 'AUDIT_KEY', 'HTTP_PORT', 'LOG_LEVEL'],
+  environment: ['MYSQL_URL', 'MONGO_URL', 'REDIS_URL', 'QUEUE_REDIS_URL', 'KAFKA_BROKERS', 'AUDIT_KEY', 'HTTP_PORT', 'LOG_LEVEL'],
   /** The HTTP port inside the container (`EXPOSE`, `HTTP_PORT`'s default). */
   httpPort: 9464,
 } as const;

@@ -27,7 +27,7 @@ export interface QueueFixture {
       backoffMs?: number;
       reportSeconds?: number;
       progressLogSeconds?: number;
-      /** More entries of `stores:` (YAML lines indented two spaces), such as an `s3:` store. */
+      /** More entries of `stores:` (YAML lines indented two spaces), such as an `s3:` or `kafka:` store. */
       extraStores?: string;
     },
   ): { file: string; config: ResolvedConfig };
