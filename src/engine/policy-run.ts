@@ -193,5 +193,20 @@ export async function finishPolicyRun(
   } finally {
     await run.lock.release();
   }
+  await checkpointAfterRun(ctx, run.logger);
   return result;
+}
+
+/**
+ * Signs the audit head once the run is closed (after its lock is released: a checkpoint is not
+ * part of the run). It never changes the run's outcome: a failure is a warning, and a sink that
+ * failed is retried at the next checkpoint.
+ */
+async function checkpointAfterRun(ctx: EngineContext, logger: Logger): Promise<void> {
+  if (!ctx.checkpoints) return;
+  try {
+    await ctx.checkpoints.checkpoint();
+  } catch (err) {
+    logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'could not sign an audit checkpoint; the next run tries again');
+  }
 }
