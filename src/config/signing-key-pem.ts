@@ -14,7 +14,7 @@ export function parseEd25519PrivateKey(pem: string): { key: KeyObject } | { prob
   }
   if (key.asymmetricKeyType !== 'ed25519') {
     return {
-      problem: `is a ${key.asymmetricKeyType ?? 'unknown'} key; checkpoints and certificates are signed with Ed25519 only (\`retention audit keygen\`)`,
+      problem: `is a key of type ${key.asymmetricKeyType ?? 'unknown'}; checkpoints and certificates are signed with Ed25519 only (\`retention audit keygen\`)`,
     };
   }
   return { key };
