@@ -14,8 +14,24 @@ import type { VerifyingKey } from './signing-key.js';
  */
 export type CheckpointCheck = SignatureCheck | 'table' | 'chain' | 'head' | 'entry count';
 
+export interface CheckpointOptions {
+  /** `audit.key`: every entry's hash is recomputed with it. */
+  auditKey: string;
+  /** `audit.table`: checkpoints about another trail are refused. */
+  table: string;
+  /**
+   * The entries are a segment of the chain (an export of one month), not the chain from its
+   * start: the first entry's link is taken as given, checkpoints whose head lies outside the
+   * segment are skipped (at least one must lie inside), and the signed entry count, which counts
+   * from the chain's start, is not checked. @defaultValue false
+   */
+  segment?: boolean;
+}
+
 export interface CheckpointVerdict {
   ok: boolean;
+  /** Checkpoints whose head was met and checked (in a segment: those inside it). */
+  checked: number;
   /** Entries walked (all of them when ok). */
   entries: number;
   /** The newest checkpoint checked: the furthest head proven present. */
@@ -34,10 +50,13 @@ export async function verifyAgainstCheckpoint(
   entries: AsyncIterable<ChainLink>,
   checkpoints: readonly CheckpointOnLine[],
   key: VerifyingKey,
-  options: { auditKey: string; table: string },
+  options: CheckpointOptions,
 ): Promise<CheckpointVerdict> {
+  const segment = options.segment ?? false;
+  const met: CheckpointOnLine[] = [];
   const fail = (check: CheckpointCheck, detail: string, line: number | null, walked: number): CheckpointVerdict => ({
     ok: false,
+    checked: met.length,
     entries: walked,
     provenHead: null,
     failed: { check, detail, line },
@@ -52,7 +71,8 @@ export async function verifyAgainstCheckpoint(
   const pending = [...checkpoints].sort((a, b) => Number(a.checkpoint.headId) - Number(b.checkpoint.headId));
   const meet = (id: number, hash: string, count: number): CheckpointVerdict | null => {
     while (pending.length > 0 && Number(pending[0]!.checkpoint.headId) <= id) {
-      const { line, checkpoint } = pending.shift()!;
+      const found = pending.shift()!;
+      const { line, checkpoint } = found;
       if (Number(checkpoint.headId) < id)
         return fail(
           'head',
@@ -62,13 +82,14 @@ export async function verifyAgainstCheckpoint(
         );
       if (checkpoint.headHash !== hash)
         return fail('head', `entry ${id} has hash ${hash}, the checkpoint signed ${checkpoint.headHash}`, line, count);
-      if (Number(checkpoint.entries) !== count)
+      if (!segment && Number(checkpoint.entries) !== count)
         return fail(
           'entry count',
           `the chain holds ${count} entries up to entry ${id}, the checkpoint signed ${checkpoint.entries}`,
           line,
           count,
         );
+      met.push(found);
     }
     return null;
   };
@@ -76,18 +97,22 @@ export async function verifyAgainstCheckpoint(
   let prev = GENESIS_HASH;
   let count = 0;
   let lastId = 0;
-  const empty = meet(0, GENESIS_HASH, 0);
-  if (empty) return empty;
+  if (!segment) {
+    const empty = meet(0, GENESIS_HASH, 0);
+    if (empty) return empty;
+  }
   for await (const link of entries) {
+    if (segment && count === 0) {
+      // The segment's first link is taken as given; heads before it cannot be checked from it.
+      prev = link.prevHash;
+      while (pending.length > 0 && Number(pending[0]!.checkpoint.headId) < link.id) pending.shift();
+    }
     if (chainHash(options.auditKey, link.prevHash, link.entry) !== link.hash)
       return fail('chain', `entry ${link.id} does not hash to its stored hash (modified, or another audit key)`, null, count);
-    if (link.prevHash !== prev)
-      return fail(
-        'chain',
-        `entry ${link.id} does not link to the entry before it (${lastId === 0 ? 'the chain start' : `entry ${lastId}`}): entries were removed or moved`,
-        null,
-        count,
-      );
+    if (link.prevHash !== prev) {
+      const before = lastId === 0 ? 'the chain start' : `entry ${lastId}`;
+      return fail('chain', `entry ${link.id} does not link to the entry before it (${before}): entries were removed or moved`, null, count);
+    }
     count += 1;
     prev = link.hash;
     lastId = link.id;
@@ -95,21 +120,26 @@ export async function verifyAgainstCheckpoint(
     if (bad) return bad;
   }
   const cut = pending[0];
-  if (cut)
+  if (!segment && cut)
     return fail(
       'head',
       `the chain ends at entry ${lastId} (${count} entries), but the checkpoint signed head ${cut.checkpoint.headId} with ${cut.checkpoint.entries} entries: newer entries were cut off`,
       cut.line,
       count,
     );
-  const newest = checkpoints.reduce<CheckpointOnLine | null>(
-    (a, b) => (a === null || Number(b.checkpoint.headId) >= Number(a.checkpoint.headId) ? b : a),
-    null,
-  );
+  if (met.length === 0)
+    return fail(
+      'head',
+      `no checkpoint's head lies within these ${count} entries${count > 0 ? ` (up to entry ${lastId})` : ''}`,
+      null,
+      count,
+    );
+  const newest = met[met.length - 1]!;
   return {
     ok: true,
+    checked: met.length,
     entries: count,
-    provenHead: newest && {
+    provenHead: {
       id: Number(newest.checkpoint.headId),
       hash: newest.checkpoint.headHash,
       entries: Number(newest.checkpoint.entries),
