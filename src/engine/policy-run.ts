@@ -56,6 +56,7 @@ export async function beginPolicyRun(ctx: EngineContext, policy: PolicyConfig, o
     const data = { status: 'refused', reason, error: message, cutoff: cutoff?.toISOString() ?? null };
     await ctx.audit.append({ ...base, kind: 'run-started', at: evaluatedAt, data: { cutoff: data.cutoff } });
     await ctx.audit.append({ ...base, kind: 'run-finished', at: ctx.clock.now(), data });
+    await checkpointAfterRun(ctx, logger);
     return {
       refused: { name: policy.name, category: policy.category, status: 'refused', reason, error: message, evaluatedAt: evaluatedAt.toISOString(), cutoff: data.cutoff, targets: [] },
     };

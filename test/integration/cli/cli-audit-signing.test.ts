@@ -107,6 +107,19 @@ describe('signed checkpoints on the command line', () => {
     }
   });
 
+  it('audit checkpoint and certificate without audit.signingKey exit 2 naming the field', async () => {
+    const noKey = join(dir, 'no-key.yaml');
+    writeFileSync(noKey, configYaml(db.url, keyFile, '[]').replace(/  signingKey: .*\n/, ''));
+    for (const argv of [
+      ['audit', 'checkpoint'],
+      ['audit', 'certificate', '--run', 'x'],
+    ]) {
+      const r = await runCli(['--config', noKey, ...argv]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/audit\.signingKey: is not set/);
+    }
+  });
+
   it('a run writes a checkpoint to the file sink; the unreachable webhook is a warning and the run still succeeds', async () => {
     const base = Date.now() - 30 * DAY;
     await db.pool.query('INSERT INTO im_request_log (app_id, client_ip, interface_name, requested_at) VALUES ?', [
@@ -189,5 +202,21 @@ describe('signed checkpoints on the command line', () => {
     expect((await runCli(['--config', configFile, 'audit', 'verify'])).code).toBe(0);
     const cut = await runCli(['--config', configFile, 'audit', 'verify', '--checkpoint', sinkFile, '--public-key', publicFile]);
     expect(cut).toMatchObject({ code: 1, stdout: expect.stringMatching(/head check failed .*cut off/) as unknown });
+  });
+  it('a refused run (disabled policy named with --policy) is checkpointed too', async () => {
+    const refusedSink = join(dir, 'refused.jsonl');
+    const file = join(dir, 'disabled.yaml');
+    writeFileSync(
+      file,
+      configYaml(db.url, keyFile, `[{ type: file, path: "${refusedSink}" }]`).replace(
+        '    category: log',
+        '    category: log\n    enabled: false',
+      ),
+    );
+    const r = await runCli(['--config', file, 'run', '--policy', 'log-data', '--json']);
+    expect((JSON.parse(r.stdout) as { policies: { status: string }[] }).policies[0]!.status).toBe('refused');
+    const [rows] = await db.pool.query('SELECT id, hash FROM retention_audit ORDER BY id DESC LIMIT 1');
+    const head = (rows as { id: string; hash: string }[])[0]!;
+    expect(JSON.parse(readFileSync(refusedSink, 'utf8'))).toMatchObject({ headId: String(head.id), headHash: head.hash });
   });
 });
