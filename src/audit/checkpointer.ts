@@ -165,6 +165,9 @@ export class Checkpointer {
       const [counts] = await conn.query<RowDataPacket[]>(`SELECT COUNT(*) AS \`n\` FROM ${t.audit} WHERE \`id\` <= ?`, [headId]);
       await conn.query('COMMIT');
       return { headId, headHash: headId === 0 ? GENESIS_HASH : String(head.last_hash), entries: Number(counts[0]?.n ?? 0) };
+    } catch (err) {
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw err;
     } finally {
       conn.release();
     }
