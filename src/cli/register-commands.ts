@@ -120,6 +120,7 @@ export function registerCommands(program: Command, io: CliIo, setExit: (code: nu
     .argument('<file>', 'the certificate')
     .description('check a certificate offline: signature, key, checkpoint and coverage')
     .option('--public-key <pem>', 'the PEM public key (a file, or the PEM text)')
+    .option('--trail', 'also check its entries and checkpoint against the configured audit trail')
     .option('--json', 'print JSON')
     .action(action(() => import('./commands/audit-certificate-verify.js').then((m) => m.auditCertificateVerifyCommand)));
 

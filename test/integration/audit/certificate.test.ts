@@ -203,4 +203,27 @@ describe('run certificates', () => {
     expect((await runCli(['--config', configFile, 'audit', 'certificate', '--run', 'no-such-run'])).code).toBe(1);
     expect((await runCli(['--config', configFile, 'audit', 'certificate'])).code).toBe(2);
   });
+  it('--trail also checks its entries and checkpoint against the audit trail', async () => {
+    const verify = (file: string) =>
+      runCli(['--config', configFile, 'audit', 'certificate', 'verify', file, '--public-key', publicFile, '--trail', '--json']);
+    expect((await verify(certFile)).code).toBe(0);
+    const original = JSON.parse(readFileSync(certFile, 'utf8')) as Record<string, unknown> & typeof cert;
+    const key = loadSigningKey(readFileSync(join(dir, 'signing.pem'), 'utf8'));
+    const { signature: _s, keyId: _k, ...body } = original;
+    const wrongHash = write(
+      'wrong-hash.json',
+      JSON.stringify(
+        signDocument({ ...body, entries: original.entries.map((e, i) => (i === 1 ? { ...e, hash: 'e'.repeat(64) } : e)) }, key),
+      ),
+    );
+    const r = await verify(wrongHash);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, failed: { check: 'trail entry' } });
+    // Signed and offline-valid, but its target entry was removed from the trail afterwards.
+    await db.pool.query('DELETE FROM retention_audit WHERE id = ?', [Number(original.entries[1]!.id)]);
+    const gone = await verify(certFile);
+    expect(gone.code).toBe(1);
+    expect(JSON.parse(gone.stdout)).toMatchObject({ ok: false, failed: { check: 'trail chain' } });
+    expect((await runCli(['audit', 'certificate', 'verify', certFile, '--public-key', publicFile])).code).toBe(0);
+  });
 });
