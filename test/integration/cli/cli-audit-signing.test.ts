@@ -109,7 +109,7 @@ describe('signed checkpoints on the command line', () => {
 
   it('audit checkpoint and certificate without audit.signingKey exit 2 naming the field', async () => {
     const noKey = join(dir, 'no-key.yaml');
-    writeFileSync(noKey, configYaml(db.url, keyFile, '[]').replace(/  signingKey: .*\n/, ''));
+    writeFileSync(noKey, configYaml(db.url, keyFile, '[]').replace(/ {2}signingKey: .*\n/, ''));
     for (const argv of [
       ['audit', 'checkpoint'],
       ['audit', 'certificate', '--run', 'x'],
