@@ -1,7 +1,7 @@
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logging/logger.js';
-import { redactUrls } from '../logging/redact.js';
+import { errorLine } from '../lib/error-line.js';
 import { StoreError } from '../errors/index.js';
 import type { AuditTables } from './audit-tables.js';
 import { auditStoreError } from './audit-store-error.js';
@@ -116,7 +116,7 @@ export class Checkpointer {
           try {
             await sink.write(stored.checkpoint, checkpointLine(stored.checkpoint), stored.id);
           } catch (err) {
-            const error = redactUrls(err instanceof Error ? err.message : String(err));
+            const error = errorLine(err);
             this.#options.logger.warn(
               { sink: sink.name, sinkType: sink.type, checkpointId: stored.id, err: { message: error } },
               'audit checkpoint not delivered to a sink; retried at the next checkpoint',

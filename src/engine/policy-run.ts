@@ -208,6 +208,6 @@ async function checkpointAfterRun(ctx: EngineContext, logger: Logger): Promise<v
   try {
     await ctx.checkpoints.checkpoint();
   } catch (err) {
-    logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'could not sign an audit checkpoint; the next run tries again');
+    logger.warn({ err: { message: errorLine(err) } }, 'could not sign an audit checkpoint; the next run tries again');
   }
 }
