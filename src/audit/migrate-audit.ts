@@ -59,6 +59,27 @@ const STEPS: readonly MigrationStep[] = [
       ]);
     },
   },
+  {
+    // Signed checkpoints (checkpoint.ts). `document` is the signed checkpoint as one canonical JSON
+    // line, exactly what the sinks receive; `pending_sinks` lists the sinks it has not reached yet.
+    version: 2,
+    async apply(conn, t) {
+      await conn.query(
+        `CREATE TABLE IF NOT EXISTS ${t.checkpoint} (
+          \`id\` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+          \`head_id\` BIGINT UNSIGNED NOT NULL,
+          \`head_hash\` CHAR(64) NOT NULL,
+          \`entries\` BIGINT UNSIGNED NOT NULL,
+          \`created_at\` DATETIME(3) NOT NULL,
+          \`key_id\` CHAR(64) NOT NULL,
+          \`document\` TEXT NOT NULL,
+          \`pending_sinks\` VARCHAR(1024) NOT NULL DEFAULT '',
+          PRIMARY KEY (\`id\`),
+          KEY \`ix_key_head\` (\`key_id\`, \`head_id\`)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+      );
+    },
+  },
 ];
 
 /** The schema version this worker writes and reads. */

@@ -84,6 +84,8 @@ export function registerCommands(program: Command, io: CliIo, setExit: (code: nu
     .command('verify')
     .description('check the whole hash chain')
     .option('--head <hash>', 'also prove the entry with this (previously logged) head hash is still there')
+    .option('--checkpoint <file>', 'prove the chain against signed checkpoints (a sink file, or one checkpoint)')
+    .option('--public-key <pem>', 'with --checkpoint: the PEM public key (a file, or the PEM text)')
     .option('--json', 'print JSON')
     .action(action(() => import('./commands/audit-verify.js').then((m) => m.auditVerifyCommand)));
   audit
@@ -92,6 +94,35 @@ export function registerCommands(program: Command, io: CliIo, setExit: (code: nu
     .description("whether and when a subject's configuration data was purged")
     .option('--json', 'print JSON')
     .action(action(() => import('./commands/audit-subject.js').then((m) => m.auditSubjectCommand)));
+
+  // Signed checkpoints and deletion certificates (docs/audit.md, "Signed checkpoints").
+  audit
+    .command('keygen')
+    .description('a new Ed25519 key pair for audit.signingKey; prints the public key and its key id')
+    .option('--out <file>', 'write the private key to this new file (mode 0600)')
+    .option('--private-to-stdout', 'print the private key instead of writing a file')
+    .option('--json', 'print JSON')
+    .action(action(() => import('./commands/audit-keygen.js').then((m) => m.auditKeygenCommand)));
+  audit
+    .command('checkpoint')
+    .description('sign the audit head now, store it, and write it to the checkpoint sinks')
+    .option('--json', 'print JSON')
+    .action(action(() => import('./commands/audit-checkpoint.js').then((m) => m.auditCheckpointCommand)));
+  const certificate = audit
+    .command('certificate')
+    .description("a signed deletion certificate for one subject's configuration data or one policy run")
+    .option('--subject <id>', 'the subject id (e.g. an app_id)')
+    .option('--run <runId>', 'the run')
+    .option('--out <file>', 'write it to this new file instead of stdout')
+    .action(action(() => import('./commands/audit-certificate.js').then((m) => m.auditCertificateCommand)));
+  certificate
+    .command('verify')
+    .argument('<file>', 'the certificate')
+    .description('check a certificate offline: signature, key, checkpoint and coverage')
+    .option('--public-key <pem>', 'the PEM public key (a file, or the PEM text)')
+    .option('--trail', 'also check its entries and checkpoint against the configured audit trail')
+    .option('--json', 'print JSON')
+    .action(action(() => import('./commands/audit-certificate-verify.js').then((m) => m.auditCertificateVerifyCommand)));
 
   program
     .command('console')

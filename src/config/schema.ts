@@ -3,6 +3,7 @@ import { IANAZone } from 'luxon';
 import { CronExpressionParser } from 'cron-parser';
 import { checkPolicy } from './check-policy.js';
 import { checkCrossReferences } from './check-cross-references.js';
+import { parseEd25519PrivateKey } from './signing-key-pem.js';
 
 /** A plain SQL/document identifier: letters, digits and `_`, not starting with a digit, at most 64 characters. */
 export const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -288,6 +289,73 @@ const kafkaStore = z.strictObject({
   requestTimeoutMs: positiveInt.default(30_000),
 });
 
+/** `audit.checkpoints.sinks[]`: where signed checkpoints are written besides the checkpoint table. */
+const sinkName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be lower-case letters, digits, _ or - (at most 32)');
+const checkpointSink = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('file'),
+    /** Metric label and log field; unique among the sinks. @defaultValue the type */
+    name: sinkName.optional(),
+    /** Opened with O_APPEND for every checkpoint; one JSON line each. Meant for a WORM-mounted volume. */
+    path: z.string().min(1),
+  }),
+  z.strictObject({
+    type: z.literal('s3'),
+    name: sinkName.optional(),
+    bucket: z.string().min(1),
+    /** Object key prefix. @defaultValue 'retention-checkpoints/' */
+    prefix: z.string().default('retention-checkpoints/'),
+    /** An S3-compatible endpoint (IBM COS, MinIO, Ceph); none = AWS. */
+    endpoint: z.string().optional(),
+    /** @defaultValue 'us-east-1' */
+    region: z.string().min(1).default('us-east-1'),
+    /** Path-style URLs (`endpoint/bucket/key`), which most S3-compatible servers need. @defaultValue false */
+    forcePathStyle: boolish(z.boolean()).default(false),
+    /** Static credentials; without them the AWS SDK's default chain (env, profile, instance role). */
+    accessKeyId: z.string().optional(),
+    secretAccessKey: z.string().optional(),
+    /** Passed through as ObjectLockMode and ObjectLockRetainUntilDate (bucket must have object lock). */
+    objectLock: z
+      .strictObject({ mode: z.enum(['GOVERNANCE', 'COMPLIANCE']), retainDays: positiveInt })
+      .optional(),
+  }),
+  z.strictObject({
+    type: z.literal('webhook'),
+    name: sinkName.optional(),
+    /** Receives `POST` with the checkpoint as JSON; any 2xx is success. */
+    url: z.string().url(),
+    /** Extra request headers (e.g. Authorization); never logged. */
+    headers: z.record(z.string(), z.string()).default({}),
+    /** @defaultValue 5000 */
+    timeoutMs: positiveInt.default(5000),
+  }),
+]);
+
+const auditSigning = {
+  /** PEM Ed25519 private key (normally `${file:…}`) that signs checkpoints and certificates; '' = none. */
+  signingKey: z.string().default(''),
+  checkpoints: z.strictObject({ sinks: z.array(checkpointSink).default([]) }).prefault({}),
+};
+
+function checkAuditSigning(
+  audit: { signingKey: string; checkpoints: { sinks: ReadonlyArray<{ type: string; name?: string | undefined }> } },
+  ctx: z.RefinementCtx,
+): void {
+  if (audit.signingKey !== '') {
+    const parsed = parseEd25519PrivateKey(audit.signingKey);
+    if ('problem' in parsed) ctx.addIssue({ code: 'custom', path: ['signingKey'], message: parsed.problem });
+  } else if (audit.checkpoints.sinks.length > 0) {
+    ctx.addIssue({ code: 'custom', path: ['checkpoints', 'sinks'], message: 'needs audit.signingKey: only signed checkpoints are written to sinks' });
+  }
+  const seen = new Set<string>();
+  audit.checkpoints.sinks.forEach((sink, i) => {
+    const name = sink.name ?? sink.type;
+    if (seen.has(name))
+      ctx.addIssue({ code: 'custom', path: ['checkpoints', 'sinks', i, 'name'], message: `sink name "${name}" is used twice; give each sink its own name` });
+    seen.add(name);
+  });
+}
+
 export const configSchema = z
   .strictObject({
     timezone: zone.default('UTC'),
@@ -320,7 +388,14 @@ export const configSchema = z
       .prefault({}),
     http: z.strictObject({ port: numeric(z.number().int().min(0).max(65535)).default(9464) }).prefault({}),
     safety: z.strictObject({ maxClockSkewSeconds: numeric(z.number().nonnegative()).default(60) }).prefault({}),
-    audit: z.strictObject({ table: identifier.default('retention_audit'), key: z.string().default('') }).prefault({}),
+    audit: z
+      .strictObject({
+        table: identifier.default('retention_audit'),
+        key: z.string().default(''),
+        ...auditSigning,
+      })
+      .prefault({})
+      .superRefine(checkAuditSigning),
     report: z.strictObject({ intervalSeconds: positiveInt.default(300) }).prefault({}),
     console: z
       .strictObject({

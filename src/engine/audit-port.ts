@@ -12,3 +12,9 @@ export interface AuditPort {
   /** Run ids of this policy with a `run-started` and no `run-finished`/`run-closed`. */
   openRuns(policy: string): Promise<string[]>;
 }
+
+/** Signs and stores a checkpoint of the chain's head and writes it to the sinks (src/audit/checkpointer.ts). */
+export interface CheckpointPort {
+  /** Sink failures are absorbed (logged, counted, retried later); throws only when the checkpoint could not be stored. */
+  checkpoint(): Promise<{ id: number; failed: readonly { sink: string }[] }>;
+}

@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import { AuditTrail } from '../audit/audit-trail.js';
+import { Checkpointer } from '../audit/checkpointer.js';
+import { createCheckpointSinks } from '../audit/checkpoint-sinks/create-sinks.js';
+import { loadSigningKey } from '../audit/signing-key.js';
 import { createMysqlStore, type MysqlStore } from '../stores/mysql/mysql-store.js';
 import type { Store } from '../stores/purger.js';
 import type { StoreName } from '../types.js';
@@ -23,6 +26,8 @@ export interface OpenEngine {
   ctx: EngineContext;
   mysql: MysqlStore;
   audit: AuditTrail;
+  /** Present when `audit.signingKey` is set. */
+  checkpoints: Checkpointer | null;
   /** Closes every store, in reverse order of opening. */
   close(): Promise<void>;
 }
@@ -69,13 +74,24 @@ export async function openEngine(config: ResolvedConfig, options: OpenEngineOpti
     workerVersion: WORKER_VERSION,
     logger,
   });
+  const clock = options.clock ?? systemClock;
+  const checkpoints =
+    config.audit.signingKey === ''
+      ? null
+      : new Checkpointer(mysql.pool, audit.tables, {
+          key: loadSigningKey(config.audit.signingKey),
+          sinks: createCheckpointSinks(config.audit.checkpoints, () => clock.now()),
+          clock,
+          logger,
+        });
   const ctx: EngineContext = {
     config,
-    clock: options.clock ?? systemClock,
+    clock,
     logger,
     stores,
     coordination: mysql,
     audit,
+    checkpoints: checkpoints ?? undefined,
     stop: options.stop ?? new StopSignal(),
     checkClockSkew: options.checkClockSkew ?? true,
     progress: options.progress,
@@ -84,7 +100,9 @@ export async function openEngine(config: ResolvedConfig, options: OpenEngineOpti
     ctx,
     mysql,
     audit,
+    checkpoints,
     async close() {
+      await checkpoints?.close();
       for (const store of opened.reverse()) {
         try {
           await store.close();

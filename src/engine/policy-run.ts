@@ -68,6 +68,7 @@ export async function beginPolicyRun(ctx: EngineContext, policy: PolicyConfig, o
     const data = { status: 'refused', reason, error: message, cutoff: cutoff?.toISOString() ?? null };
     await ctx.audit.append({ ...base, kind: 'run-started', at: evaluatedAt, data: { cutoff: data.cutoff } });
     await ctx.audit.append({ ...base, kind: 'run-finished', at: ctx.clock.now(), data });
+    await checkpointAfterRun(ctx, logger);
     return {
       refused: { name: policy.name, category: policy.category, status: 'refused', reason, error: message, evaluatedAt: evaluatedAt.toISOString(), cutoff: data.cutoff, targets: [] },
     };
@@ -206,5 +207,20 @@ export async function finishPolicyRun(
   } finally {
     await run.lock.release();
   }
+  await checkpointAfterRun(ctx, run.logger);
   return result;
+}
+
+/**
+ * Signs the audit head once the run is closed (after its lock is released: a checkpoint is not
+ * part of the run). It never changes the run's outcome: a failure is a warning, and a sink that
+ * failed is retried at the next checkpoint.
+ */
+async function checkpointAfterRun(ctx: EngineContext, logger: Logger): Promise<void> {
+  if (!ctx.checkpoints) return;
+  try {
+    await ctx.checkpoints.checkpoint();
+  } catch (err) {
+    logger.warn({ err: { message: errorLine(err) } }, 'could not sign an audit checkpoint; the next run tries again');
+  }
 }

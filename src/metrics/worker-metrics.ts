@@ -115,6 +115,13 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  private readonly checkpointSinkFailures = new Counter({
+    name: 'retention_checkpoint_sink_failures_total',
+    help: 'Signed audit checkpoints a sink failed to take (retried at the next checkpoint), by sink.',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'retention_process_' });
   }
@@ -173,6 +180,15 @@ export class WorkerMetrics {
   reportFailed(at: Date): void {
     this.reportUp.set(0);
     this.reportTime.set(at.getTime() / 1000);
+  }
+
+  /** Creates each sink's series at 0, so an alert on its rate works from the start. */
+  declareCheckpointSinks(sinks: readonly string[]): void {
+    for (const sink of sinks) this.checkpointSinkFailures.inc({ sink }, 0);
+  }
+
+  checkpointSinkFailed(sink: string): void {
+    this.checkpointSinkFailures.inc({ sink });
   }
 
   async text(): Promise<string> {

@@ -108,6 +108,10 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
       logger.warn({ store: 'kafka' }, 'store disabled (no brokers): its targets are skipped');
 
     const metrics = new WorkerMetrics();
+    if (engine.checkpoints) {
+      metrics.declareCheckpointSinks(engine.checkpoints.sinkNames);
+      engine.checkpoints.onSinkFailure((sink) => metrics.checkpointSinkFailed(sink));
+    }
     const lastSuccess = new LastSuccess(connection, config.queue.prefix);
     const watchdog = new ScheduleWatchdog(queues, new ConfigRegistry(connection, config.queue.prefix), lastSuccess, config, {
       intervalMs: timing.watchdogMs,

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
@@ -299,7 +300,7 @@ describe('defaults', () => {
     });
     expect(config.http).toEqual({ port: 9464 });
     expect(config.safety).toEqual({ maxClockSkewSeconds: 60 });
-    expect(config.audit).toEqual({ table: 'retention_audit', key: '' });
+    expect(config.audit).toEqual({ table: 'retention_audit', key: '', signingKey: '', checkpoints: { sinks: [] } });
     expect(config.report).toEqual({ intervalSeconds: 300 });
     expect(config.console).toEqual({ enabled: false, host: '127.0.0.1', port: 9465, token: '', username: '', password: '' });
   });
@@ -327,5 +328,55 @@ describe('defaults', () => {
   it('gives a subject source batchSize 100, maxSubjectSeconds 30 and maxRunSeconds 1800', () => {
     const subjects = resolveDefault({}).policies[2]!.subjects!;
     expect(subjects).toMatchObject({ batchSize: 100, maxSubjectSeconds: 30, maxRunSeconds: 1800 });
+  });
+});
+
+describe('audit.signingKey and audit.checkpoints', () => {
+  const base = (audit: string) => `
+stores:
+  mysql: { url: "mysql://root@127.0.0.1:3306/im" }
+audit: ${audit}
+policies:
+  - name: log-data
+    category: log
+    retain: { days: 7 }
+    schedule: { cron: "7 * * * *" }
+    targets:
+      - { store: mysql, table: im_request_log, time: requested_at }
+`;
+  const issues = (audit: string, env: Record<string, string> = {}) => {
+    try {
+      resolveConfigText(base(audit), 'test.yaml', env);
+      return [];
+    } catch (err) {
+      return (err as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
+    }
+  };
+
+  it('takes an Ed25519 key and sinks with their defaults', () => {
+    const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const config = resolveConfigText(
+      base('{ signingKey: "${KEY}", checkpoints: { sinks: [{ type: s3, bucket: b }, { type: webhook, url: "https://x.example/h" }, { type: file, path: /w/c.jsonl }] } }'),
+      'test.yaml',
+      { KEY: pem },
+    );
+    expect(config.audit.checkpoints.sinks).toEqual([
+      { type: 's3', bucket: 'b', prefix: 'retention-checkpoints/', region: 'us-east-1', forcePathStyle: false },
+      { type: 'webhook', url: 'https://x.example/h', headers: {}, timeoutMs: 5000 },
+      { type: 'file', path: '/w/c.jsonl' },
+    ]);
+  });
+
+  it('refuses a key that is not Ed25519, sinks without a key, and two sinks of one name, naming each field', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const found = issues('{ signingKey: "${KEY}" }', { KEY: rsa });
+    expect(found).toEqual([expect.stringMatching(/^audit\.signingKey: is a key of type rsa; .*Ed25519/)]);
+    expect(found.join('\n')).not.toContain(rsa.split('\n')[1]!);
+    expect(issues('{ signingKey: "not a pem" }')).toEqual([expect.stringMatching(/^audit\.signingKey: is not a PEM private key/)]);
+    expect(issues('{ checkpoints: { sinks: [{ type: file, path: /x }] } }')).toEqual([expect.stringMatching(/^audit\.checkpoints\.sinks: needs audit\.signingKey/)]);
+    const ed = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    expect(issues('{ signingKey: "${KEY}", checkpoints: { sinks: [{ type: file, path: /x }, { type: file, path: /y }] } }', { KEY: ed })).toEqual([
+      expect.stringMatching(/^audit\.checkpoints\.sinks\[1\]\.name: sink name "file" is used twice/),
+    ]);
   });
 });

@@ -4,10 +4,17 @@ import { loadConfig, withEngine } from '../load.js';
 
 export interface AuditVerifyOptions extends GlobalOptions {
   head?: string;
+  /** A file of signed checkpoints (audit-verify-checkpoint.ts). */
+  checkpoint?: string;
+  publicKey?: string;
 }
 
 /** `retention audit verify [--head HASH]`: 0 intact, 1 broken, 3 could not check. */
 export async function auditVerifyCommand(opts: AuditVerifyOptions, io: CliIo): Promise<number> {
+  if (opts.checkpoint !== undefined) {
+    const { auditVerifyCheckpointCommand } = await import('./audit-verify-checkpoint.js');
+    return auditVerifyCheckpointCommand({ ...opts, checkpoint: opts.checkpoint }, io);
+  }
   const config = loadConfig(opts);
   return withEngine(config, io, async (engine) => {
     const result = await engine.audit.verify(opts.head ? { head: opts.head } : {});

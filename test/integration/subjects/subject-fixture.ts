@@ -26,6 +26,8 @@ export interface EngineOptions {
   batchSize?: number;
   maxSubjectSeconds?: number;
   maxRunSeconds?: number;
+  /** A PEM file for `audit.signingKey`: runs then sign checkpoints. @defaultValue none */
+  signingKeyFile?: string;
 }
 
 export interface Account {
@@ -65,6 +67,11 @@ export class SubjectFixture {
   }
 
   config(options: EngineOptions = {}): ResolvedConfig {
+    return resolveConfigText(this.configYaml(options), 'subject-test', {});
+  }
+
+  /** The configuration as YAML, for a file the CLI reads. */
+  configYaml(options: EngineOptions = {}): string {
     const p = this.space.prefix;
     const limits = [
       options.batchSize !== undefined ? `batchSize: ${options.batchSize}` : '',
@@ -78,7 +85,7 @@ stores:
   mongo: { url: "${options.mongoUrl ?? this.mongo.url}" }
   redis: { url: "${options.redisUrl ?? REDIS_TEST_URL}" }
 queue: { redisUrl: "${REDIS_TEST_URL}", prefix: retention }
-audit: { table: retention_audit, key: "${options.auditKey ?? AUDIT_KEY}" }
+audit: { table: retention_audit, key: "${options.auditKey ?? AUDIT_KEY}"${options.signingKeyFile ? `, signingKey: "\${file:${options.signingKeyFile}}"` : ''} }
 policies:
   - name: ${POLICY}
     category: configuration
@@ -94,7 +101,7 @@ policies:
       - { store: redis, type: key, match: "${p}im:cfg:<subject>" }
       - { store: redis, type: key, match: "${p}im:cfg:<subject>:*" }
 `;
-    return resolveConfigText(yaml, 'subject-test', {});
+    return yaml;
   }
 
   /** A logger whose lines are kept in `logLines` (debug level), to prove what never gets logged. */

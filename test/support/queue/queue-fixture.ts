@@ -29,6 +29,8 @@ export interface QueueFixture {
       progressLogSeconds?: number;
       /** More entries of `stores:` (YAML lines indented two spaces), such as an `s3:` or `kafka:` store. */
       extraStores?: string;
+      /** Replaces the `audit:` mapping (its table and key must stay as auditOf expects). */
+      audit?: string;
     },
   ): { file: string; config: ResolvedConfig };
   /** Removes the queue's keys, the database and the files. */
@@ -59,7 +61,7 @@ ${options.extraStores ?? ''}
 queue: { redisUrl: "${REDIS_TEST_URL}", prefix: ${prefix}, concurrency: ${options.concurrency ?? 1}, attempts: ${options.attempts ?? 2}, backoffMs: ${options.backoffMs ?? 200}, keepJobsSeconds: 3600${options.progressLogSeconds === undefined ? '' : `, progressLogSeconds: ${options.progressLogSeconds}`} }
 http: { port: 0 }
 safety: { maxClockSkewSeconds: 60 }
-audit: { table: retention_audit, key: "queue-test-key" }
+audit: ${options.audit ?? '{ table: retention_audit, key: "queue-test-key" }'}
 report: { intervalSeconds: ${options.reportSeconds ?? 3600} }
 policies:
 ${policies}
