@@ -8,6 +8,13 @@ import type { ComplianceReport } from '../report/compliance-report.js';
 import { reportExitCode } from '../report/format-report.js';
 import { findSubjectPurges, isCompletePurge } from '../subjects/find-subject-purges.js';
 import type { VerifyResult } from '../audit/verify-chain.js';
+import type { Checkpointer } from '../audit/checkpointer.js';
+import { subjectCertificate } from '../audit/deletion-certificate.js';
+import type { ChainLink } from '../audit/read-chain-links.js';
+import type { SignedDocument } from '../audit/signed-document.js';
+import type { SigningKey } from '../audit/signing-key.js';
+import { normalizeDecimalId } from '../audit/subject-hash.js';
+import { verifyAgainstCheckpoint } from '../audit/verify-against-checkpoint.js';
 
 /** One row of the Promises page: a policy's target (or a subject policy as a whole). */
 export interface PromiseRow {
@@ -41,10 +48,27 @@ export interface PromisesView {
 export interface ChainView {
   verification: VerifyResult;
   checkedAt: string;
+  /**
+   * The newest signed checkpoint and whether the chain is proven up to it (`audit verify
+   * --checkpoint`); null when none is signed yet; absent without a signing key.
+   */
+  checkpoint?: { headId: string; headHash: string; entries: string; at: string; keyId: string; ok: boolean; failed: string | null } | null;
+}
+
+/** What the console needs for signed evidence (when `audit.signingKey` is set). */
+export interface ConsoleEvidence {
+  checkpoints: Checkpointer;
+  signingKey: SigningKey;
+  /** The chain's links from its start (the database). */
+  links(): AsyncIterable<ChainLink>;
+  /** The `run-started` entry of a purge's run (a certificate records the promise from it). */
+  runStarted(purge: AuditRecord): Promise<AuditRecord | null>;
 }
 
 export interface SubjectView {
   found: boolean;
+  /** A certificate can be issued now: a signed checkpoint already covers the purge (the console signs no new checkpoint). */
+  certificate: boolean;
   subjectHash: string;
   purgedAt: string | null;
   runId: string | null;
@@ -71,6 +95,7 @@ export class ConsoleData {
     private readonly audit: AuditTrail,
     private readonly isPolicyLocked: (policy: string) => Promise<boolean>,
     private readonly options: ConsoleDataOptions = {},
+    private readonly evidence: ConsoleEvidence | null = null,
   ) {}
 
   async promises(): Promise<PromisesView> {
@@ -137,9 +162,48 @@ export class ConsoleData {
     const now = Date.now();
     if (!this.chainCache || now - this.chainCache.at > ttl) {
       const verification = await this.audit.verify();
-      this.chainCache = { view: { verification, checkedAt: new Date(now).toISOString() }, at: now };
+      const view: ChainView = { verification, checkedAt: new Date(now).toISOString() };
+      if (this.evidence) view.checkpoint = await this.checkpointStatus(this.evidence);
+      this.chainCache = { view, at: now };
     }
     return this.chainCache.view;
+  }
+
+  private async checkpointStatus(evidence: ConsoleEvidence): Promise<ChainView['checkpoint']> {
+    const newest = await evidence.checkpoints.newest();
+    if (!newest) return null;
+    const cp = newest.checkpoint;
+    const verdict = await verifyAgainstCheckpoint(evidence.links(), [{ line: 0, checkpoint: cp }], evidence.signingKey, {
+      auditKey: this.ctx.config.audit.key,
+      table: this.audit.tables.auditName,
+    });
+    return {
+      headId: String(cp.headId),
+      headHash: String(cp.headHash),
+      entries: String(cp.entries),
+      at: String(cp.at),
+      keyId: String(cp.keyId),
+      ok: verdict.ok,
+      failed: verdict.failed ? `${verdict.failed.check}: ${verdict.failed.detail}` : null,
+    };
+  }
+
+  /**
+   * A signed deletion certificate for a completely purged subject, when a signed checkpoint
+   * already covers its entries (the console is read-only: it never signs a new checkpoint);
+   * null otherwise. The id is in the certificate only because the requester gave it.
+   */
+  async subjectCertificate(id: string): Promise<SignedDocument | null> {
+    if (!this.evidence) return null;
+    const purge = (await findSubjectPurges(this.audit, this.ctx.config.audit.key, id)).find(isCompletePurge);
+    if (!purge) return null;
+    const runStarted = await this.evidence.runStarted(purge);
+    const covering = await this.evidence.checkpoints.covering(Math.max(purge.id, runStarted?.id ?? 0));
+    if (!covering) return null;
+    return subjectCertificate(
+      { subjectId: normalizeDecimalId(id), purge, runStarted, checkpoint: covering.checkpoint, issuedAt: this.ctx.clock.now() },
+      this.evidence.signingKey,
+    );
   }
 
   /** A subject's purge status, by its keyed hash; the id itself goes no further than this call. */
@@ -147,8 +211,10 @@ export class ConsoleData {
     const entries = await findSubjectPurges(this.audit, this.ctx.config.audit.key, id);
     const complete = entries.filter(isCompletePurge);
     const first = complete[0];
+    const covered = first !== undefined && this.evidence !== null && (await this.evidence.checkpoints.covering(first.id)) !== null;
     return {
       found: first !== undefined,
+      certificate: covered,
       subjectHash: entries[0]?.subjectHash ?? this.audit.subjectHash(id),
       purgedAt: first?.at.toISOString() ?? null,
       runId: first?.runId ?? null,

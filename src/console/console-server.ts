@@ -145,6 +145,36 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       }
     }),
   );
+  app.post(
+    '/subject/certificate',
+    express.urlencoded({ extended: false, limit: '1kb' }),
+    page(async (req, res) => {
+      const id = typeof req.body?.id === 'string' ? req.body.id.trim() : '';
+      let certificate;
+      try {
+        certificate = await data.subjectCertificate(id);
+      } catch (err) {
+        if (err instanceof UsageError || (err as { exitCode?: number }).exitCode === 2) {
+          res
+            .status(400)
+            .type('html')
+            .send(subjectPage(null, (err as Error).message.replace(id, '…')));
+          return;
+        }
+        throw err;
+      }
+      if (!certificate) {
+        const why =
+          'No certificate can be issued here: the subject was not completely purged, or no signed checkpoint covers its purge yet.';
+        res.status(404).type('html').send(subjectPage(null, why));
+        return;
+      }
+      res
+        .set('Content-Disposition', 'attachment; filename="deletion-certificate.json"')
+        .type('application/json')
+        .send(`${JSON.stringify(certificate, null, 2)}\n`);
+    }),
+  );
   if (!board)
     app.get('/queue/', (_req, res) => res.type('text/plain').send("no queue: the console was started without the worker's Redis\n"));
 

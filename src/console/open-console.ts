@@ -4,7 +4,10 @@ import { ConfigError } from '../errors/index.js';
 import { openEngine } from '../engine/open-engine.js';
 import { closeQueueConnection, createQueueConnection } from '../queue/queue-connection.js';
 import { openRetentionQueues } from '../queue/retention-queues.js';
-import { ConsoleData } from './console-data.js';
+import { readChainLinks } from '../audit/read-chain-links.js';
+import { readRunEntries } from '../audit/read-run-entries.js';
+import { loadSigningKey } from '../audit/signing-key.js';
+import { ConsoleData, type ConsoleEvidence } from './console-data.js';
 import { startConsoleServer, type ConsoleServer } from './console-server.js';
 
 /** Refuses, before any I/O, a console that is off or would be open to anyone. */
@@ -30,12 +33,24 @@ export async function openConsole(
   const engine = await openEngine(config, { logger });
   const connection = createQueueConnection(config.queue.redisUrl, { logger, connectionName: 'retention-console' });
   const queues = openRetentionQueues(config.queue, connection, logger);
+  const evidence: ConsoleEvidence | null =
+    engine.checkpoints && config.audit.signingKey !== ''
+      ? {
+          checkpoints: engine.checkpoints,
+          signingKey: loadSigningKey(config.audit.signingKey),
+          links: () => readChainLinks(engine.mysql.pool, engine.audit.tables),
+          runStarted: async (purge) =>
+            (
+              await readRunEntries(engine.mysql.pool, engine.audit.tables, purge.runId, { policy: purge.policy ?? '', kind: 'run-started' })
+            )[0] ?? null,
+        }
+      : null;
   try {
     const server = await startConsoleServer({
       host: overrides.host ?? config.console.host,
       port: overrides.port ?? config.console.port,
       credentials: { token: config.console.token, username: config.console.username, password: config.console.password },
-      data: new ConsoleData(engine.ctx, engine.audit, (policy) => engine.mysql.isPolicyLocked(policy)),
+      data: new ConsoleData(engine.ctx, engine.audit, (policy) => engine.mysql.isPolicyLocked(policy), {}, evidence),
       queues: [queues.runs, queues.targets],
       logger,
     });

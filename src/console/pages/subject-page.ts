@@ -5,6 +5,7 @@ import { formatInstant, layout } from './layout.js';
 const FORM = html`<form method="post" action="/subject" autocomplete="off">
     <label>account id <input name="id" inputmode="numeric" required autocomplete="off" /></label>
     <button>look up</button>
+    <button formaction="/subject/certificate" id="certificate-button">download certificate</button>
   </form>
   <p>
     <small>The id is sent in the request body, turned into its keyed hash on the server, and neither stored, logged nor shown back.</small>
@@ -16,9 +17,16 @@ export function subjectPage(result: SubjectView | null, error: string | null = n
   if (error) answer = html`<p class="bad" id="subject-error">${error}</p>`;
   else if (result?.found)
     answer = html`<p class="ok" id="subject-result">
-      Purged at ${formatInstant(result.purgedAt)} by run <a href="/runs/${encodeURIComponent(result.runId ?? '')}">${result.runId}</a>
-      (policy ${result.policy}).
-    </p>`;
+        Purged at ${formatInstant(result.purgedAt)} by run <a href="/runs/${encodeURIComponent(result.runId ?? '')}">${result.runId}</a>
+        (policy ${result.policy}).
+      </p>
+      <p id="certificate-status">
+        ${
+          result.certificate
+            ? 'A signed deletion certificate can be issued: enter the id again and press "download certificate" (this page does not keep it).'
+            : 'No signed checkpoint covers this purge yet, or no signing key is set: the next policy run signs one, and `retention audit certificate --subject` issues a certificate at once.'
+        }
+      </p>`;
   else if (result)
     answer = html`<p class="bad" id="subject-result">
       ${result.entries.length > 0 ? `Not purged yet: ${result.attempts} attempt(s) recorded (skipped, failed or partial).` : 'No purge of this subject in the audit trail.'}

@@ -11,12 +11,13 @@ import { resolveConfigText } from '../../../src/config/load-config.js';
 import { openConsole } from '../../../src/console/open-console.js';
 import type { ConsoleServer } from '../../../src/console/console-server.js';
 import { silentLogger } from '../../../src/logging/logger.js';
+import { generateSigningKey } from '../../../src/audit/signing-key.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'console-test-token';
 const ARTIFACTS = join('test', 'artifacts', 'console');
 
-function configYaml(mysqlUrl: string, queuePrefix: string): string {
+function configYaml(mysqlUrl: string, queuePrefix: string, signingKeyFile: string): string {
   return `
 timezone: UTC
 stores:
@@ -24,7 +25,7 @@ stores:
   mongo: { url: "" }
   redis: { url: "" }
 queue: { redisUrl: "${REDIS_TEST_URL}", prefix: ${queuePrefix} }
-audit: { key: "console-test-key" }
+audit: { key: "console-test-key", signingKey: "\${file:${signingKeyFile}}" }
 console: { enabled: true, port: 0, token: "${TOKEN}" }
 policies:
   - name: log-data
@@ -73,6 +74,7 @@ describe('the read-only web console, in a real browser', () => {
   let context: BrowserContext;
   const consoleErrors: string[] = [];
   const queuePrefix = `rtc${randomBytes(4).toString('hex')}`;
+  let publicKeyFile: string;
 
   async function snapshot(): Promise<Snapshot> {
     const counts: Record<string, number> = {};
@@ -102,7 +104,9 @@ describe('the read-only web console, in a real browser', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     fx = await createCliFixture('console');
-    const yaml = configYaml(fx.db.url, queuePrefix);
+    const pair = generateSigningKey();
+    publicKeyFile = fx.writeConfig(pair.publicPem, 'signing.pub.pem');
+    const yaml = configYaml(fx.db.url, queuePrefix, fx.writeConfig(pair.privatePem, 'signing.pem'));
     file = fx.writeConfig(yaml);
     expect((await runCli(['--config', file, 'seed', '--apps', '60', '--days', '14', '--rows', '3000'])).code).toBe(0);
     expect((await runCli(['--config', file, 'run', '--dry-run'])).code).toBe(0);
@@ -206,6 +210,10 @@ describe('the read-only web console, in a real browser', () => {
     expect(await page.locator('#chain-status').textContent()).toContain('Intact');
     expect(await page.locator('#chain-entries').textContent()).toBe(String(verify.entries));
     expect(await page.locator('#chain-head').textContent()).toBe(verify.headHash);
+    // Every policy run signed a checkpoint; the newest is proven against the chain.
+    expect(await page.locator('#checkpoint-status').textContent()).toContain('Proven');
+    expect(Number(await page.locator('#checkpoint-entries').textContent())).toBeGreaterThan(0);
+    expect(Number(await page.locator('#checkpoint-entries').textContent())).toBeLessThanOrEqual(verify.entries);
     await shoot(page, 'chain');
   });
 
@@ -222,7 +230,16 @@ describe('the read-only web console, in a real browser', () => {
     await Promise.all([page.waitForNavigation(), page.click('form button')]);
     expect(await page.locator('#subject-result').textContent()).toContain('Purged at');
     expect(await page.content()).not.toContain(purgedId);
+    expect(await page.locator('#certificate-status').textContent()).toContain('can be issued');
     await shoot(page, 'subject');
+
+    // The certificate: the id typed again, downloaded, and valid by `audit certificate verify`.
+    await page.fill('input[name=id]', purgedId);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#certificate-button')]);
+    const certificateFile = join(ARTIFACTS, 'deletion-certificate.json');
+    await download.saveAs(certificateFile);
+    const verified = await runCli(['--config', file, 'audit', 'certificate', 'verify', certificateFile, '--public-key', publicKeyFile]);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
 
     await page.goto(new URL('/subject', server.url).toString());
     await page.fill('input[name=id]', keptId);
