@@ -380,6 +380,11 @@ export const configSchema = z
         backoffMs: positiveInt.default(30_000),
         /** Completed and failed jobs are kept this long. @defaultValue 604800 (7 days) */
         keepJobsSeconds: positiveInt.default(604_800),
+        /**
+         * A job whose run was evaluated longer ago than this is refused (a replayed or long-stuck
+         * payload); a resumed run must be picked up within it. @defaultValue 86400 (1 day)
+         */
+        resumeWindowSeconds: positiveInt.pipe(z.number().min(60).max(2_592_000)).default(86_400),
         /** Jobs one worker process runs at once. @defaultValue 2 */
         concurrency: positiveInt.default(2),
         /** Seconds between a target job's `target progress` log entries; 0 = none. @defaultValue 30 */
