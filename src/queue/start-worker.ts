@@ -90,6 +90,8 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
     });
     teardown.push({ what: 'stores', run: () => engine.close() });
     await engine.audit.migrate();
+    // A wrong or missing key stops the worker (exit 2) before it takes a job or signs a payload.
+    await engine.audit.checkKey();
 
     const connection = createQueueConnection(config.queue.redisUrl, { logger, connectionName: `retention-worker:${name}` });
     teardown.push({ what: 'queue connection', run: () => closeQueueConnection(connection) });
