@@ -108,6 +108,15 @@ describe('the audit trail knows its key', () => {
     expect(worker.stderr).toMatch(/audit\.key: is not the key/);
   });
 
+  it('config check --connect names a wrong key (exit 2) and passes the right one', async () => {
+    const wrong = await run('another-key', 'config', 'check', '--connect');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stdout).toMatch(/refused +audit key: audit\.key is not the key the audit trail retention_audit is written with/);
+    const right = await run(KEY, 'config', 'check', '--connect');
+    expect(right.code).toBe(0);
+    expect(right.stdout).toMatch(/ok +audit key/);
+  });
+
   it('audit verify with a wrong key says "wrong key" (exit 2), not that the chain is broken', async () => {
     const r = await run('another-key', 'audit', 'verify');
     expect(r.code).toBe(2);
