@@ -1,6 +1,6 @@
 import mysql from 'mysql2';
 import type { RowDataPacket } from 'mysql2/promise';
-import { withRetry } from '../../engine/retry.js';
+import { withRetry } from '../../lib/retry.js';
 import { epochUnitRefusal } from '../epoch-unit.js';
 import type { AgeTargetPlan } from './check-target.js';
 import type { MysqlStoreContext } from './store-context.js';
