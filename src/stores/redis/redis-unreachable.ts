@@ -57,6 +57,8 @@ export class RedisErrorTranslator {
       throw this.translate(err);
     };
     return {
+      // Optional members the contract may grow (nativeExpiry, countUnusable…) are kept, bound.
+      ...bindAll(purger),
       store: purger.store,
       target: purger.target,
       check: () => purger.check().catch(t),
@@ -74,6 +76,8 @@ export class RedisErrorTranslator {
       throw this.translate(err);
     };
     return {
+      // Optional members the contract may grow (nativeExpiry, countUnusable…) are kept, bound.
+      ...bindAll(purger),
       store: purger.store,
       target: purger.target,
       check: () => purger.check().catch(t),
@@ -81,6 +85,12 @@ export class RedisErrorTranslator {
       purgeSubjects: (ids) => purger.purgeSubjects(ids).catch(t),
     };
   }
+}
+
+function bindAll<T extends object>(o: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) out[k] = typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(o) : v;
+  return out as T;
 }
 
 function firstLine(text: string): string {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processJob } from '../../../jobs/index.js';
 import { computeCutoff } from '../../../src/engine/cutoff.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { enqueueRuns } from '../../../src/queue/enqueue-runs.js';
@@ -43,6 +44,7 @@ describe('the queue is a trust boundary: payloads are signed, their times checke
       },
     });
     worker = await startWorker(config, {
+      processJob,
       logger: createLogger({ level: 'info', destination }),
       timing: TEST_TIMING,
       httpPort: 0,
