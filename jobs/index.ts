@@ -4,6 +4,7 @@ import { POLICY_RUN_JOB, SUBJECT_BATCH_JOB, TARGET_JOB, type JobName } from '../
 import { processPolicyRun } from './policy-run.js';
 import { processSubjectBatch } from './subject-batch.js';
 import { processTarget } from './target.js';
+import { refuseJob } from '../src/queue/refuse-job.js';
 
 export type JobProcessor = QueueJobProcessor;
 
@@ -14,10 +15,19 @@ export const JOB_PROCESSORS: Readonly<Record<JobName, JobProcessor>> = {
   [SUBJECT_BATCH_JOB]: processSubjectBatch,
 };
 
-/** Processes any job of the registry; an unknown name fails for good (retrying will not teach it). */
+/**
+ * Processes any job of the registry; an unknown name fails for good (retrying will not teach it).
+ * The queue is untrusted: a payload that is unsigned or altered is refused for good before any
+ * processor reads it (logged with the job's id, never its data).
+ */
 export function processJob(job: Job, token: string | undefined, q: QueueJobContext): Promise<unknown> {
   const processor = (JOB_PROCESSORS as Record<string, JobProcessor | undefined>)[job.name];
   if (!processor) throw new UnrecoverableError(`unknown job type ${job.name}`);
+  try {
+    q.signer.verify(job.name, job.data);
+  } catch (err) {
+    throw refuseJob(q, job, (err as Error).message);
+  }
   return processor(job, token, q);
 }
 

@@ -6,6 +6,8 @@ import { describeRetain } from '../src/engine/cutoff.js';
 import { auditTarget, beginPolicyRun, finishPolicyRun, type OpenPolicyRun } from '../src/engine/policy-run.js';
 import { errorLine } from '../src/lib/error-line.js';
 import { deferJob } from '../src/queue/defer-job.js';
+import { refuseJob } from '../src/queue/refuse-job.js';
+import { evaluatedAtRefusal } from '../src/queue/trusted-evaluation.js';
 import { targetJobOptions } from '../src/queue/job-options.js';
 import {
   policyHash,
@@ -60,6 +62,10 @@ export async function processPolicyRun(job: Job, token: string | undefined, q: Q
     return deferJob(job, token, timing.pollMs * 5, reason, { since: job.timestamp, giveUpAfterMs: timing.foreignConfigWaitMs });
   }
   if (payload.closed) return waitForStragglers(job, token, payload);
+  if (payload.evaluatedAt) {
+    const refusal = evaluatedAtRefusal(new Date(payload.evaluatedAt), ctx.clock.now(), ctx.config);
+    if (refusal) throw refuseJob(q, job, refusal);
+  }
 
   const logger = ctx.logger.child({ policy: policy.name, jobId: job.id });
   const resuming = payload.started === true;
@@ -72,7 +78,7 @@ export async function processPolicyRun(job: Job, token: string | undefined, q: Q
       // Closed meanwhile: by a run that found it abandoned while no process held its lock.
       logger.warn({ runId }, 'this run was closed by another run while its coordinator was down; not resuming it');
       await job.removeUnprocessedChildren();
-      return markClosed(job, token, payload, null);
+      return markClosed(job, token, q, payload, null);
     }
     if (await ctx.coordination.isPolicyLocked(policy.name)) {
       // Someone holds the lock: the first coordinator may still be alive (it lost its job lock only).
@@ -83,7 +89,7 @@ export async function processPolicyRun(job: Job, token: string | undefined, q: Q
     if (payload.trigger === 'schedule' && (await ctx.coordination.isPolicyLocked(policy.name))) {
       return skipTick(job, q, policy);
     }
-    if (!payload.runId || !payload.evaluatedAt) await job.updateData({ ...payload, runId, evaluatedAt: evaluatedAt.toISOString() });
+    if (!payload.runId || !payload.evaluatedAt) await job.updateData(q.signer.sign(job.name, { ...payload, runId, evaluatedAt: evaluatedAt.toISOString() }));
   }
 
   const begun = await beginPolicyRun(ctx, policy, { runId, dryRun, evaluatedAt });
@@ -92,7 +98,7 @@ export async function processPolicyRun(job: Job, token: string | undefined, q: Q
     if (!resuming) return { kind: 'run', runId, result: begun.refused };
     // The refusal closed the resumed run (clock skew, or the lock taken meanwhile): drop what is left of it.
     await job.removeUnprocessedChildren();
-    return markClosed(job, token, payload, begun.refused);
+    return markClosed(job, token, q, payload, begun.refused);
   }
   const run = begun.open;
   const data: PolicyRunPayload = { ...payload, runId, evaluatedAt: evaluatedAt.toISOString(), started: true };
@@ -106,7 +112,7 @@ export async function processPolicyRun(job: Job, token: string | undefined, q: Q
   let result: PolicyResult;
   let stragglers = false;
   try {
-    await job.updateData(data);
+    await job.updateData(q.signer.sign(job.name, data));
     await q.lease.claim(policy.name, runId, timing.leaseMs);
     if (run.cutoff === null) {
       // Subject policies fan out too: one `subject-batch` child per partition of the subjects.
@@ -131,7 +137,7 @@ export async function processPolicyRun(job: Job, token: string | undefined, q: Q
       .catch((err) => logger.warn({ err }, 'could not record the last successful run'));
     q.metrics?.setLastSuccess(policy.name, ctx.clock.now());
   }
-  if (stragglers) return markClosed(job, token, data, result);
+  if (stragglers) return markClosed(job, token, q, data, result);
   return { kind: 'run', runId, result };
 }
 
@@ -161,13 +167,13 @@ async function coordinateTargets(
         };
         return {
           name: TARGET_JOB,
-          data: child,
+          data: q.signer.sign(TARGET_JOB, child),
           opts: { ...targetJobOptions(ctx.config.queue), jobId: targetJobId(run.runId, targetIndex), parent },
         };
       }),
     );
     data.childrenAdded = true;
-    await job.updateData(data);
+    await job.updateData(q.signer.sign(job.name, data));
     run.logger.info({ targets: run.policy.targets.length }, 'target jobs added');
   }
   const unprocessed = await waitForChildren(job, q, run, stopHeartbeat);
@@ -220,7 +226,7 @@ async function coordinateSubjects(
       };
       return {
         name: SUBJECT_BATCH_JOB,
-        data: child,
+        data: q.signer.sign(SUBJECT_BATCH_JOB, child),
         opts: { ...targetJobOptions(ctx.config.queue), jobId: subjectBatchJobId(run.runId, partition), parent },
       };
     });
@@ -233,7 +239,7 @@ async function coordinateSubjects(
       withoutTerminationTime: plan.withoutTerminationTime,
     };
     data.childrenAdded = true;
-    await job.updateData(data);
+    await job.updateData(q.signer.sign(job.name, data));
     run.logger.info({ partitions: plan.partitions.length, due: plan.due }, 'subject batch jobs added');
   }
   const unprocessed = await waitForChildren(job, q, run, stopHeartbeat);
@@ -306,6 +312,7 @@ async function skipTick(job: Job, q: QueueJobContext, policy: PolicyConfig): Pro
 async function markClosed(
   job: Job,
   token: string | undefined,
+  q: QueueJobContext,
   payload: PolicyRunPayload,
   result: PolicyResult | null,
 ): Promise<PolicyRunOutcome> {
@@ -314,7 +321,7 @@ async function markClosed(
     closed: true,
     ...(result ? { result: result as unknown as Record<string, unknown> } : {}),
   };
-  await job.updateData(closed);
+  await job.updateData(q.signer.sign(job.name, closed));
   return waitForStragglers(job, token, closed);
 }
 

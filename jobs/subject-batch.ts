@@ -2,6 +2,8 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { OpenPolicyRun } from '../src/engine/policy-run.js';
 import { targetName } from '../src/engine/policy-run.js';
 import { deferJob } from '../src/queue/defer-job.js';
+import { refuseJob } from '../src/queue/refuse-job.js';
+import { evaluatedAtRefusal } from '../src/queue/trusted-evaluation.js';
 import { policyHash, subjectBatchPayload, subjectRangeContext } from '../src/queue/job-payloads.js';
 import { awaitRunLease, watchRunLease } from '../src/queue/run-lease-gate.js';
 import type { SubjectBatchOutcome } from '../src/queue/job-outcomes.js';
@@ -32,6 +34,8 @@ export async function processSubjectBatch(job: Job, token: string | undefined, q
     });
   }
   if (!policy.subjects) throw new UnrecoverableError(`policy ${policy.name} has no subjects table`);
+  const refusal = evaluatedAtRefusal(new Date(payload.evaluatedAt), ctx.clock.now(), ctx.config);
+  if (refusal) throw refuseJob(q, job, refusal);
   let range;
   try {
     range = openRange(payload.range, ctx.config.audit.key, subjectRangeContext(payload.runId, payload.partition));

@@ -3,6 +3,8 @@ import { runPolicyTarget, targetName, type OpenPolicyRun } from '../src/engine/p
 import { combineProgressListeners } from '../src/engine/target-progress.js';
 import { deferJob } from '../src/queue/defer-job.js';
 import { jobProgress } from '../src/queue/job-progress.js';
+import { refuseJob } from '../src/queue/refuse-job.js';
+import { cutoffRefusal, evaluatedAtRefusal } from '../src/queue/trusted-evaluation.js';
 import { policyHash, targetPayload, type TargetPayload } from '../src/queue/job-payloads.js';
 import { awaitRunLease, watchRunLease } from '../src/queue/run-lease-gate.js';
 import type { QueueJobContext } from '../src/queue/queue-job-context.js';
@@ -31,6 +33,11 @@ export async function processTarget(job: Job, token: string | undefined, q: Queu
   }
   const target = policy.targets[payload.targetIndex];
   if (!target) throw new UnrecoverableError(`policy ${policy.name} has no target #${payload.targetIndex}`);
+  // The cutoff is never taken from the queue as it stands: it must be the one this replica computes.
+  const evaluatedAt = new Date(payload.evaluatedAt);
+  const cutoff = new Date(payload.cutoff);
+  const refusal = evaluatedAtRefusal(evaluatedAt, ctx.clock.now(), ctx.config) ?? cutoffRefusal(cutoff, evaluatedAt, policy, ctx.config);
+  if (refusal) throw refuseJob(q, job, refusal);
   // Not run: `partial`, so the run does not count the target as done (the next run does it).
   const notRun = (reason: 'orphaned' | 'superseded'): TargetResult => ({
     store: target.store,
@@ -49,8 +56,8 @@ export async function processTarget(job: Job, token: string | undefined, q: Queu
   const run: OpenPolicyRun = {
     runId: payload.runId,
     policy,
-    evaluatedAt: new Date(payload.evaluatedAt),
-    cutoff: new Date(payload.cutoff),
+    evaluatedAt,
+    cutoff,
     dryRun: payload.dryRun,
     lock: HELD_ELSEWHERE,
     logger: ctx.logger.child({ runId: payload.runId, policy: policy.name, jobId: job.id }),
@@ -66,7 +73,7 @@ export async function processTarget(job: Job, token: string | undefined, q: Queu
   q.metrics?.recordTarget(policy.name, result);
   const total = withEarlierAttempts(result, payload);
   if (result.status === 'failed' || result.status === 'refused') {
-    await job.updateData({ ...payload, lastResult: total as unknown as Record<string, unknown> });
+    await job.updateData(q.signer.sign(job.name, { ...payload, lastResult: total as unknown as Record<string, unknown> }));
     if (result.status === 'refused') throw new UnrecoverableError(`refused (${result.reason ?? 'refused'}): ${result.error ?? ''}`);
     throw new Error(result.error ?? 'target failed');
   }

@@ -1,4 +1,4 @@
-import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
 import { StoreError } from '../errors/index.js';
 import { withRetry } from '../lib/retry.js';
 import type { AuditTables } from './audit-tables.js';
@@ -6,6 +6,7 @@ import type { AuditRecord } from './audit-entry.js';
 import { chainHash } from './chain-hash.js';
 import { columnFromDate } from './entry-row.js';
 import type { CanonicalJson } from './canonical-json.js';
+import { ensureTrailKey, readHeadRow } from './trail-key.js';
 
 /** An entry already checked and written in canonical form (buildCanonicalEntry). */
 export interface PreparedEntry {
@@ -39,7 +40,7 @@ async function appendOnce(pool: Pool, tables: AuditTables, key: string, p: Prepa
   let broken = false;
   try {
     await conn.beginTransaction();
-    const prevHash = await lockHead(conn, tables);
+    const prevHash = await lockHead(conn, tables, key);
     const hash = chainHash(key, prevHash, p.text);
     const [inserted] = await conn.query<ResultSetHeader>(
       `INSERT INTO ${tables.audit} (\`kind\`, \`run_id\`, \`policy\`, \`store\`, \`target\`, \`subject_hash\`, \`recorded_at\`, \`entry\`, \`prev_hash\`, \`hash\`)
@@ -77,9 +78,10 @@ async function appendOnce(pool: Pool, tables: AuditTables, key: string, p: Prepa
   }
 }
 
-async function lockHead(conn: PoolConnection, tables: AuditTables): Promise<string> {
-  const [rows] = await conn.query<RowDataPacket[]>(`SELECT \`last_hash\` FROM ${tables.head} WHERE \`id\` = 1 FOR UPDATE`);
-  const last = rows[0]?.last_hash;
-  if (typeof last !== 'string') throw new StoreError('mysql', `the head row of ${tables.headName} is missing; run \`retention migrate\``);
-  return last;
+/** Locks the head row and checks the key against the trail's (see trail-key.ts); returns the previous hash. */
+export async function lockHead(conn: PoolConnection, tables: AuditTables, key: string): Promise<string> {
+  const head = await readHeadRow(conn, tables, true);
+  if (!head) throw new StoreError('mysql', `the head row of ${tables.headName} is missing; run \`retention migrate\``);
+  await ensureTrailKey(conn, tables, key, head);
+  return head.lastHash;
 }

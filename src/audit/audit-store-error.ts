@@ -1,4 +1,4 @@
-import { StoreError } from '../errors/index.js';
+import { ConfigError, StoreError } from '../errors/index.js';
 import type { AuditTables } from './audit-tables.js';
 
 /**
@@ -6,7 +6,7 @@ import type { AuditTables } from './audit-tables.js';
  * error as `cause`. A missing table gets the one useful hint: run `retention migrate`.
  */
 export function auditStoreError(action: string, tables: AuditTables, err: unknown): Error {
-  if (err instanceof StoreError || err instanceof TypeError) return err;
+  if (err instanceof StoreError || err instanceof TypeError || err instanceof ConfigError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'ER_NO_SUCH_TABLE') {
     return new StoreError(

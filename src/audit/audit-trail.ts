@@ -1,9 +1,11 @@
-import type { Pool } from 'mysql2/promise';
+import type { Pool, PoolConnection } from 'mysql2/promise';
+import { StoreError } from '../errors/index.js';
 import { lastSuccesses } from './last-successes.js';
 import type { Logger } from '../logging/logger.js';
 import { silentLogger } from '../logging/logger.js';
 import { WORKER_VERSION } from '../version.js';
-import { appendEntry } from './append-entry.js';
+import { appendEntry, lockHead } from './append-entry.js';
+import { readHeadRow, trailKeyStatus, type KeyStatus } from './trail-key.js';
 import { buildCanonicalEntry, type AuditEntryInput, type AuditRecord } from './audit-entry.js';
 import { auditStoreError } from './audit-store-error.js';
 import { auditTables, DEFAULT_AUDIT_TABLE, type AuditTables } from './audit-tables.js';
@@ -86,13 +88,57 @@ export class AuditTrail {
     return record;
   }
 
+  /**
+   * Refuses (AuditKeyError, exit 2) when the configured key is not this trail's, and records the
+   * key's fingerprint on first use. Called before a run, a worker or an enqueue does anything, so a
+   * wrong, missing or whitespace-padded key stops them before any deletion.
+   */
+  async checkKey(): Promise<void> {
+    let conn: PoolConnection | undefined;
+    try {
+      conn = await this.#pool.getConnection();
+      await conn.beginTransaction();
+      await lockHead(conn, this.tables, this.#key);
+      await conn.commit();
+    } catch (err) {
+      await conn?.rollback().catch(() => undefined);
+      throw auditStoreError('cannot check the audit key', this.tables, err);
+    } finally {
+      conn?.release();
+    }
+  }
+
+  /** Whether the configured key is this trail's, without recording anything. */
+  async keyStatus(): Promise<KeyStatus> {
+    let conn: PoolConnection | undefined;
+    try {
+      conn = await this.#pool.getConnection();
+      const head = await readHeadRow(conn, this.tables, false);
+      if (!head) throw new StoreError('mysql', `the head row of ${this.tables.headName} is missing; run \`retention migrate\``);
+      return await trailKeyStatus(conn, this.tables, this.#key, head);
+    } catch (err) {
+      throw auditStoreError('cannot check the audit key', this.tables, err);
+    } finally {
+      conn?.release();
+    }
+  }
+
   /** The newest entry, or null when the trail is empty. */
   head(): Promise<ChainHead | null> {
     return readHead(this.#pool, this.tables);
   }
 
-  /** Recomputes the whole chain; with `head`, also proves that entry (and all before it) is still there. */
-  verify(options: VerifyOptions = {}): Promise<VerifyResult> {
+  /**
+   * Recomputes the whole chain; with `head`, also proves that entry (and all before it) is still
+   * there. With a key that is not the trail's, nothing is walked: the result says `wrongKey`
+   * rather than reporting every entry as altered.
+   */
+  async verify(options: VerifyOptions = {}): Promise<VerifyResult> {
+    const key = await this.keyStatus();
+    if (key.status === 'mismatch') {
+      const head = await this.head();
+      return { ok: false, entries: 0, headHash: head?.hash ?? null, firstBad: null, wrongKey: { message: `audit.key ${key.message}` } };
+    }
     return verifyChain(this.#pool, this.tables, this.#key, options);
   }
 

@@ -8,3 +8,4 @@ export { subjectHash, normalizeDecimalId } from './subject-hash.js';
 export { groupRuns, type AuditRun, type AuditRunStatus, type IsPolicyLocked } from './group-runs.js';
 export type { ChainHead, ListOptions } from './read-entries.js';
 export type { ChainFault, FirstBad, VerifyOptions, VerifyResult } from './verify-chain.js';
+export { AuditKeyError, keyFingerprint, UNKEYED_FINGERPRINT, type KeyStatus } from './trail-key.js';

@@ -80,6 +80,17 @@ const STEPS: readonly MigrationStep[] = [
       );
     },
   },
+  {
+    // The fingerprint of the trail's key (trail-key.ts), recorded on first use; NULL until then.
+    version: 3,
+    async apply(conn, t) {
+      const [has] = await conn.query<RowDataPacket[]>(
+        'SELECT 1 FROM information_schema.COLUMNS WHERE `TABLE_SCHEMA` = DATABASE() AND `TABLE_NAME` = ? AND `COLUMN_NAME` = ?',
+        [t.headName, 'key_fingerprint'],
+      );
+      if (has.length === 0) await conn.query(`ALTER TABLE ${t.head} ADD COLUMN \`key_fingerprint\` VARCHAR(64) NULL`);
+    },
+  },
 ];
 
 /** The schema version this worker writes and reads. */

@@ -30,6 +30,8 @@ export interface VerifyResult {
   /** Hash of the newest entry in the table; null when it is empty. */
   headHash: string | null;
   firstBad: FirstBad | null;
+  /** Set when the configured key is not the trail's: nothing was checked (see AuditTrail.verify). */
+  wrongKey?: { message: string };
 }
 
 export interface VerifyOptions {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors/index.js';
-import { expandTree, type Env } from './expand-env.js';
+import { expandTree, withoutExternalValues, type Env, type ExternalValue } from './expand-env.js';
 import type { RawConfig } from './schema.js';
 import { validateConfig } from './validate-config.js';
 import { hashConfig } from './config-hash.js';
@@ -64,11 +64,14 @@ export function resolveConfigText(text: string, source: string, env: Env): Resol
     throw new ConfigError(`${source} must be a YAML mapping`);
   }
   const expansionIssues: ConfigIssue[] = [];
-  const expanded = expandTree(document, env, expansionIssues);
+  const external: ExternalValue[] = [];
+  const expanded = expandTree(document, env, expansionIssues, '', external);
   const validated = validateConfig(expanded);
   if (!validated.success || expansionIssues.length > 0) {
     const schemaIssues = validated.success ? [] : validated.issues.filter((i) => !underAny(i.path, expansionIssues));
-    throw new ConfigError(dedupe([...expansionIssues, ...schemaIssues]));
+    // Never echo a value read from the environment or a file (it may be a secret).
+    const issues = [...expansionIssues, ...schemaIssues].map((i) => ({ ...i, message: withoutExternalValues(i.message, external) }));
+    throw new ConfigError(dedupe(issues));
   }
   const raw = validated.config;
   const enabledStores = new Set<StoreName>(['mysql']);

@@ -12,6 +12,12 @@ const IDENTIFIER_MESSAGE =
 
 const identifier = z.string().regex(PLAIN_IDENTIFIER, IDENTIFIER_MESSAGE);
 
+/**
+ * The longest `audit.table`: MySQL names stop at 64 characters and the head and checkpoint tables add `_head` and `_ckpt`
+ * (src/audit/audit-tables.ts, which config may not import; a test keeps the two in step).
+ */
+export const AUDIT_TABLE_MAX_LENGTH = 64 - '_head'.length;
+
 /** Numbers may arrive as strings after `${VAR}` expansion: "9464" → 9464, "" stays invalid. */
 function numeric<T extends z.ZodType>(schema: T) {
   return z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v), schema);
@@ -29,10 +35,10 @@ const zone = z.string().refine((tz) => IANAZone.isValidZone(tz), { message: 'is 
 const tuning = {
   /** Records per batch (one statement / command). @defaultValue 1000 */
   batchSize: positiveInt.pipe(z.number().max(100_000)).default(1000),
-  /** Pause between batches, in ms. @defaultValue 0 (measured: sleeping buys no foreground p99) */
-  pauseMs: nonNegativeInt.default(0),
-  /** Time budget of one target in one run; the target is then `partial` and the next run carries on. @defaultValue 600 */
-  maxRunSeconds: positiveInt.default(600),
+  /** Pause between batches, in ms (at most a minute). @defaultValue 0 (measured: sleeping buys no foreground p99) */
+  pauseMs: nonNegativeInt.pipe(z.number().max(60_000, 'must be at most 60000 (one minute)')).default(0),
+  /** Time budget of one target in one run (at most a day); the target is then `partial` and the next run carries on. @defaultValue 600 */
+  maxRunSeconds: positiveInt.pipe(z.number().max(86_400, 'must be at most 86400 (one day)')).default(600),
 };
 
 const timeFormat = z.enum(['datetime', 'epoch_ms', 'epoch_s']).default('datetime');
@@ -185,7 +191,7 @@ const subjects = z.strictObject({
   /** Time limit of one subject's purge, while its account row is locked. @defaultValue 30 */
   maxSubjectSeconds: positiveInt.default(30),
   /** Time budget of the whole policy run; the rest is `deferred`. @defaultValue 1800 */
-  maxRunSeconds: positiveInt.default(1800),
+  maxRunSeconds: positiveInt.pipe(z.number().max(86_400, 'must be at most 86400 (one day)')).default(1800),
 });
 
 const cron = z.string().refine(
@@ -380,6 +386,11 @@ export const configSchema = z
         backoffMs: positiveInt.default(30_000),
         /** Completed and failed jobs are kept this long. @defaultValue 604800 (7 days) */
         keepJobsSeconds: positiveInt.default(604_800),
+        /**
+         * A job whose run was evaluated longer ago than this is refused (a replayed or long-stuck
+         * payload); a resumed run must be picked up within it. @defaultValue 86400 (1 day)
+         */
+        resumeWindowSeconds: positiveInt.pipe(z.number().min(60).max(2_592_000)).default(86_400),
         /** Jobs one worker process runs at once. @defaultValue 2 */
         concurrency: positiveInt.default(2),
         /** Seconds between a target job's `target progress` log entries; 0 = none. @defaultValue 30 */
@@ -387,10 +398,19 @@ export const configSchema = z
       })
       .prefault({}),
     http: z.strictObject({ port: numeric(z.number().int().min(0).max(65535)).default(9464) }).prefault({}),
-    safety: z.strictObject({ maxClockSkewSeconds: numeric(z.number().nonnegative()).default(60) }).prefault({}),
+    safety: z
+      .strictObject({
+        /** Clocks further apart refuse the run (1 s … 1 h: 0 would refuse every run). @defaultValue 60 */
+        maxClockSkewSeconds: numeric(z.number().min(1, 'must be at least 1').max(3600, 'must be at most 3600 (one hour)')).default(60),
+      })
+      .prefault({}),
     audit: z
       .strictObject({
-        table: identifier.default('retention_audit'),
+        table: identifier
+          .refine((t) => t.length <= AUDIT_TABLE_MAX_LENGTH, {
+            message: `must be at most ${AUDIT_TABLE_MAX_LENGTH} characters (its companion tables add "_head" and "_ckpt", and MySQL names stop at 64)`,
+          })
+          .default('retention_audit'),
         key: z.string().default(''),
         ...auditSigning,
       })

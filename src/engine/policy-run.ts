@@ -75,6 +75,11 @@ export async function beginPolicyRun(ctx: EngineContext, policy: PolicyConfig, o
   };
 
   if (!policy.enabled) return refuse('disabled', `policy ${policy.name} is disabled (enabled: false)`);
+  // A cutoff from the future would make records not yet due (some dated tomorrow) due.
+  const latest = ctx.clock.now().getTime() + ctx.config.safety.maxClockSkewSeconds * 1000;
+  if (evaluatedAt.getTime() > latest) {
+    return refuse('future-evaluation', `the run's evaluation time ${evaluatedAt.toISOString()} is later than now plus safety.maxClockSkewSeconds: its cutoff would include times not yet due`);
+  }
   const lock = await ctx.coordination.tryLockPolicy(policy.name);
   if (!lock) return refuse('already-running', `another run of policy ${policy.name} is in progress`);
   try {

@@ -94,6 +94,8 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
         );
       }
     }
+    // Real runs report unusable times too, where the store counts them cheaply (MySQL: by index).
+    if (result.unusableTime === undefined && purger.countUnusable) result.unusableTime = await purger.countUnusable();
     const budget = new TimeBudget(clock, run.tuning.maxRunSeconds);
     const walk = purger.openWalk(cutoff);
     purgeStarted = clock.now().getTime();

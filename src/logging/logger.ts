@@ -1,6 +1,6 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { prettyFactory } from 'pino-pretty';
-import { redactUrls } from './redact.js';
+import { redactCommand, redactUrls } from './redact.js';
 
 export type { Logger } from 'pino';
 
@@ -47,7 +47,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         err: (err: unknown) => {
           // Drop the driver's copy of the statement (mysql2 `sql`): it holds bound values, such as subject ids.
           const { sql: _sql, ...s } = pino.stdSerializers.err(err as Error) as ReturnType<typeof pino.stdSerializers.err> & { sql?: unknown };
-          return { ...s, message: redactUrls(s.message), stack: s.stack ? redactUrls(s.stack) : undefined };
+          // ioredis reply errors carry the command, with a wrong password as an AUTH/HELLO argument.
+          const command = 'command' in s ? { command: redactCommand(s.command) } : {};
+          return { ...s, ...command, message: redactUrls(s.message), stack: s.stack ? redactUrls(s.stack) : undefined };
         },
       },
     },
@@ -70,7 +72,7 @@ function redactObject(value: unknown, depth = 0): unknown {
   if (depth > 4 || value === null || typeof value !== 'object' || value instanceof Error) return value;
   if (Array.isArray(value)) return value.map((v) => redactObject(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = redactObject(v, depth + 1);
+  for (const [k, v] of Object.entries(value)) out[k] = redactObject(k === 'command' ? redactCommand(v) : v, depth + 1);
   return out;
 }
 

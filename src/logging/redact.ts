@@ -9,3 +9,21 @@ export function redactUrls(text: string): string {
 export function redactUrl(url: string): string {
   return redactUrls(url);
 }
+
+/**
+ * Redis commands whose arguments carry credentials: AUTH and HELLO (`HELLO 3 AUTH user pass`), and
+ * those that can set or pass one (MIGRATE … AUTH, ACL SETUSER >pass, CONFIG SET requirepass).
+ */
+const SECRET_COMMANDS = new Set(['auth', 'hello', 'migrate', 'acl', 'config']);
+
+/**
+ * An ioredis error's `command` (`{ name, args }`, attached to every reply error) with the
+ * arguments of a credential-carrying command replaced by `***`: a wrong password would otherwise
+ * be logged in clear on every reconnect.
+ */
+export function redactCommand(command: unknown): unknown {
+  if (command === null || typeof command !== 'object') return command;
+  const { name, args } = command as { name?: unknown; args?: unknown };
+  if (typeof name !== 'string' || !SECRET_COMMANDS.has(name.toLowerCase())) return command;
+  return { ...(command as object), args: Array.isArray(args) ? args.map(() => '***') : '***' };
+}

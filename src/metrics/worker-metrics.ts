@@ -62,6 +62,12 @@ export class WorkerMetrics {
     labelNames: ['policy'] as const,
     registers: [this.registry],
   });
+  private readonly jobsRefused = new Counter({
+    name: 'retention_jobs_refused_total',
+    help: 'Jobs refused because their payload was unsigned, altered, or carried times outside the accepted window.',
+    labelNames: ['job'] as const,
+    registers: [this.registry],
+  });
   private readonly nextRun = new Gauge({
     name: 'retention_scheduler_next_run_timestamp_seconds',
     help: "When the policy's job scheduler runs next.",
@@ -141,6 +147,10 @@ export class WorkerMetrics {
 
   tickSkipped(policy: string): void {
     this.ticksSkipped.inc({ policy });
+  }
+
+  jobRefused(job: string): void {
+    this.jobsRefused.inc({ job });
   }
 
   setLastSuccess(policy: string, at: Date): void {

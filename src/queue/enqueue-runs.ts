@@ -8,6 +8,7 @@ import type { StopSignal } from '../engine/stop-signal.js';
 import type { PolicyResult } from '../types.js';
 import { policyRunJobOptions } from './job-options.js';
 import { policyHash, type PolicyRunPayload } from './job-payloads.js';
+import { JobSigner } from './job-signature.js';
 import { POLICY_RUN_JOB } from './queue-names.js';
 import type { RetentionQueues } from './retention-queues.js';
 
@@ -40,6 +41,8 @@ export async function enqueueRuns(
   runId: string = randomUUID(),
 ): Promise<{ runId: string; jobs: EnqueuedRun[] }> {
   const jobs: EnqueuedRun[] = [];
+  // Signed with the audit key: the worker refuses a payload it cannot check (docs/audit.md).
+  const signer = new JobSigner(config.audit.key);
   for (const policy of policies) {
     const data: PolicyRunPayload = {
       policy: policy.name,
@@ -49,7 +52,7 @@ export async function enqueueRuns(
       runId,
     };
     const jobId = `${runId}.${policy.name}`;
-    await queues.runs.add(POLICY_RUN_JOB, data, { ...policyRunJobOptions(config.queue), jobId });
+    await queues.runs.add(POLICY_RUN_JOB, signer.sign(POLICY_RUN_JOB, data), { ...policyRunJobOptions(config.queue), jobId });
     jobs.push({ policy: policy.name, jobId });
   }
   return { runId, jobs };

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import type { EngineContext } from '../engine/engine-context.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
+import type { JobSigner } from './job-signature.js';
 import type { LastSuccess } from './last-success.js';
 import type { RetentionQueues } from './retention-queues.js';
 import type { RunLease } from './run-lease.js';
@@ -13,6 +14,8 @@ export interface QueueJobContext {
   lease: RunLease;
   lastSuccess: LastSuccess;
   timing: WorkerTiming;
+  /** Signs what this replica writes to a job's data, and checks what it reads (the queue is untrusted). */
+  signer: JobSigner;
   metrics?: WorkerMetrics | undefined;
   /** Whether this replica's configuration is the newest live one (from the watchdog's last check). */
   isNewestConfig(): boolean;

@@ -28,7 +28,7 @@ export async function awaitRunLease(
   if (holder !== null) return 'superseded';
   const since = payload.leaseMissingSince ?? Date.now();
   if (Date.now() - since > timing.orphanAfterMs) return 'orphaned';
-  if (payload.leaseMissingSince === undefined) await job.updateData({ ...job.data, leaseMissingSince: since });
+  if (payload.leaseMissingSince === undefined) await job.updateData(q.signer.sign(job.name, { ...job.data, leaseMissingSince: since }));
   return deferJob(job, token, Math.max(timing.pollMs, Math.floor(timing.leaseMs / 3)), 'waiting for the run to be resumed', {
     since,
     giveUpAfterMs: Number.POSITIVE_INFINITY,

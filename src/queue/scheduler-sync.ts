@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/load-config.js';
 import { policyRunJobOptions } from './job-options.js';
 import { policyHash, type PolicyRunPayload } from './job-payloads.js';
+import { JobSigner, SIGNATURE_FIELD } from './job-signature.js';
 import { POLICY_RUN_JOB } from './queue-names.js';
 
 /** One job scheduler per enabled policy: id = policy name, the policy's cron in the configured zone. */
@@ -10,10 +11,12 @@ export interface DesiredScheduler {
   id: string;
   pattern: string;
   tz: string;
+  /** Signed (see JobSigner): every job the scheduler makes carries this data as is. */
   data: PolicyRunPayload;
 }
 
 export function desiredSchedulers(config: ResolvedConfig, generation: number): DesiredScheduler[] {
+  const signer = new JobSigner(config.audit.key);
   return config.policies
     .filter((p) => p.enabled)
     .map((p) => ({
@@ -21,7 +24,13 @@ export function desiredSchedulers(config: ResolvedConfig, generation: number): D
       pattern: p.schedule.cron,
       // Always explicit: BullMQ otherwise reads the cron in the host's zone.
       tz: config.timezone,
-      data: { policy: p.name, trigger: 'schedule', policyHash: policyHash(config, p), configHash: config.hash, generation },
+      data: signer.sign(POLICY_RUN_JOB, {
+        policy: p.name,
+        trigger: 'schedule' as const,
+        policyHash: policyHash(config, p),
+        configHash: config.hash,
+        generation,
+      }),
     }));
 }
 
@@ -49,6 +58,8 @@ function whyOutdated(scheduler: JobSchedulerJson, desired: DesiredScheduler): st
   if (scheduler.tz !== desired.tz) return `zone ${scheduler.tz ?? '(host)'} → ${desired.tz}`;
   const data = (scheduler.template?.data ?? {}) as Partial<PolicyRunPayload>;
   if (data.configHash !== desired.data.configHash || data.policyHash !== desired.data.policyHash) return 'configuration changed';
+  // Made before jobs were signed, or under another audit key: its jobs would all be refused.
+  if ((data as Record<string, unknown>)[SIGNATURE_FIELD] !== (desired.data as Record<string, unknown>)[SIGNATURE_FIELD]) return 'signature changed';
   return null;
 }
 

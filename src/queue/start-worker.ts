@@ -12,6 +12,7 @@ import { redactUrls } from '../logging/redact.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { buildReport } from '../report/build-report.js';
 import { ConfigRegistry } from './config-registry.js';
+import { JobSigner } from './job-signature.js';
 import { LastSuccess } from './last-success.js';
 import { closeQueueConnection, connectQueue, createQueueConnection } from './queue-connection.js';
 import type { QueueJobContext, QueueJobProcessor } from './queue-job-context.js';
@@ -89,6 +90,8 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
     });
     teardown.push({ what: 'stores', run: () => engine.close() });
     await engine.audit.migrate();
+    // A wrong or missing key stops the worker (exit 2) before it takes a job or signs a payload.
+    await engine.audit.checkKey();
 
     const connection = createQueueConnection(config.queue.redisUrl, { logger, connectionName: `retention-worker:${name}` });
     teardown.push({ what: 'queue connection', run: () => closeQueueConnection(connection) });
@@ -100,6 +103,8 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
     } catch (err) {
       logger.warn({ err }, "could not check the queue Redis's eviction policy and database (INFO refused?)");
     }
+    if (config.audit.key === '')
+      logger.warn('audit.key is empty: job payloads are signed under a key anyone can derive; the queue is not protected against forged jobs');
     for (const p of config.policies.filter((p) => !p.enabled))
       logger.warn({ policy: p.name }, 'policy is disabled (enabled: false): not scheduled');
     for (const s of ['mongo', 'redis'] as const)
@@ -126,6 +131,7 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
       lease: new RunLease(connection, config.queue.prefix),
       lastSuccess,
       timing,
+      signer: new JobSigner(config.audit.key),
       metrics,
       isNewestConfig: () => watchdog.newest,
     };

@@ -50,6 +50,11 @@ export interface AgePurger extends TargetRef {
   check(): Promise<void>;
   /** Counts due, total and unusable records (dry runs, the blast-radius guard). */
   count(cutoff: Date): Promise<DueCount>;
+  /**
+   * Counts the records whose time is unusable, where that is cheap (through the time index), so a
+   * real run can report it as a dry run does. Stores that would have to scan leave it out.
+   */
+  countUnusable?(): Promise<number>;
   /** Starts a walk deleting, batch by batch, the records with `time < cutoff`, re-checked at deletion. */
   openWalk(cutoff: Date): PurgeWalk;
   /** For `retention report`: the oldest remaining record and how many are overdue. */

@@ -295,6 +295,7 @@ describe('defaults', () => {
       attempts: 3,
       backoffMs: 30_000,
       keepJobsSeconds: 604_800,
+      resumeWindowSeconds: 86_400,
       concurrency: 2,
       progressLogSeconds: 30,
     });

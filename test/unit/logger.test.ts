@@ -31,9 +31,26 @@ describe('the root logger', () => {
 
   it("drops a driver error's SQL text, which carries bound values such as subject ids", () => {
     const { lines, logger } = capture();
-    const err = Object.assign(new Error('Lock wait timeout exceeded'), { code: 'ER_LOCK_WAIT_TIMEOUT', sql: 'DELETE FROM im_app_config WHERE app_id IN (1400000101)' });
+    const err = Object.assign(new Error('Lock wait timeout exceeded'), {
+      code: 'ER_LOCK_WAIT_TIMEOUT',
+      sql: 'DELETE FROM im_app_config WHERE app_id IN (1400000101)',
+    });
     logger.warn({ err }, 'retrying');
     expect(JSON.stringify(lines)).not.toContain('1400000101');
     expect((lines[0]!.err as Record<string, unknown>).code).toBe('ER_LOCK_WAIT_TIMEOUT');
+  });
+
+  it('redacts the arguments of AUTH and HELLO that ioredis errors carry, wherever they sit', () => {
+    const { lines, logger } = capture();
+    const err = Object.assign(new Error('WRONGPASS invalid username-password pair'), { command: { name: 'auth', args: ['pa55word-1'] } });
+    logger.warn({ err }, 'redis connection error');
+    logger.warn({ detail: { command: { name: 'HELLO', args: ['3', 'AUTH', 'default', 'pa55word-2'] } } }, 'x');
+    logger.warn({ err: Object.assign(new Error('ERR'), { command: { name: 'get', args: ['some-key'] } }) }, 'y');
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain('pa55word');
+    expect((lines[0]!.err as { command: unknown }).command).toEqual({ name: 'auth', args: ['***'] });
+    expect((lines[1]!.detail as { command: { args: string[] } }).command.args).toEqual(['***', '***', '***', '***']);
+    // Other commands keep their arguments (key names help debugging and are not secrets).
+    expect((lines[2]!.err as { command: unknown }).command).toEqual({ name: 'get', args: ['some-key'] });
   });
 });

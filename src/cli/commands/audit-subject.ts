@@ -1,4 +1,5 @@
 import { findSubjectPurges, isCompletePurge } from '../../subjects/find-subject-purges.js';
+import { AuditKeyError } from '../../audit/index.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, type CliIo, type GlobalOptions } from '../io.js';
 import { loadConfig, withEngine } from '../load.js';
@@ -15,6 +16,9 @@ export async function auditSubjectCommand(opts: AuditSubjectOptions, io: CliIo):
   const id = opts.args?.[0] ?? '';
   const config = loadConfig(opts);
   return withEngine(config, io, async (engine) => {
+    // Under another key the subject's hash would differ, and "never purged" would be a wrong answer.
+    const key = await engine.audit.keyStatus();
+    if (key.status === 'mismatch') throw new AuditKeyError(key.message, key.trailFingerprint, key.fingerprint);
     const entries = await findSubjectPurges(engine.audit, config.audit.key, id);
     const complete = entries.filter(isCompletePurge);
     const found = complete.length > 0;

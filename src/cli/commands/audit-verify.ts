@@ -9,7 +9,7 @@ export interface AuditVerifyOptions extends GlobalOptions {
   publicKey?: string;
 }
 
-/** `retention audit verify [--head HASH]`: 0 intact, 1 broken, 3 could not check. */
+/** `retention audit verify [--head HASH]`: 0 intact, 1 broken, 2 wrong audit key, 3 could not check. */
 export async function auditVerifyCommand(opts: AuditVerifyOptions, io: CliIo): Promise<number> {
   if (opts.checkpoint !== undefined) {
     const { auditVerifyCheckpointCommand } = await import('./audit-verify-checkpoint.js');
@@ -18,6 +18,12 @@ export async function auditVerifyCommand(opts: AuditVerifyOptions, io: CliIo): P
   const config = loadConfig(opts);
   return withEngine(config, io, async (engine) => {
     const result = await engine.audit.verify(opts.head ? { head: opts.head } : {});
+    if (result.wrongKey) {
+      // Not tampering: the chain cannot be checked with this key at all.
+      if (opts.json) printJson(io, { ok: false, wrongKey: true, entries: 0, headHash: result.headHash, error: result.wrongKey.message });
+      else io.stdout(`audit chain NOT CHECKED: wrong key: ${result.wrongKey.message}\n`);
+      return EXIT.usage;
+    }
     if (opts.json) {
       printJson(io, { ok: result.ok, entries: result.entries, headHash: result.headHash, firstBad: result.firstBad && { id: result.firstBad.id, reason: result.firstBad.reason, detail: result.firstBad.detail } });
     } else if (result.ok) {

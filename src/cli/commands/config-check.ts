@@ -80,12 +80,22 @@ export async function configCheckCommand(opts: ConfigCheckOptions, io: CliIo): P
         }
       }
     }
-    const unreachable = checks.some((c) => c.status === 'unreachable');
-    const refused = checks.some((c) => c.status === 'refused');
+    // The audit key against the trail's fingerprint: a wrong key would refuse every run (exit 2).
+    let auditKey: { status: 'ok' | 'refused' | 'not-created' | 'unreachable'; message: string | null };
+    try {
+      const key = await engine.audit.keyStatus();
+      auditKey = key.status === 'mismatch' ? { status: 'refused', message: `audit.key ${key.message}` } : { status: 'ok', message: null };
+    } catch (err) {
+      const missing = (err as { cause?: { code?: unknown } }).cause?.code === 'ER_NO_SUCH_TABLE';
+      auditKey = missing ? { status: 'not-created', message: 'no audit table yet (retention migrate creates it)' } : { status: 'unreachable', message: errorLine(err) };
+    }
+    const unreachable = checks.some((c) => c.status === 'unreachable') || auditKey.status === 'unreachable';
+    const refused = checks.some((c) => c.status === 'refused') || auditKey.status === 'refused';
     const code = unreachable ? EXIT.cannotCheck : refused ? EXIT.usage : EXIT.ok;
-    if (opts.json) printJson(io, { ok: code === EXIT.ok, ...summary, checks });
+    if (opts.json) printJson(io, { ok: code === EXIT.ok, ...summary, checks, auditKey });
     else {
       const lines = checks.map((c) => `  ${c.status.padEnd(11)} ${c.policy} ${c.store} ${c.target}${c.message ? `: ${c.message}` : ''}`);
+      lines.push(`  ${auditKey.status.padEnd(11)} audit key${auditKey.message ? `: ${auditKey.message}` : ''}`);
       io.stdout(`${config.source}: ${code === EXIT.ok ? 'valid, every store checked' : 'problems found'}\n${lines.join('\n')}\n${warnings.map((w) => `warning: ${w}\n`).join('')}`);
     }
     return code;

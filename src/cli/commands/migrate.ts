@@ -7,6 +7,8 @@ export async function migrateCommand(opts: GlobalOptions, io: CliIo): Promise<nu
   const config = loadConfig(opts);
   return withEngine(config, io, async (engine) => {
     await engine.audit.migrate();
+    // Records the key's fingerprint in a new trail (or refuses a key that is not the trail's).
+    await engine.audit.checkKey();
     if (opts.json) printJson(io, { ok: true, table: config.audit.table });
     else io.stdout(`audit table ${config.audit.table} is up to date\n`);
     return EXIT.ok;

@@ -44,6 +44,8 @@ export async function runCommand(opts: RunCommandOptions, io: CliIo): Promise<nu
     io,
     async (engine) => {
       await engine.audit.migrate();
+      // A wrong or missing key stops here (exit 2), before any policy starts.
+      await engine.audit.checkKey();
       let doc: RunDocument;
       try {
         doc = await runPolicies(

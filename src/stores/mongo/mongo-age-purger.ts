@@ -2,6 +2,7 @@ import type { Collection, Db, Document } from 'mongodb';
 import type { MongoTargetConfig } from '../../config/schema.js';
 import type { Logger } from '../../logging/logger.js';
 import type { AgeInspection, AgePurger, BatchResult, DueCount, PurgeWalk } from '../purger.js';
+import { epochUnitRefusal } from '../epoch-unit.js';
 import { leadingIndexResolver } from './require-leading-index.js';
 import { timeFilters } from './time-filters.js';
 import { createTtlIndex, findNativeTtl } from './native-ttl.js';
@@ -45,7 +46,22 @@ export function createMongoAgePurger(collection: Collection, target: MongoTarget
       if (target.ttlIndex && extras.retainMs !== undefined && target.timeFormat === 'datetime' && !(await nativeExpiry())) {
         await createTtlIndex(collection, field, extras.retainMs, logger);
       }
-      await requireIndex();
+      const hint = await requireIndex();
+      if (hint !== null && target.timeFormat !== 'datetime') {
+        // The smallest positive number, through the time index: does it fit the declared unit?
+        const [first] = await collection
+          .find(
+            { [field]: { $gt: 0, $type: 'number', $not: { $type: 'array' } } },
+            { projection: { _id: 0, [field]: 1 }, sort: { [field]: 1 }, limit: 1, hint },
+          )
+          .toArray();
+        const smallest = first === undefined ? null : Number(first[field]);
+        const refusal =
+          smallest === null || Number.isNaN(smallest)
+            ? null
+            : epochUnitRefusal(`${target.collection}.${field}`, target.timeFormat, smallest);
+        if (refusal) throw refusal;
+      }
     },
 
     nativeExpiry,

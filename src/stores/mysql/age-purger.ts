@@ -7,6 +7,7 @@ import { memoizeSuccess } from '../../lib/memoize-success.js';
 import { RefusalError } from '../../errors/refusal-error.js';
 import { withRetry } from '../../lib/retry.js';
 import { planAgeTarget, type AgeTargetPlan } from './check-target.js';
+import { checkEpochUnit } from './epoch-plausibility.js';
 import { duePredicate, unusablePredicate, usablePredicate, type SqlFragment } from './due-predicate.js';
 import { openMysqlPurgeWalk, type MysqlPurgeWalk } from './purge-walk.js';
 import { timeFromStored } from './sql-values.js';
@@ -37,6 +38,7 @@ export function createMysqlAgePurger(
     const checked = planAgeTarget(shape, table, target.time, target.timeFormat);
     // Refuses partitioning it cannot judge exactly (subpartitions, LIST/HASH/KEY, other expressions).
     if (partitions.action !== 'off') await readPartitionLayout(ctx.pool, ctx.database, checked);
+    await checkEpochUnit(ctx, checked);
     return checked;
   });
 
@@ -90,6 +92,14 @@ export function createMysqlAgePurger(
         const unusableTime = await countUnusable(p);
         const wholePartitions = await partitionsDue(p, cutoff);
         return { due, total, unusableTime, ...(wholePartitions.length > 0 ? { partitions: wholePartitions } : {}) };
+      } catch (err) {
+        throw asStoreError(`counting ${table}`, err);
+      }
+    },
+
+    async countUnusable(): Promise<number> {
+      try {
+        return await countUnusable(await plan());
       } catch (err) {
         throw asStoreError(`counting ${table}`, err);
       }

@@ -1,6 +1,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../../logging/logger.js';
 import { StoreError } from '../../errors/index.js';
+import { RedisErrorTranslator, redisEndpoints } from './redis-unreachable.js';
 
 /** Where the Redis data lives: one server (`url`) or a Redis Cluster (`nodes`, any subset of its nodes). */
 export interface RedisStoreConfig {
@@ -44,16 +45,25 @@ const CONNECTION_OPTIONS = {
   maxRetriesPerRequest: 2,
 } satisfies RedisOptions;
 
-export function openRedisKeyspace(config: RedisStoreConfig, logger: Logger): RedisKeyspace {
+/** `errors` learns each connection failure, so a failed command can say which server and why. */
+export function openRedisKeyspace(
+  config: RedisStoreConfig,
+  logger: Logger,
+  errors: RedisErrorTranslator = new RedisErrorTranslator(redisEndpoints(config)),
+): RedisKeyspace {
   const nodes = config.nodes ?? [];
-  if (nodes.length > 0) return openCluster(nodes, logger);
+  if (nodes.length > 0) return openCluster(nodes, logger, errors);
   if (!config.url) throw new StoreError('redis', 'no url and no cluster nodes configured');
-  return openSingle(config.url, logger);
+  return openSingle(config.url, logger, errors);
 }
 
-function openSingle(url: string, logger: Logger): RedisKeyspace {
+function openSingle(url: string, logger: Logger, errors: RedisErrorTranslator): RedisKeyspace {
   const redis = new Redis(url, CONNECTION_OPTIONS);
-  redis.on('error', (err: Error) => logger.warn({ err }, 'redis connection error'));
+  redis.on('error', (err: Error) => {
+    errors.connectionError(err);
+    logger.warn({ err }, 'redis connection error');
+  });
+  redis.on('ready', () => errors.connected());
   return {
     route: redis,
     clustered: false,
@@ -65,14 +75,15 @@ function openSingle(url: string, logger: Logger): RedisKeyspace {
       try {
         await redis.ping();
       } catch (err) {
-        throw new StoreError('redis', `cannot reach the server: ${message(err)}`, { cause: err });
+        const translated = errors.translate(err);
+        throw translated instanceof StoreError ? translated : new StoreError('redis', `Redis at ${errors.endpoints}: ${message(err)}`, { cause: err });
       }
     },
     close: () => quit(redis),
   };
 }
 
-function openCluster(nodes: readonly string[], logger: Logger): RedisKeyspace {
+function openCluster(nodes: readonly string[], logger: Logger, errors: RedisErrorTranslator): RedisKeyspace {
   // Credentials given in the first node URL apply to every node the cluster reveals, not only to
   // the startup nodes (ioredis takes them per startup node otherwise).
   const auth = credentialsOf(nodes[0]!);
@@ -81,7 +92,11 @@ function openCluster(nodes: readonly string[], logger: Logger): RedisKeyspace {
     redisOptions: { ...CONNECTION_OPTIONS, ...auth },
     slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
   });
-  cluster.on('error', (err: Error) => logger.warn({ err }, 'redis cluster error'));
+  cluster.on('error', (err: Error) => {
+    errors.connectionError(err);
+    logger.warn({ err }, 'redis cluster error');
+  });
+  cluster.on('ready', () => errors.connected());
 
   async function ready(): Promise<void> {
     if (cluster.status === 'ready') return;
@@ -114,7 +129,10 @@ function openCluster(nodes: readonly string[], logger: Logger): RedisKeyspace {
       try {
         await Promise.all((await masters()).map((node) => node.ping()));
       } catch (err) {
-        throw new StoreError('redis', `cannot reach every cluster master: ${message(err)}`, { cause: err });
+        const translated = errors.translate(err);
+        throw translated instanceof StoreError
+          ? translated
+          : new StoreError('redis', `cannot reach every cluster master (${errors.endpoints}): ${message(err)}`, { cause: err });
       }
     },
     close: () => quit(cluster),

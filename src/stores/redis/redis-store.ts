@@ -5,6 +5,7 @@ import { runOnNode } from './node-commands.js';
 import { createRedisAgePurger, type RedisPurgerDeps } from './redis-age-purger.js';
 import { openRedisKeyspace, type RedisStoreConfig } from './redis-keyspace.js';
 import { createRedisSubjectPurger } from './redis-subject-purger.js';
+import { RedisErrorTranslator, redisEndpoints } from './redis-unreachable.js';
 
 export type { RedisStoreConfig } from './redis-keyspace.js';
 
@@ -21,7 +22,8 @@ export interface RedisStoreOptions {
  */
 export function createRedisStore(config: RedisStoreConfig, options: RedisStoreOptions): Store {
   const logger = options.logger.child({ store: 'redis' });
-  const keyspace = openRedisKeyspace(config, logger);
+  const errors = new RedisErrorTranslator(redisEndpoints(config));
+  const keyspace = openRedisKeyspace(config, logger, errors);
 
   function deps(context: PurgerContext): RedisPurgerDeps {
     return {
@@ -38,10 +40,10 @@ export function createRedisStore(config: RedisStoreConfig, options: RedisStoreOp
   return {
     name: 'redis',
     agePurger(target: TargetConfig, context: PurgerContext): AgePurger {
-      return createRedisAgePurger(redisTarget(target), deps(context));
+      return errors.agePurger(createRedisAgePurger(redisTarget(target), deps(context)));
     },
     subjectPurger(target: TargetConfig, context: PurgerContext): SubjectPurger {
-      return createRedisSubjectPurger(redisTarget(target), deps(context));
+      return errors.subjectPurger(createRedisSubjectPurger(redisTarget(target), deps(context)));
     },
     ping: () => keyspace.ping(),
     close: () => keyspace.close(),

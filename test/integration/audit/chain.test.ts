@@ -191,14 +191,28 @@ describe('audit chain', () => {
     }
   });
 
-  it('fails verification under a different key at the first entry', async () => {
+  it('says "wrong key" under a different key, rather than a break at the first entry', async () => {
     const trail = await freshTrail(pool, { key: 'key-one' });
     await appendMany(trail, 3);
     const other = new AuditTrail(pool, { table: trail.tables.auditName, key: 'key-two', configHash: 'x' });
-    const first = (await ids(trail))[0];
-    expect((await other.verify()).firstBad).toMatchObject({ id: first, reason: 'hash mismatch' });
+    const result = await other.verify();
+    expect(result).toMatchObject({ ok: false, entries: 0, firstBad: null });
+    expect(result.wrongKey?.message).toMatch(/is not the key the audit trail .* is written with/);
     const unkeyed = new AuditTrail(pool, { table: trail.tables.auditName, key: '', configHash: 'x' });
-    expect((await unkeyed.verify()).ok).toBe(false);
+    expect((await unkeyed.verify()).wrongKey?.message).toMatch(/is empty, but the audit trail .* is written with a key/);
+    // Nor can either append to it.
+    await expect(other.append(targetEntry(9))).rejects.toThrow(/audit\.key/);
+    await expect(unkeyed.append(targetEntry(9))).rejects.toThrow(/audit\.key/);
+    expect(await trail.verify()).toMatchObject({ ok: true, entries: 3 });
+  });
+
+  it('still reports a break when an entry of a trail without a fingerprint was altered (the newest intact)', async () => {
+    const trail = await freshTrail(pool, { key: 'key-one' });
+    await appendMany(trail, 3);
+    const first = (await ids(trail))[0]!;
+    await pool.query(`UPDATE ${trail.tables.head} SET key_fingerprint = NULL`);
+    await pool.query(`UPDATE ${trail.tables.audit} SET entry = REPLACE(entry, '"dryRun":false', '"dryRun":true') WHERE id = ?`, [first]);
+    expect((await trail.verify()).firstBad).toMatchObject({ id: first, reason: 'hash mismatch' });
   });
 
   it('logs every append as msg "audit" with identifiers and hash, never data or the subject hash', async () => {

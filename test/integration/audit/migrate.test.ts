@@ -28,27 +28,27 @@ async function headRow(table: string): Promise<RowDataPacket | undefined> {
 
 describe('migrateAudit', () => {
   it('creates the audit table and its head table at the current schema version', async () => {
-    expect(await migrateAudit(pool)).toEqual({ from: 0, to: AUDIT_SCHEMA_VERSION, applied: [1, 2] });
+    expect(await migrateAudit(pool)).toEqual({ from: 0, to: AUDIT_SCHEMA_VERSION, applied: [1, 2, 3] });
     const [tables] = await pool.query<RowDataPacket[]>(
       'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1',
     );
     expect(tables.map((r) => r.name)).toEqual(['retention_audit', 'retention_audit_ckpt', 'retention_audit_head']);
-    expect(await headRow('retention_audit')).toMatchObject({ id: 1, schema_version: 2, last_id: null, last_hash: '0'.repeat(64) });
+    expect(await headRow('retention_audit')).toMatchObject({ id: 1, schema_version: 3, last_id: null, last_hash: '0'.repeat(64), key_fingerprint: null });
   });
 
   it('is idempotent: running it again, with entries present, changes nothing', async () => {
     const trail = new AuditTrail(pool, { key: 'k', configHash: 'c' });
     await appendMany(trail, 5);
     const before = await headRow('retention_audit');
-    expect(await trail.migrate()).toEqual({ from: 2, to: 2, applied: [] });
-    expect(await migrateAudit(pool, { table: 'retention_audit' })).toEqual({ from: 2, to: 2, applied: [] });
+    expect(await trail.migrate()).toEqual({ from: 3, to: 3, applied: [] });
+    expect(await migrateAudit(pool, { table: 'retention_audit' })).toEqual({ from: 3, to: 3, applied: [] });
     expect(await headRow('retention_audit')).toEqual(before);
     expect(await trail.verify()).toMatchObject({ ok: true, entries: 5 });
   });
 
   it('is safe when two processes migrate at once', async () => {
     const results = await Promise.all([migrateAudit(pool, { table: 'raced' }), migrateAudit(pool, { table: 'raced' })]);
-    expect(results.map((r) => r.applied).sort()).toEqual([[], [1, 2]]);
+    expect(results.map((r) => r.applied).sort()).toEqual([[], [1, 2, 3]]);
   });
 
   it('re-seeds a lost head table from the newest entry, so the chain continues', async () => {
@@ -56,7 +56,7 @@ describe('migrateAudit', () => {
     const trail = new AuditTrail(pool, { table: 'lost_head', key: 'k', configHash: 'c' });
     await appendMany(trail, 3);
     await pool.query('DROP TABLE `lost_head_head`');
-    expect((await migrateAudit(pool, { table: 'lost_head' })).applied).toEqual([1, 2]);
+    expect((await migrateAudit(pool, { table: 'lost_head' })).applied).toEqual([1, 2, 3]);
     await appendMany(trail, 2, 3);
     expect(await trail.verify()).toMatchObject({ ok: true, entries: 5 });
   });
@@ -67,7 +67,7 @@ describe('migrateAudit', () => {
     await appendMany(trail, 2);
     await pool.query('DROP TABLE `old_trail_ckpt`');
     await pool.query('UPDATE `old_trail_head` SET schema_version = 1');
-    expect(await migrateAudit(pool, { table: 'old_trail' })).toEqual({ from: 1, to: 2, applied: [2] });
+    expect(await migrateAudit(pool, { table: 'old_trail' })).toEqual({ from: 1, to: 3, applied: [2, 3] });
     const [rows] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM `old_trail_ckpt`');
     expect(Number(rows[0]?.n)).toBe(0);
     expect(await trail.verify()).toMatchObject({ ok: true, entries: 2 });

@@ -6,6 +6,7 @@ import { eventually, TEST_TIMING } from '../../support/queue/spawn-worker.js';
 import { startWorker, type RunningWorker } from '../../../src/queue/start-worker.js';
 import { enqueueRuns, waitForRuns } from '../../../src/queue/enqueue-runs.js';
 import { policyHash, subjectBatchPayload, type PolicyRunPayload } from '../../../src/queue/job-payloads.js';
+import { JobSigner } from '../../../src/queue/job-signature.js';
 import { POLICY_RUN_JOB, SUBJECT_BATCH_JOB, TARGETS_QUEUE } from '../../../src/queue/queue-names.js';
 import { subjectHash } from '../../../src/audit/subject-hash.js';
 import type { ResolvedConfig } from '../../../src/config/load-config.js';
@@ -109,7 +110,7 @@ describe('a subject policy fanned out over subject-batch jobs', () => {
       runId,
       dryRun: true,
     };
-    await queues.runs.add(POLICY_RUN_JOB, data, { jobId: `${runId}.dry` });
+    await queues.runs.add(POLICY_RUN_JOB, new JobSigner(config.audit.key).sign(POLICY_RUN_JOB, data), { jobId: `${runId}.dry` });
     const outcome = await waitForRuns(queues, config, [{ policy: policy.name, jobId: `${runId}.dry` }], { pollMs: 100, timeoutMs: 60_000 });
     const result = outcome.results[0] as PolicyResult;
     expect(result).toMatchObject({ status: 'succeeded', subjects: { due: 35, purged: 0, held: 3, withoutTerminationTime: 0 } });
@@ -193,7 +194,10 @@ describe('a subject policy fanned out over subject-batch jobs', () => {
     const payload = subjectBatchPayload.parse(victim.data);
     const tag = Buffer.from(payload.range.tag, 'base64');
     tag[0] = tag[0]! ^ 1;
-    await victim.updateData({ ...payload, range: { ...payload.range, tag: tag.toString('base64') } });
+    // Re-signed, as by a replica with the audit key: the range's own seal still catches the change.
+    await victim.updateData(
+      new JobSigner(config.audit.key).sign(SUBJECT_BATCH_JOB, { ...payload, range: { ...payload.range, tag: tag.toString('base64') } }),
+    );
     await queues.targets.resume();
 
     const outcome = await waitForRuns(queues, config, jobs, { pollMs: 100, timeoutMs: 60_000 });

@@ -195,4 +195,25 @@ describe('mongo age purger: epoch formats', () => {
     expect(await walkAll(purger, cutoff)).toEqual([2]);
     expect((await c.find({}).toArray()).map((d) => d._id)).toEqual(['next-second']);
   });
+
+  it('refuses epoch seconds declared epoch_ms: they would all read as January 1970 and be due, tomorrow included', async () => {
+    const seconds = Math.floor(Date.now() / 1000);
+    const c = await collectionWith(
+      'epoch-s-as-ms',
+      [
+        { _id: 'month-ago', t: seconds - 30 * 86_400 },
+        { _id: 'tomorrow', t: seconds + 86_400 },
+        { _id: 'zero', t: 0 },
+      ],
+      't',
+    );
+    const purger = store.agePurger(mongoTarget({ collection: 'epoch-s-as-ms', time: 't', timeFormat: 'epoch_ms' }), context);
+    await expect(purger.check()).rejects.toMatchObject({
+      reason: 'implausible-time',
+      message: expect.stringMatching(/epoch-s-as-ms\.t holds values that read as 1970-01-/),
+    });
+    expect(await c.countDocuments({})).toBe(3);
+    // Declared right, it passes.
+    await store.agePurger(mongoTarget({ collection: 'epoch-s-as-ms', time: 't', timeFormat: 'epoch_s' }), context).check();
+  });
 });
