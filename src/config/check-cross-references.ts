@@ -1,7 +1,7 @@
 import { isRecord, type AddIssue } from './add-issue.js';
+import { DEFAULT_QUEUE_PREFIX } from './defaults.js';
 import { broadMatchProblem, queueKeysProblem } from './redis-glob.js';
 
-const DEFAULT_QUEUE_PREFIX = 'retention';
 
 /**
  * Rules that span policies or sections: policy names are unique, and no Redis `match` is too

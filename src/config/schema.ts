@@ -3,6 +3,7 @@ import { IANAZone } from 'luxon';
 import { CronExpressionParser } from 'cron-parser';
 import { checkPolicy } from './check-policy.js';
 import { checkCrossReferences } from './check-cross-references.js';
+import { DEFAULT_QUEUE_PREFIX } from './defaults.js';
 import { parseEd25519PrivateKey } from './signing-key-pem.js';
 
 /** A plain SQL/document identifier: letters, digits and `_`, not starting with a digit, at most 64 characters. */
@@ -379,7 +380,7 @@ export const configSchema = z
         prefix: z
           .string()
           .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ or -')
-          .default('retention'),
+          .default(DEFAULT_QUEUE_PREFIX),
         /** Attempts of a failed target job (refusals are never retried). @defaultValue 3 */
         attempts: positiveInt.default(3),
         /** First retry delay, doubled each attempt. @defaultValue 30000 */

@@ -1,6 +1,6 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { Coordination, PurgerContext, Store } from '../purger.js';
-import type { TargetConfig, MysqlTargetConfig } from '../../config/schema.js';
+import type { TargetConfig, MysqlTargetConfig, RawConfig } from '../../config/schema.js';
 import type { Logger } from '../../logging/logger.js';
 import type { RetryOptions } from '../../lib/retry.js';
 import { StoreError } from '../../errors/store-error.js';
@@ -12,24 +12,20 @@ import { createPolicyLocks } from './policy-lock.js';
 import { createReplicaLagGate } from './replica-lag.js';
 import { asStoreError, type MysqlStoreContext } from './store-context.js';
 
-export interface MysqlStoreConfig {
-  /** `mysql://user:password@host:port/database`. */
-  url: string;
-  /** Session `innodb_lock_wait_timeout`, seconds. @defaultValue 2 */
-  lockWaitTimeoutSeconds: number;
-  /** Session `lock_wait_timeout` (metadata locks), seconds. @defaultValue 5 */
-  metadataLockWaitTimeoutSeconds: number;
-  /** Replica URLs whose lag throttles the walks. @defaultValue [] */
-  replicas: readonly string[];
-  /** Walks wait between chunks while a replica lags more than this. @defaultValue 10 */
-  maxReplicaLagSeconds: number;
-  /** Size chunks by measured server time between `min(100, batchSize)` and `10 × batchSize`. @defaultValue false (fixed chunks: gentler on the foreground) */
+/**
+ * The store's settings: `stores.mysql` of the configuration (fields and defaults in
+ * src/config/schema.ts), plus what only code sets (tests, the bench).
+ */
+export interface MysqlStoreConfig extends Omit<MysqlStoreSettings, 'adaptiveBatchSize'> {
+  /** @defaultValue false */
   adaptiveBatchSize?: boolean;
   /** Backoff of retried statements (lock wait timeout, deadlock). @defaultValue withRetry's defaults */
   retry?: RetryOptions;
   /** Connections of the shared pool (purges, counts, the audit trail). @defaultValue 4 */
   connectionLimit?: number;
 }
+
+type MysqlStoreSettings = RawConfig['stores']['mysql'];
 
 /** The MySQL store: purgers, run coordination, and the pool the audit trail shares. */
 export interface MysqlStore extends Store, Coordination {
