@@ -166,7 +166,7 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
     let reporting: Promise<unknown> = Promise.resolve();
     if (options.report ?? true) {
       const refresh = () => {
-        reporting = buildReport(engine.ctx, { mysqlPool: engine.mysql.pool })
+        reporting = buildReport(engine.ctx)
           .then((report) => metrics.setReport(report))
           .catch((err) => {
             logger.warn({ err }, 'the report failed; its metrics are stale');

@@ -1,21 +1,15 @@
-import type { Pool } from 'mysql2/promise';
 import type { EngineContext } from '../engine/engine-context.js';
 import { computeCutoff, promiseMillis } from '../engine/cutoff.js';
 import type { ComplianceReport, ReportNote, ReportWarning, SubjectPolicyReport, TargetReport } from './compliance-report.js';
 import { longestCronGap } from './cron-period.js';
 import { inspectAgeTarget } from './inspect-age-target.js';
 import { inspectSubjectPolicy } from './inspect-subject-policy.js';
-import { mongoCopies } from './copies/mongo-copies.js';
-import { mysqlCopies } from './copies/mysql-copies.js';
-import { redisCopies } from './copies/redis-copies.js';
 import { s3Copies } from './copies/s3-copies.js';
 import { loadBalancerCopies } from './copies/load-balancer-copies.js';
 import { isS3Store } from '../stores/s3/s3-store.js';
 import { shortestRetention } from './shortest-retention.js';
 
 export interface BuildReportOptions {
-  /** The MySQL store's pool, to read the server's log settings; without it they are not checked. */
-  mysqlPool?: Pool | undefined;
   /** Read the copies the worker cannot delete (logs, snapshots, oplog). @defaultValue true */
   copies?: boolean;
 }
@@ -64,11 +58,8 @@ export async function buildReport(ctx: EngineContext, options: BuildReportOption
     });
   }
   if (options.copies ?? true) {
-    const checks: Promise<ReportWarning[]>[] = [];
-    if (options.mysqlPool) checks.push(mysqlCopies(options.mysqlPool, shortestRetention(config, 'mysql')));
-    const redisUrl = config.stores.redis.url || config.stores.redis.nodes?.[0];
-    if (config.enabledStores.has('redis') && redisUrl) checks.push(redisCopies(redisUrl));
-    if (config.enabledStores.has('mongo')) checks.push(mongoCopies(config.stores.mongo.url, shortestRetention(config, 'mongo')));
+    // Each store answers for the copies it keeps beyond the worker's reach (logs, snapshots, oplog).
+    const checks = [...ctx.stores.values()].map((store) => store.derivedCopies?.(shortestRetention(config, store.name)) ?? Promise.resolve([]));
     for (const found of await Promise.all(checks)) warnings.push(...found);
     const s3 = ctx.stores.get('s3');
     if (isS3Store(s3)) {

@@ -1,13 +1,9 @@
 import type { ResolvedConfig } from '../config/load-config.js';
 import { promiseMillis } from '../engine/cutoff.js';
 import type { StoreName } from '../types.js';
+import type { ShortestRetention } from '../stores/purger.js';
 
-export interface ShortestRetention {
-  ms: number;
-  policy: string;
-  /** As configured: `2 days`, `2 months`. */
-  label: string;
-}
+export type { ShortestRetention } from '../stores/purger.js';
 
 /**
  * The shortest retention among the enabled policies with a target in `store`: a copy of that
@@ -25,11 +21,4 @@ export function shortestRetention(config: ResolvedConfig, store: StoreName): Sho
   return best;
 }
 
-/** `3 days`, `36 hours`, `20 minutes`: a duration as an operator reads it. */
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s >= 2 * 86400) return `${Math.round((s / 86400) * 10) / 10} days`;
-  if (s >= 2 * 3600) return `${Math.round((s / 3600) * 10) / 10} hours`;
-  if (s >= 120) return `${Math.round(s / 60)} minutes`;
-  return `${s} seconds`;
-}
+export { formatDuration } from '../lib/format-duration.js';

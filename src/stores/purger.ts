@@ -94,6 +94,24 @@ export interface PurgerContext {
   retainMs?: number;
 }
 
+/** The shortest promise among the enabled policies with a target in a store (a copy kept longer outlives it). */
+export interface ShortestRetention {
+  ms: number;
+  policy: string;
+  /** As configured: `2 days`, `2 months`. */
+  label: string;
+}
+
+/**
+ * A copy of a store's data that the worker cannot delete (binary logs, snapshots, an oplog), or
+ * the settings that say whether one exists could not be read: `retention report` lists them.
+ */
+export interface DerivedCopy {
+  code: 'mysql-binlog' | 'mysql-general-log' | 'mysql-slow-log' | 'redis-rdb' | 'redis-aof' | 'mongo-oplog' | 'not-readable';
+  store: StoreName;
+  message: string;
+}
+
 /** One store of this deployment: the factory of its purgers and its connection's lifecycle. */
 export interface Store {
   readonly name: StoreName;
@@ -101,6 +119,8 @@ export interface Store {
   subjectPurger(target: TargetConfig, context: PurgerContext): SubjectPurger;
   /** Throws StoreError when the store cannot be reached. */
   ping(): Promise<void>;
+  /** The copies of its data this store keeps beyond the worker's reach, judged against the shortest promise (`report`). */
+  derivedCopies?(shortest: ShortestRetention | null): Promise<DerivedCopy[]>;
   close(): Promise<void>;
 }
 

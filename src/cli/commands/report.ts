@@ -11,7 +11,7 @@ import { loadConfig, withEngine } from '../load.js';
 export async function reportCommand(opts: GlobalOptions, io: CliIo): Promise<number> {
   const config = loadConfig(opts);
   return withEngine(config, io, async (engine) => {
-    const report = await buildReport(engine.ctx, { mysqlPool: engine.mysql.pool });
+    const report = await buildReport(engine.ctx);
     if (opts.json) printJson(io, report);
     else io.stdout(formatReport(report));
     return reportExitCode(report);

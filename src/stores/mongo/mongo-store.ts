@@ -6,6 +6,7 @@ import type { PurgerContext, Store } from '../purger.js';
 import { createMongoAgePurger } from './mongo-age-purger.js';
 import { mongoDatabaseName } from './mongo-database-name.js';
 import { createMongoSubjectPurger } from './mongo-subject-purger.js';
+import { mongoCopies } from './derived-copies.js';
 
 export interface MongoStoreConfig {
   /** `mongodb://…/<database>`; the database defaults to `im` when the URL names none. */
@@ -53,6 +54,9 @@ export function createMongoStore(config: MongoStoreConfig, logger: Logger, optio
       const mongoTarget = asMongoTarget(target);
       return createMongoSubjectPurger(db.collection(mongoTarget.collection), mongoTarget, log.child({ target: mongoTarget.collection }));
     },
+
+    // The oplog window, read on a short-lived connection of its own (fails fast when unreachable).
+    derivedCopies: (shortest) => mongoCopies(config.url, shortest),
 
     async ping() {
       try {

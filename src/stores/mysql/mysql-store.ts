@@ -9,6 +9,7 @@ import { createMysqlPool, databaseOf } from './connection.js';
 import { createMysqlAgePurger, type MysqlAgePurger } from './age-purger.js';
 import { createMysqlSubjectPurger } from './subject-purger.js';
 import { createPolicyLocks } from './policy-lock.js';
+import { mysqlCopies } from './derived-copies.js';
 import { createReplicaLagGate } from './replica-lag.js';
 import { asStoreError, type MysqlStoreContext } from './store-context.js';
 
@@ -79,6 +80,9 @@ export function createMysqlStore(config: MysqlStoreConfig, logger: Logger): Mysq
     subjectPurger(target) {
       return createMysqlSubjectPurger(ctx, mysqlTarget(target));
     },
+
+    // Binary, general and slow query logs: read from the server's variables on the store's pool.
+    derivedCopies: (shortest) => mysqlCopies(pool, shortest),
 
     async ping() {
       try {

@@ -6,6 +6,7 @@ import { createRedisAgePurger, type RedisPurgerDeps } from './redis-age-purger.j
 import { openRedisKeyspace, type RedisStoreConfig } from './redis-keyspace.js';
 import { createRedisSubjectPurger } from './redis-subject-purger.js';
 import { RedisErrorTranslator, redisEndpoints } from './redis-unreachable.js';
+import { redisCopies } from './derived-copies.js';
 
 export type { RedisStoreConfig } from './redis-keyspace.js';
 
@@ -46,6 +47,11 @@ export function createRedisStore(config: RedisStoreConfig, options: RedisStoreOp
       return errors.subjectPurger(createRedisSubjectPurger(redisTarget(target), deps(context)));
     },
     ping: () => keyspace.ping(),
+    // RDB snapshots and the AOF, read on a short-lived connection of its own (fails fast when unreachable).
+    derivedCopies: async () => {
+      const url = config.url || config.nodes?.[0];
+      return url ? redisCopies(url) : [];
+    },
     close: () => keyspace.close(),
   };
 }

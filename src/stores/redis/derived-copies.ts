@@ -1,13 +1,13 @@
 import { Redis } from 'ioredis';
 import { errorLine } from '../../lib/error-line.js';
-import type { ReportWarning } from '../compliance-report.js';
+import type { DerivedCopy } from '../purger.js';
 
 /**
  * Copies Redis keeps on disk: RDB snapshots and the append-only file hold deleted keys until they
  * are rewritten, and every backup of them for as long as it is kept. Read with `CONFIG GET`, or
  * from `INFO persistence` where CONFIG is not allowed (managed services).
  */
-export async function redisCopies(url: string): Promise<ReportWarning[]> {
+export async function redisCopies(url: string): Promise<DerivedCopy[]> {
   const client = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
@@ -29,7 +29,7 @@ export async function redisCopies(url: string): Promise<ReportWarning[]> {
     ];
   }
   try {
-    const warnings: ReportWarning[] = [];
+    const warnings: DerivedCopy[] = [];
     let save: string | null = null;
     let aof: string | null = null;
     try {

@@ -1,14 +1,14 @@
 import { MongoClient, type Document } from 'mongodb';
 import { errorLine } from '../../lib/error-line.js';
-import type { ReportWarning } from '../compliance-report.js';
-import { formatDuration, type ShortestRetention } from '../shortest-retention.js';
+import type { DerivedCopy, ShortestRetention } from '../purger.js';
+import { formatDuration } from '../../lib/format-duration.js';
 
 /**
  * The MongoDB oplog holds every deleted document's delete (and, for inserts and updates, the
  * document as written) for its window: from its oldest to its newest entry. A window longer than
  * a retention means a replica set keeps purged data that long.
  */
-export async function mongoCopies(url: string, shortest: ShortestRetention | null): Promise<ReportWarning[]> {
+export async function mongoCopies(url: string, shortest: ShortestRetention | null): Promise<DerivedCopy[]> {
   const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000 });
   try {
     await client.connect();

@@ -1,7 +1,7 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { errorLine } from '../../lib/error-line.js';
-import type { ReportWarning } from '../compliance-report.js';
-import { formatDuration, type ShortestRetention } from '../shortest-retention.js';
+import type { DerivedCopy, ShortestRetention } from '../purger.js';
+import { formatDuration } from '../../lib/format-duration.js';
 
 const VARIABLES = [
   'log_bin',
@@ -18,7 +18,7 @@ const VARIABLES = [
  * format the row itself, in STATEMENT format the statements that wrote it), and the general and
  * slow query logs hold statements with their values. Read from the server's variables.
  */
-export async function mysqlCopies(pool: Pool, shortest: ShortestRetention | null): Promise<ReportWarning[]> {
+export async function mysqlCopies(pool: Pool, shortest: ShortestRetention | null): Promise<DerivedCopy[]> {
   let vars: Map<string, string>;
   try {
     const [rows] = await pool.query<RowDataPacket[]>(
@@ -35,7 +35,7 @@ export async function mysqlCopies(pool: Pool, shortest: ShortestRetention | null
       },
     ];
   }
-  const warnings: ReportWarning[] = [];
+  const warnings: DerivedCopy[] = [];
   const on = (name: string) => ['on', '1'].includes((vars.get(name) ?? '').toLowerCase());
   if (on('log_bin')) {
     const seconds = Number(vars.get('binlog_expire_logs_seconds') ?? 0);
