@@ -13,6 +13,10 @@ import { migrateAudit, type MigrateAuditResult } from './migrate-audit.js';
 import { groupRuns, type AuditRun, type IsPolicyLocked } from './group-runs.js';
 import { findSubjectEntries, listEntries, openRunIds, readHead, type ChainHead, type ListOptions } from './read-entries.js';
 import { subjectHash } from './subject-hash.js';
+import { countEntries } from './count-entries.js';
+import type { EntryFilter } from './entry-filter.js';
+import { findRunStarts, type RunKey } from './find-run-starts.js';
+import { streamEntries, type ChainEntry, type StreamOptions } from './stream-entries.js';
 import { verifyChain, type VerifyOptions, type VerifyResult } from './verify-chain.js';
 
 export interface AuditTrailOptions {
@@ -155,6 +159,21 @@ export class AuditTrail {
   /** When each of these policies last finished a real run as `succeeded` (ISO time); absent when never. */
   lastSuccesses(policies: readonly string[]): Promise<Map<string, string>> {
     return lastSuccesses(this.#pool, this.tables, policies);
+  }
+
+  /** How many entries `filter` covers, counted in SQL. */
+  count(filter: EntryFilter = {}): Promise<number> {
+    return countEntries(this.#pool, this.tables, filter);
+  }
+
+  /** The entries `filter` covers, streamed in chain order (or newest first) with their hashed text. */
+  stream(filter: EntryFilter = {}, options: StreamOptions = {}): AsyncGenerator<ChainEntry, void, undefined> {
+    return streamEntries(this.#pool, this.tables, filter, options);
+  }
+
+  /** When each run started (its `run-started` entry), keyed by `runKey`. */
+  runStarts(runs: readonly RunKey[]): Promise<Map<string, Date>> {
+    return findRunStarts(this.#pool, this.tables, runs);
   }
 
   /** The `subject` entries of a subject hash, newest first. */

@@ -9,3 +9,10 @@ export { groupRuns, type AuditRun, type AuditRunStatus, type IsPolicyLocked } fr
 export type { ChainHead, ListOptions } from './read-entries.js';
 export type { ChainFault, FirstBad, VerifyOptions, VerifyResult } from './verify-chain.js';
 export { AuditKeyError, keyFingerprint, UNKEYED_FINGERPRINT, type KeyStatus } from './trail-key.js';
+export type { EntryFilter } from './entry-filter.js';
+export { streamEntries, type ChainEntry, type StreamOptions } from './stream-entries.js';
+export { runKey, type RunKey } from './find-run-starts.js';
+export { RunSummaries, summarize, type RunSummary } from './run-summaries.js';
+export { EXPORT_COLUMNS, exportRecord, csvRow, type ExportFormat, type ExportRecord } from './export-format.js';
+export { readExportFile, type ExportedEntry } from './read-export-file.js';
+export { verifyEntries, type EntryFault, type VerifyEntriesOptions, type VerifyEntriesResult } from './verify-entries.js';

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { TerminalSink } from './terminal/terminal-sink.js';
 
@@ -10,6 +11,8 @@ export interface CliIo {
   terminal?: TerminalSink | undefined;
   /** Whether stdout is a terminal (live progress needs both). */
   stdoutIsTTY?: boolean | undefined;
+  /** Stdout as a stream, for output too large to hold (exports): writes wait for the reader. Absent when `stdout` is captured. */
+  stdoutStream?: Writable;
 }
 
 /** Options every command accepts. */

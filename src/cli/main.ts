@@ -22,7 +22,9 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
     logger: io?.logger ?? createLogger({ level: verbose ? 'debug' : undefined, format, ...(terminal && format === 'pretty' ? { destination: terminal } : {}) }),
     terminal,
     stdoutIsTTY: io?.stdout === undefined && process.stdout.isTTY === true,
+    ...(io?.stdout ? {} : { stdoutStream: process.stdout }),
   };
+  if (!io?.stdout) endQuietlyOnClosedStdout();
   let exitCode: number = EXIT.ok;
   const program = new Command('retention')
     .description('Enforces data-retention promises on MySQL, MongoDB and Redis, with a verifiable audit trail.')
@@ -48,4 +50,20 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
     return reportError(err, cliIo, { json, verbose });
   }
   return exitCode;
+}
+
+let watchingStdout = false;
+
+/**
+ * The one place a closed stdout is handled, for every command: `retention audit list | head -1`
+ * closes the pipe early, which is the reader's choice, not a failure. The process then ends at
+ * once with exit 0 and says nothing (like `cat` or `git log`). Other stdout errors stay errors.
+ */
+function endQuietlyOnClosedStdout(): void {
+  if (watchingStdout) return;
+  watchingStdout = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.ok);
+    throw err;
+  });
 }

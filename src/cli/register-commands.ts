@@ -75,17 +75,32 @@ export function registerCommands(program: Command, io: CliIo, setExit: (code: nu
   audit
     .command('list')
     .description('the audit trail, newest first, grouped by run')
-    .option('--since <duration>', 'only entries newer than this (e.g. 24h, 7d, 30m)', '24h')
+    .option('--since <time>', 'from this time: ISO-8601 time or date, or a duration back from now (24h, 7d, P1M)', '24h')
+    .option('--until <time>', 'up to (not including) this time, same forms as --since; default now')
     .option('-p, --policy <name>', 'only this policy')
     .option('--run <runId>', 'only this run')
+    .option('--limit <n>', 'show only the newest N entries (and say how many were left out)')
     .option('--json', 'print JSON')
     .action(action(() => import('./commands/audit-list.js').then((m) => m.auditListCommand)));
   audit
+    .command('export')
+    .description('every entry of a range, with its hashed text and hashes, as JSON Lines or CSV (streamed)')
+    .option('--since <time>', 'from this time: ISO-8601 time or date, or a duration back from now; default the first entry')
+    .option('--until <time>', 'up to (not including) this time, same forms as --since; default now')
+    .option('-p, --policy <name>', "only this policy's entries (verify such a file with --policy)")
+    .addOption(new Option('--format <format>', 'jsonl or csv').choices(['jsonl', 'csv']).default('jsonl'))
+    .option('--out <file>', 'write here (atomically: FILE.partial, renamed when complete) instead of stdout')
+    .option('--json', 'with --out: print the summary as JSON')
+    .action(action(() => import('./commands/audit-export.js').then((m) => m.auditExportCommand)));
+  audit
     .command('verify')
-    .description('check the whole hash chain')
+    .description('check the whole hash chain in MySQL, or the chain inside an export file (--file, offline)')
     .option('--head <hash>', 'also prove the entry with this (previously logged) head hash is still there')
     .option('--checkpoint <file>', 'prove the chain against signed checkpoints (a sink file, or one checkpoint)')
     .option('--public-key <pem>', 'with --checkpoint: the PEM public key (a file, or the PEM text)')
+    .option('--file <export>', 'check an `audit export` file instead of the database (no database connection)')
+    .option('--from-hash <hash>', "with --file: the export's first entry must link to this hash (the last one you verified)")
+    .option('-p, --policy <name>', 'with --file: the file is an export of this one policy (entries are checked one by one, not as a chain)')
     .option('--json', 'print JSON')
     .action(action(() => import('./commands/audit-verify.js').then((m) => m.auditVerifyCommand)));
   audit

@@ -1,40 +1,115 @@
-import { UsageError } from '../../errors/index.js';
-import type { AuditRun } from '../../audit/index.js';
+import { RunSummaries, runKey, summarize, type AuditRecord, type EntryFilter, type RunSummary } from '../../audit/index.js';
 import { EXIT } from '../exit-codes.js';
-import { printJson, type CliIo, type GlobalOptions } from '../io.js';
+import type { CliIo, GlobalOptions } from '../io.js';
 import { loadConfig, withEngine } from '../load.js';
+import { parseLimit, parseTimeBound } from '../parse-time-bound.js';
 
 export interface AuditListOptions extends GlobalOptions {
   since?: string;
+  until?: string;
   policy?: string;
   run?: string;
+  limit?: string;
 }
 
-const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `24h`, `7d`, `30m` → milliseconds. */
-export function parseSince(text: string): number {
-  const match = /^(\d+)([mhd])$/.exec(text.trim());
-  if (!match) throw new UsageError(`--since ${text}: expected a number and a unit m, h or d (e.g. 24h)`);
-  return Number(match[1]) * UNITS[match[2]!]!;
-}
-
-/** `retention audit list`: runs newest first, each with its targets. */
+/**
+ * `retention audit list`: every entry of the range, newest first, streamed. The count comes
+ * from SQL, so it is right however many entries there are; `--limit` cuts the listing and
+ * says how many entries it left out. Text groups the entries into runs (a run is printed when
+ * the stream reaches its start); JSON lists every entry, then the runs.
+ */
 export async function auditListCommand(opts: AuditListOptions, io: CliIo): Promise<number> {
   const config = loadConfig(opts);
-  const sinceMs = parseSince(opts.since ?? '24h');
+  const now = new Date();
+  const filter: EntryFilter = {
+    since: parseTimeBound('--since', opts.since ?? '24h', now),
+    until: opts.until === undefined ? undefined : parseTimeBound('--until', opts.until, now),
+    policy: opts.policy,
+    runId: opts.run,
+  };
+  const limit = parseLimit(opts.limit);
   return withEngine(config, io, async (engine) => {
-    const runs = await engine.audit.listRuns(
-      { since: new Date(Date.now() - sinceMs), policy: opts.policy, runId: opts.run },
-      (policy) => engine.mysql.isPolicyLocked(policy),
-    );
-    if (opts.json) printJson(io, { runs: runs.map(runJson) });
-    else io.stdout(runs.length === 0 ? `no audit entries in the last ${opts.since ?? '24h'}\n` : runs.map(formatRun).join(''));
+    const total = await engine.audit.count(filter);
+    const shown = Math.min(total, limit ?? total);
+    const range = describeRange(opts, filter);
+    const locks = new Map<string, Promise<boolean>>();
+    const isLocked = (policy: string): Promise<boolean> => {
+      let answer = locks.get(policy);
+      if (!answer) locks.set(policy, (answer = engine.mysql.isPolicyLocked(policy)));
+      return answer;
+    };
+    const summaries = new RunSummaries();
+    const runs: RunSummary[] = [];
+    const cut = limit !== undefined && total > limit ? `--limit ${limit}: the newest ${shown} shown, ${total - shown} left out` : null;
+
+    if (opts.json) io.stdout(`{\n  "range": ${JSON.stringify(range)},\n  "entries": [`);
+    else io.stdout(`${total} audit entries ${range.text}${cut ? ` (${cut})` : ''}\n`);
+    let first = true;
+    let seen = 0;
+    for await (const entry of engine.audit.stream(filter, { newestFirst: true, limit })) {
+      seen += 1;
+      if (opts.json) {
+        io.stdout(`${first ? '\n' : ',\n'}    ${JSON.stringify(entryJson(entry))}`);
+        first = false;
+      }
+      const done = summaries.add(entry);
+      if (done) {
+        const run = await summarize(done, true, isLocked);
+        if (opts.json) runs.push(run);
+        else io.stdout(formatRun(run));
+      }
+    }
+    // Runs that began before the range (or before the cut): look their real start up.
+    const rest = summaries.finish();
+    const starts = await engine.audit.runStarts(rest);
+    for (const open of rest) {
+      open.startedAt = starts.get(runKey(open)) ?? null;
+      const run = await summarize(open, false, isLocked);
+      if (opts.json) runs.push(run);
+      else io.stdout(formatRun(run));
+    }
+    if (opts.json) {
+      const tail = {
+        runs: runs.map(runJson),
+        total,
+        shown: seen,
+        omitted: Math.max(0, total - seen),
+        limit: limit ?? null,
+        truncated: seen < total,
+      };
+      io.stdout(`${first ? '' : '\n  '}],\n${JSON.stringify(tail, null, 2).slice(2)}\n`);
+    } else if (total === 0) io.stdout(`no audit entries ${range.text}\n`);
+    else if (cut) io.stdout(`${cut}; raise --limit or use \`retention audit export\` for all of them\n`);
     return EXIT.ok;
   });
 }
 
-function runJson(run: AuditRun) {
+function describeRange(opts: AuditListOptions, filter: EntryFilter) {
+  const since = filter.since?.toISOString() ?? null;
+  const until = filter.until?.toISOString() ?? null;
+  const parts = [`from ${since ?? 'the start'}`, `until ${until ?? 'now'}`];
+  if (opts.policy) parts.push(`policy ${opts.policy}`);
+  if (opts.run) parts.push(`run ${opts.run}`);
+  return { since, until, policy: opts.policy ?? null, runId: opts.run ?? null, text: parts.join(', ') };
+}
+
+function entryJson(e: AuditRecord) {
+  return {
+    id: e.id,
+    kind: e.kind,
+    at: e.at.toISOString(),
+    runId: e.runId,
+    policy: e.policy,
+    store: e.store,
+    target: e.target,
+    dryRun: e.dryRun,
+    retain: e.retain,
+    data: e.data,
+    hash: e.hash,
+  };
+}
+
+function runJson(run: RunSummary) {
   return {
     runId: run.runId,
     policy: run.policy,
@@ -42,13 +117,17 @@ function runJson(run: AuditRun) {
     dryRun: run.dryRun,
     startedAt: run.startedAt?.toISOString() ?? null,
     finishedAt: run.finishedAt?.toISOString() ?? null,
+    complete: run.complete,
     subjects: run.subjects,
-    entries: run.entries.map((e) => ({ id: e.id, kind: e.kind, at: e.at.toISOString(), store: e.store, target: e.target, retain: e.retain, data: e.data, hash: e.hash })),
+    counts: run.counts,
+    targets: run.targets.map((t) => ({ id: t.id, store: t.store, target: t.target, data: t.data })),
   };
 }
 
-function formatRun(run: AuditRun): string {
-  const head = `${run.startedAt?.toISOString() ?? '?'}  ${run.policy ?? '(run)'}  ${run.status}${run.dryRun ? ' (dry run)' : ''}  run ${run.runId}\n`;
+function formatRun(run: RunSummary): string {
+  const start = run.startedAt?.toISOString() ?? '(no start recorded)';
+  const part = run.complete ? '' : '  (partly in this listing)';
+  const head = `${start}  ${run.policy ?? '(run)'}  ${run.status}${run.dryRun ? ' (dry run)' : ''}  run ${run.runId}${part}\n`;
   const lines = run.targets.map((t) => {
     const d = t.data as Record<string, unknown>;
     const count = run.dryRun ? `would delete ${String(d.wouldDelete ?? 0)}` : `deleted ${String(d.deleted ?? 0)}`;

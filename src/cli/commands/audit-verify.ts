@@ -1,3 +1,6 @@
+import { readExportFile, verifyEntries, type VerifyEntriesResult } from '../../audit/index.js';
+import { UsageError } from '../../errors/index.js';
+import type { ResolvedConfig } from '../../config/load-config.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, type CliIo, type GlobalOptions } from '../io.js';
 import { loadConfig, withEngine } from '../load.js';
@@ -7,15 +10,39 @@ export interface AuditVerifyOptions extends GlobalOptions {
   /** A file of signed checkpoints (audit-verify-checkpoint.ts). */
   checkpoint?: string;
   publicKey?: string;
+  /** An `audit export` file to check offline. */
+  file?: string;
+  /** With `file`: the hash the export's first entry must link to. */
+  fromHash?: string;
+  /** With `file`: the export is this one policy's selection. */
+  policy?: string;
 }
 
-/** `retention audit verify [--head HASH]`: 0 intact, 1 broken, 2 wrong audit key, 3 could not check. */
+/**
+ * `retention audit verify`: 0 intact, 1 broken, 3 could not check (2: bad usage, a malformed
+ * export file, or the wrong audit key for the database chain). Without `--file` it walks the chain in MySQL; with `--file` it checks an export
+ * and never connects to anything. Each source is one function below, so a further source of
+ * trust (a signed checkpoint) adds one option and one check, not a new command.
+ */
 export async function auditVerifyCommand(opts: AuditVerifyOptions, io: CliIo): Promise<number> {
   if (opts.checkpoint !== undefined) {
+    // An export checked against signed checkpoints is not wired yet: verifyAgainstCheckpoint
+    // accepts readExportFile's entries (its `segment` option); refuse rather than ignore --file.
+    if (opts.file !== undefined) throw new UsageError('--checkpoint with --file is not supported yet: verify the export with --file, the database with --checkpoint');
     const { auditVerifyCheckpointCommand } = await import('./audit-verify-checkpoint.js');
     return auditVerifyCheckpointCommand({ ...opts, checkpoint: opts.checkpoint }, io);
   }
   const config = loadConfig(opts);
+  if (opts.file === undefined) {
+    if (opts.fromHash !== undefined) throw new UsageError('--from-hash needs --file (for the database, use --head)');
+    if (opts.policy !== undefined) throw new UsageError('--policy needs --file: the database chain is always checked whole');
+    return verifyDatabase(config, opts, io);
+  }
+  if (opts.head !== undefined) throw new UsageError('--head is for the database chain; with --file, use --from-hash');
+  return verifyFile(config, opts, opts.file, io);
+}
+
+async function verifyDatabase(config: ResolvedConfig, opts: AuditVerifyOptions, io: CliIo): Promise<number> {
   return withEngine(config, io, async (engine) => {
     const result = await engine.audit.verify(opts.head ? { head: opts.head } : {});
     if (result.wrongKey) {
@@ -27,11 +54,28 @@ export async function auditVerifyCommand(opts: AuditVerifyOptions, io: CliIo): P
     if (opts.json) {
       printJson(io, { ok: result.ok, entries: result.entries, headHash: result.headHash, firstBad: result.firstBad && { id: result.firstBad.id, reason: result.firstBad.reason, detail: result.firstBad.detail } });
     } else if (result.ok) {
-      io.stdout(`audit chain intact: ${result.entries} entries, head ${result.headHash ?? '(empty)'}${opts.head ? `; head ${opts.head} present` : ''}${engine.audit.keyed ? '' : '\nwarning: no audit key: the chain only detects accidents, not forgery'}\n`);
+      io.stdout(`audit chain intact: ${result.entries} entries, head ${result.headHash ?? '(empty)'}${opts.head ? `; head ${opts.head} present` : ''}${engine.audit.keyed ? '' : `\n${UNKEYED}`}\n`);
     } else {
       const bad = result.firstBad!;
       io.stdout(`audit chain BROKEN at entry ${bad.id}: ${bad.reason} (${bad.detail}); ${result.entries} entries intact before it\n`);
     }
     return result.ok ? EXIT.ok : EXIT.no;
   });
+}
+
+const UNKEYED = 'warning: no audit key: the chain only detects accidents, not forgery';
+
+async function verifyFile(config: ResolvedConfig, opts: AuditVerifyOptions, file: string, io: CliIo): Promise<number> {
+  const result: VerifyEntriesResult = await verifyEntries(readExportFile(file), config.audit.key, { fromHash: opts.fromHash, policy: opts.policy });
+  if (opts.json) printJson(io, { file, ...result });
+  else if (result.ok) {
+    const what = opts.policy === undefined ? 'chain intact' : `entries of policy ${opts.policy} intact (checked one by one, not as a chain)`;
+    const span = result.entries === 0 ? 'no entries' : `${result.entries} entries, ids ${result.firstId}–${result.lastId}`;
+    const links = result.startHash === null ? '' : `\nfirst entry links to ${result.startHash}${opts.fromHash ? ' (as --from-hash requires)' : ''}\nlast entry's hash   ${result.headHash}`;
+    io.stdout(`export ${what}: ${span}${links}${config.audit.key === '' ? `\n${UNKEYED}` : ''}\n`);
+  } else {
+    const bad = result.firstBad!;
+    io.stdout(`export BROKEN at entry ${bad.id} (${file} line ${bad.line ?? '?'}): ${bad.reason} (${bad.detail}); ${result.entries} entries intact before it\n`);
+  }
+  return result.ok ? EXIT.ok : EXIT.no;
 }
