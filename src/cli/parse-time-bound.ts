@@ -15,7 +15,8 @@ export function parseTimeBound(option: string, text: string, now: Date): Date {
   if (/^P/i.test(value)) {
     const duration = Duration.fromISO(value.toUpperCase());
     if (duration.isValid) return back(now, duration);
-  } else {
+  } else if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    // A calendar date first: luxon would also read `24` as an hour of today.
     const at = DateTime.fromISO(value, { zone: 'utc', setZone: true });
     if (at.isValid) return at.toJSDate();
   }
