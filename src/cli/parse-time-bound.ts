@@ -14,7 +14,7 @@ export function parseTimeBound(option: string, text: string, now: Date): Date {
   if (short) return back(now, Duration.fromObject({ [SHORT_UNITS[short[2]!]!]: Number(short[1]) }));
   if (/^P/i.test(value)) {
     const duration = Duration.fromISO(value.toUpperCase());
-    if (duration.isValid) return back(now, duration);
+    if (duration.isValid && duration.toMillis() > 0) return back(now, duration);
   } else if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
     // A calendar date first: luxon would also read `24` as an hour of today.
     const at = DateTime.fromISO(value, { zone: 'utc', setZone: true });
