@@ -74,7 +74,16 @@ export function exportRecord(e: ChainEntry): ExportRecord {
 /** A CSV row: `data` as JSON text, null as an empty field (no exported text field is ever empty). */
 export function csvRow(e: ChainEntry): Record<(typeof EXPORT_COLUMNS)[number], string | number> {
   const r = exportRecord(e);
-  return { ...r, policy: r.policy ?? '', store: r.store ?? '', target: r.target ?? '', subjectHash: r.subjectHash ?? '', retain: r.retain ?? '', dryRun: String(r.dryRun), data: JSON.stringify(r.data) };
+  return {
+    ...r,
+    policy: r.policy ?? '',
+    store: r.store ?? '',
+    target: r.target ?? '',
+    subjectHash: r.subjectHash ?? '',
+    retain: r.retain ?? '',
+    dryRun: String(r.dryRun),
+    data: JSON.stringify(r.data),
+  };
 }
 
 /** A malformed export: exit 2, naming the file and line. */
@@ -87,14 +96,16 @@ export function malformed(file: string, line: number, why: string): UsageError {
  * text). Checks the shape only; whether the fields match the hashed entry is verification's job.
  */
 export function entryFromExport(raw: unknown, format: ExportFormat, file: string, line: number): ChainEntry {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw malformed(file, line, 'not an exported entry (expected an object)');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw malformed(file, line, 'not an exported entry (expected an object)');
   const r = raw as Record<string, unknown>;
   for (const column of EXPORT_COLUMNS) if (!(column in r)) throw malformed(file, line, `field ${column} is missing`);
   const text = (name: string, nullable: boolean): string | null => {
     const v = r[name];
     if (format === 'csv' && nullable && v === '') return null;
     if (v === null && nullable) return null;
-    if (typeof v !== 'string' || v === '') throw malformed(file, line, `field ${name} must be a non-empty string${nullable ? ' or null' : ''}`);
+    if (typeof v !== 'string' || v === '')
+      throw malformed(file, line, `field ${name} must be a non-empty string${nullable ? ' or null' : ''}`);
     return v;
   };
   const id = format === 'csv' ? Number(r.id) : r.id;
@@ -117,7 +128,8 @@ export function entryFromExport(raw: unknown, format: ExportFormat, file: string
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw malformed(file, line, 'field data must be an object');
   const prevHash = text('prevHash', false) as string;
   const hash = text('hash', false) as string;
-  if (!isChainHash(prevHash) || !isChainHash(hash)) throw malformed(file, line, 'fields prevHash and hash must be 64 lower-case hex digits');
+  if (!isChainHash(prevHash) || !isChainHash(hash))
+    throw malformed(file, line, 'fields prevHash and hash must be 64 lower-case hex digits');
   return {
     id,
     at: new Date(at),

@@ -31,7 +31,10 @@ export async function findRunStarts(pool: Pool, tables: AuditTables, runs: reado
         [slice],
       );
       for (const row of rows) {
-        starts.set(runKey({ runId: String(row.run_id), policy: row.policy === null ? null : String(row.policy) }), new Date(isoFromColumn(String(row.at))));
+        starts.set(
+          runKey({ runId: String(row.run_id), policy: row.policy === null ? null : String(row.policy) }),
+          new Date(isoFromColumn(String(row.at))),
+        );
       }
     }
   } catch (err) {

@@ -37,7 +37,18 @@ export interface VerifyEntriesResult {
 }
 
 /** The readable copies an export carries, each checked against the hashed entry. */
-const COPIED_FIELDS = ['kind', 'runId', 'policy', 'store', 'target', 'subjectHash', 'dryRun', 'retain', 'configHash', 'workerVersion'] as const;
+const COPIED_FIELDS = [
+  'kind',
+  'runId',
+  'policy',
+  'store',
+  'target',
+  'subjectHash',
+  'dryRun',
+  'retain',
+  'configHash',
+  'workerVersion',
+] as const;
 
 /**
  * Checks a run of entries without a database: every entry's hash over its previous hash and

@@ -170,7 +170,7 @@ export class WorkerMetrics {
   setReport(report: ComplianceReport): void {
     for (const g of [this.overdue, this.oldestAge, this.unusable, this.subjectsOverdue, this.reportWarnings]) g.reset();
     for (const t of report.targets) {
-      if (t.status === 'disabled' || t.status === 'unreachable' || t.status === 'error') continue;
+      if (t.status === 'disabled' || t.status === 'refused' || t.status === 'unreachable' || t.status === 'error') continue;
       const labels = { policy: t.policy, store: t.store, target: t.target };
       this.overdue.set(labels, t.overdue);
       this.unusable.set(labels, t.unusableTime);

@@ -1,6 +1,7 @@
 import type { EngineContext } from '../engine/engine-context.js';
 import { computeCutoff, promiseMillis } from '../engine/cutoff.js';
 import type { ComplianceReport, ReportNote, ReportWarning, SubjectPolicyReport, TargetReport } from './compliance-report.js';
+import { findBlocked } from './find-blocked.js';
 import { longestCronGap } from './cron-period.js';
 import { inspectAgeTarget } from './inspect-age-target.js';
 import { inspectSubjectPolicy } from './inspect-subject-policy.js';
@@ -83,10 +84,13 @@ export async function buildReport(ctx: EngineContext, options: BuildReportOption
     }
   }
   const all = [...targets, ...subjects];
+  const blocked = findBlocked(targets, subjects);
   const status = all.some((r) => r.status === 'overdue' || r.status === 'retention-exceeds-promise')
     ? 'overdue'
-    : all.some((r) => r.status === 'unreachable' || r.status === 'error')
-      ? 'cannot-check'
-      : 'ok';
-  return { generatedAt: now.toISOString(), configHash: config.hash, status, targets, subjects, warnings, notes };
+    : blocked.length > 0
+      ? 'blocked'
+      : all.some((r) => r.status === 'unreachable' || r.status === 'error')
+        ? 'cannot-check'
+        : 'ok';
+  return { generatedAt: now.toISOString(), configHash: config.hash, status, targets, subjects, blocked, warnings, notes };
 }

@@ -8,11 +8,12 @@ export interface TargetReport {
   target: string;
   /**
    * `ok`; `overdue` (records older than the cutoff by more than one schedule period);
-   * `disabled` (store or policy disabled); `unreachable` / `error` (could not check);
+   * `disabled` (store or policy disabled); `refused` (the worker refuses to purge it: no
+   * index, unknown column…, so its promise cannot be kept); `unreachable` / `error` (could not check);
    * `retention-exceeds-promise` (Kafka: a topic's own `retention.ms` keeps data longer than the
    * promise, is infinite, or its `cleanup.policy` is compact-only; like `overdue`, exit 1).
    */
-  status: 'ok' | 'overdue' | 'disabled' | 'unreachable' | 'error' | 'retention-exceeds-promise';
+  status: 'ok' | 'overdue' | 'disabled' | 'refused' | 'unreachable' | 'error' | 'retention-exceeds-promise';
   /** `now − retain`. */
   cutoff: string;
   /** `cutoff − period`: records older than this should have been purged by now. */
@@ -73,13 +74,34 @@ export interface ReportWarning {
   message: string;
 }
 
+/**
+ * A promise the worker cannot keep, however often it runs: data it will never delete on time.
+ * - `terminated-without-time`: terminated accounts with no termination time (no deadline);
+ * - `unusable-time`: records of an age target whose time is missing or not a time;
+ * - `target-refused`: a target the worker refuses to purge (no index, unknown table or column).
+ */
+export interface BlockedPromise {
+  reason: 'terminated-without-time' | 'unusable-time' | 'target-refused';
+  policy: string;
+  store?: StoreName;
+  target?: string;
+  /** Subjects or records concerned; null when they cannot be counted (a refused target). */
+  count: number | null;
+  message: string;
+}
+
 export interface ComplianceReport {
   generatedAt: string;
   configHash: string;
-  /** `overdue` (data overdue, or a Kafka topic's retention longer than the promise) → exit 1; `cannot-check` → exit 3; `ok` → exit 0. */
-  status: 'ok' | 'overdue' | 'cannot-check';
+  /**
+   * `overdue` (data overdue, or a Kafka topic's retention longer than the promise) or `blocked`
+   * (a promise that cannot be kept) → exit 1; `cannot-check` → exit 3; `ok` → exit 0.
+   */
+  status: 'ok' | 'overdue' | 'blocked' | 'cannot-check';
   targets: TargetReport[];
   subjects: SubjectPolicyReport[];
+  /** Promises that cannot be kept (any of them makes the status at least `blocked`). */
+  blocked: BlockedPromise[];
   warnings: ReportWarning[];
   /**
    * What the report found in order, worth saying but not a warning: a bucket lifecycle rule that

@@ -32,6 +32,11 @@ export function formatReport(report: ComplianceReport): string {
       : `due ${s.due}, overdue ${s.overdue}${s.oldestDeadline ? ` (earliest deadline ${s.oldestDeadline})` : ''}, held ${s.held}, terminated without a time ${s.unusableTime}`;
     lines.push(`  policy ${s.policy} (subjects, schedule period ${formatDuration(s.periodSeconds * 1000)}): ${s.status}  ${detail}`);
   }
+  if (report.blocked.length > 0) {
+    const total = report.blocked.reduce((n, b) => n + (b.count ?? 0), 0);
+    lines.push(`blocked: ${report.blocked.length} promise(s) cannot be kept (${total} record(s) or account(s) counted):`);
+    for (const b of report.blocked) lines.push(`  - [${b.reason}] ${b.message}`);
+  }
   if (report.warnings.length > 0) {
     lines.push('warnings:');
     for (const w of report.warnings) lines.push(`  - [${w.code}] ${w.message}`);
@@ -43,7 +48,7 @@ export function formatReport(report: ComplianceReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `report`'s exit code: 1 overdue data found, 3 could not check, 0 otherwise. */
+/** `report`'s exit code: 1 overdue data, or a promise that cannot be kept; 3 could not check; 0 otherwise. */
 export function reportExitCode(report: ComplianceReport): 0 | 1 | 3 {
-  return report.status === 'overdue' ? 1 : report.status === 'cannot-check' ? 3 : 0;
+  return report.status === 'overdue' || report.status === 'blocked' ? 1 : report.status === 'cannot-check' ? 3 : 0;
 }

@@ -3,7 +3,7 @@ import type { EngineContext } from '../engine/engine-context.js';
 import { errorLine } from '../lib/error-line.js';
 import { promiseMillis } from '../engine/cutoff.js';
 import { targetName } from '../engine/policy-run.js';
-import { StoreError } from '../errors/index.js';
+import { RefusalError, StoreError } from '../errors/index.js';
 import type { TargetReport } from './compliance-report.js';
 
 export interface AgeTargetWindow {
@@ -58,7 +58,7 @@ export async function inspectAgeTarget(
     };
   } catch (err) {
     // A refused target (no index, unknown column) cannot be checked either: its data is not purged.
-    const unreachable = err instanceof StoreError;
-    return { ...base, ...empty, status: unreachable ? 'unreachable' : 'error', error: errorLine(err) };
+    const status = err instanceof StoreError ? 'unreachable' : err instanceof RefusalError ? 'refused' : 'error';
+    return { ...base, ...empty, status, error: errorLine(err) };
   }
 }

@@ -35,7 +35,13 @@ export async function auditExportCommand(opts: AuditExportOptions, io: CliIo): P
   };
   const format = opts.format ?? 'jsonl';
   return withEngine(config, io, async (engine) => {
-    const summary = { entries: 0, firstId: null as number | null, lastId: null as number | null, startHash: null as string | null, headHash: null as string | null };
+    const summary = {
+      entries: 0,
+      firstId: null as number | null,
+      lastId: null as number | null,
+      startHash: null as string | null,
+      headHash: null as string | null,
+    };
     async function* counted(): AsyncGenerator<ChainEntry> {
       for await (const e of engine.audit.stream(filter)) {
         if (summary.firstId === null) {
@@ -48,7 +54,10 @@ export async function auditExportCommand(opts: AuditExportOptions, io: CliIo): P
         yield e;
       }
     }
-    const source = format === 'csv' ? Readable.from(mapCsv(counted())).pipe(stringify({ header: true, columns: [...EXPORT_COLUMNS] })) : Readable.from(jsonLines(counted()));
+    const source =
+      format === 'csv'
+        ? Readable.from(mapCsv(counted())).pipe(stringify({ header: true, columns: [...EXPORT_COLUMNS] }))
+        : Readable.from(jsonLines(counted()));
     const partial = opts.out === undefined ? null : `${opts.out}.partial`;
     const sink: Writable = partial === null ? (io.stdoutStream ?? textSink(io)) : createWriteStream(partial);
     try {
@@ -59,7 +68,14 @@ export async function auditExportCommand(opts: AuditExportOptions, io: CliIo): P
     }
     if (partial !== null && opts.out !== undefined) {
       await rename(partial, opts.out);
-      const doc = { file: opts.out, format, policy: opts.policy ?? null, since: filter.since?.toISOString() ?? null, until: filter.until?.toISOString() ?? null, ...summary };
+      const doc = {
+        file: opts.out,
+        format,
+        policy: opts.policy ?? null,
+        since: filter.since?.toISOString() ?? null,
+        until: filter.until?.toISOString() ?? null,
+        ...summary,
+      };
       if (opts.json) printJson(io, doc);
       else
         io.stdout(

@@ -52,9 +52,16 @@ async function verifyDatabase(config: ResolvedConfig, opts: AuditVerifyOptions, 
       return EXIT.usage;
     }
     if (opts.json) {
-      printJson(io, { ok: result.ok, entries: result.entries, headHash: result.headHash, firstBad: result.firstBad && { id: result.firstBad.id, reason: result.firstBad.reason, detail: result.firstBad.detail } });
+      printJson(io, {
+        ok: result.ok,
+        entries: result.entries,
+        headHash: result.headHash,
+        firstBad: result.firstBad && { id: result.firstBad.id, reason: result.firstBad.reason, detail: result.firstBad.detail },
+      });
     } else if (result.ok) {
-      io.stdout(`audit chain intact: ${result.entries} entries, head ${result.headHash ?? '(empty)'}${opts.head ? `; head ${opts.head} present` : ''}${engine.audit.keyed ? '' : `\n${UNKEYED}`}\n`);
+      io.stdout(
+        `audit chain intact: ${result.entries} entries, head ${result.headHash ?? '(empty)'}${opts.head ? `; head ${opts.head} present` : ''}${engine.audit.keyed ? '' : `\n${UNKEYED}`}\n`,
+      );
     } else {
       const bad = result.firstBad!;
       io.stdout(`audit chain BROKEN at entry ${bad.id}: ${bad.reason} (${bad.detail}); ${result.entries} entries intact before it\n`);
@@ -66,16 +73,25 @@ async function verifyDatabase(config: ResolvedConfig, opts: AuditVerifyOptions, 
 const UNKEYED = 'warning: no audit key: the chain only detects accidents, not forgery';
 
 async function verifyFile(config: ResolvedConfig, opts: AuditVerifyOptions, file: string, io: CliIo): Promise<number> {
-  const result: VerifyEntriesResult = await verifyEntries(readExportFile(file), config.audit.key, { fromHash: opts.fromHash, policy: opts.policy });
+  const result: VerifyEntriesResult = await verifyEntries(readExportFile(file), config.audit.key, {
+    fromHash: opts.fromHash,
+    policy: opts.policy,
+  });
   if (opts.json) printJson(io, { file, ...result });
   else if (result.ok) {
-    const what = opts.policy === undefined ? 'chain intact' : `entries of policy ${opts.policy} intact (checked one by one, not as a chain)`;
+    const what =
+      opts.policy === undefined ? 'chain intact' : `entries of policy ${opts.policy} intact (checked one by one, not as a chain)`;
     const span = result.entries === 0 ? 'no entries' : `${result.entries} entries, ids ${result.firstId}–${result.lastId}`;
-    const links = result.startHash === null ? '' : `\nfirst entry links to ${result.startHash}${opts.fromHash ? ' (as --from-hash requires)' : ''}\nlast entry's hash   ${result.headHash}`;
+    const links =
+      result.startHash === null
+        ? ''
+        : `\nfirst entry links to ${result.startHash}${opts.fromHash ? ' (as --from-hash requires)' : ''}\nlast entry's hash   ${result.headHash}`;
     io.stdout(`export ${what}: ${span}${links}${config.audit.key === '' ? `\n${UNKEYED}` : ''}\n`);
   } else {
     const bad = result.firstBad!;
-    io.stdout(`export BROKEN at entry ${bad.id} (${file} line ${bad.line ?? '?'}): ${bad.reason} (${bad.detail}); ${result.entries} entries intact before it\n`);
+    io.stdout(
+      `export BROKEN at entry ${bad.id} (${file} line ${bad.line ?? '?'}): ${bad.reason} (${bad.detail}); ${result.entries} entries intact before it\n`,
+    );
   }
   return result.ok ? EXIT.ok : EXIT.no;
 }

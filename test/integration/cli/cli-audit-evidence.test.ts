@@ -125,7 +125,9 @@ describe('audit list, export and verify --file (CLI, real MariaDB)', () => {
 
   it('--since and --until take ISO instants, dates and durations; a bad one exits 2', async () => {
     const until = new Date(now - 20 * MIN).toISOString();
-    const doc = JSON.parse((await cli('audit', 'list', '--since', new Date(now - 3 * 60 * MIN).toISOString(), '--until', until, '--json')).stdout);
+    const doc = JSON.parse(
+      (await cli('audit', 'list', '--since', new Date(now - 3 * 60 * MIN).toISOString(), '--until', until, '--json')).stdout,
+    );
     expect(doc.total).toBe(SUBJECTS + 1);
     expect(doc.entries.every((e: { at: string }) => e.at < until)).toBe(true);
     const day = new Date(now + 86_400_000).toISOString().slice(0, 10);
@@ -149,9 +151,29 @@ describe('audit list, export and verify --file (CLI, real MariaDB)', () => {
     expect(out.code).toBe(0);
     const summary = JSON.parse(out.stdout);
     expect(summary).toMatchObject({ entries: SUBJECTS + 3, startHash: '0'.repeat(64), headHash: (await trail.head())?.hash });
-    const lines = readFileSync(jsonl, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(jsonl, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(SUBJECTS + 3);
-    expect(Object.keys(lines[0])).toEqual(['id', 'at', 'kind', 'runId', 'policy', 'store', 'target', 'subjectHash', 'dryRun', 'retain', 'configHash', 'workerVersion', 'data', 'prevHash', 'hash', 'entry']);
+    expect(Object.keys(lines[0])).toEqual([
+      'id',
+      'at',
+      'kind',
+      'runId',
+      'policy',
+      'store',
+      'target',
+      'subjectHash',
+      'dryRun',
+      'retain',
+      'configHash',
+      'workerVersion',
+      'data',
+      'prevHash',
+      'hash',
+      'entry',
+    ]);
     expect(lines[0]).toMatchObject({ kind: 'run-started', runId: 'run-big', at: startedAt.toISOString(), prevHash: '0'.repeat(64) });
     expect(lines[1].prevHash).toBe(lines[0].hash);
 
@@ -186,7 +208,14 @@ describe('audit list, export and verify --file (CLI, real MariaDB)', () => {
     const copy = [...original];
     copy[5] = copy[5]!.replace('"counts":{"im_app_config":"3"}', '"counts":{"im_app_config":"4"}');
     expect(copy[5]).not.toBe(original[5]);
-    expect(await check(copy)).toMatchObject({ code: 1, doc: { ok: false, entries: 5, firstBad: { id: ids[5], line: 6, reason: 'hash mismatch', detail: 'field data differs from the hashed entry' } } });
+    expect(await check(copy)).toMatchObject({
+      code: 1,
+      doc: {
+        ok: false,
+        entries: 5,
+        firstBad: { id: ids[5], line: 6, reason: 'hash mismatch', detail: 'field data differs from the hashed entry' },
+      },
+    });
 
     // The hashed text changed.
     const text = [...original];
@@ -195,7 +224,11 @@ describe('audit list, export and verify --file (CLI, real MariaDB)', () => {
     expect((await check(text)).doc.firstBad).toMatchObject({ id: ids[7], reason: 'hash mismatch' });
 
     // An entry removed, or two swapped.
-    expect((await check(original.filter((_, i) => i !== 9))).doc.firstBad).toMatchObject({ id: ids[10], line: 10, reason: 'missing predecessor' });
+    expect((await check(original.filter((_, i) => i !== 9))).doc.firstBad).toMatchObject({
+      id: ids[10],
+      line: 10,
+      reason: 'missing predecessor',
+    });
     const swapped = [...original];
     [swapped[3], swapped[4]] = [swapped[4]!, swapped[3]!];
     expect((await check(swapped)).doc.firstBad).toMatchObject({ id: ids[4], reason: 'missing predecessor' });

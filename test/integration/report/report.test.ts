@@ -87,6 +87,40 @@ describe('retention report', () => {
     expect(code).toBe(1);
   });
 
+  it('says when a promise cannot be kept: accounts without a termination time, records without a time, a refused target; exit 1', async () => {
+    // Nothing overdue left: only what no run can ever purge.
+    await fx.db.pool.query("DELETE FROM im_account WHERE terminated_at IS NOT NULL AND status = 'terminated' AND legal_hold = 0");
+    const { code, doc } = await report(file);
+    expect(doc.status).toBe('blocked');
+    expect(code).toBe(1);
+    expect(doc.blocked).toEqual([
+      expect.objectContaining({ reason: 'unusable-time', policy: 'log-data', store: 'mysql', target: 'im_request_log', count: 2 }),
+      expect.objectContaining({ reason: 'terminated-without-time', policy: 'configuration-data', count: 1 }),
+    ]);
+    let text = '';
+    const textCode = await reportCommand({ config: file }, { stdout: (t) => (text += t), stderr: () => {}, logger: silentLogger() });
+    expect(textCode).toBe(1);
+    expect(text).toContain(': blocked\n');
+    expect(text).toContain('blocked: 2 promise(s) cannot be kept (3 record(s) or account(s) counted):');
+    expect(text).toContain('[terminated-without-time] 1 terminated account(s) of policy configuration-data have no termination time');
+
+    // A target the worker refuses (no index on its time column) is never purged either.
+    await fx.db.pool.query('CREATE TABLE im_unindexed (id BIGINT PRIMARY KEY, created_at DATETIME(3) NULL)');
+    const refusedPolicy = `
+  - name: unindexed-data
+    category: log
+    retain: { days: 7 }
+    schedule: { cron: "7 3 * * *" }
+    targets:
+      - { store: mysql, table: im_unindexed, time: created_at }
+`;
+    const { file: refusedFile } = fx.writeConfig(POLICIES + refusedPolicy, { name: 'refused' });
+    const refused = await report(refusedFile);
+    expect(refused.code).toBe(1);
+    expect(refused.doc.targets.find((t) => t.target === 'im_unindexed')).toMatchObject({ status: 'refused' });
+    expect(refused.doc.blocked).toContainEqual(expect.objectContaining({ reason: 'target-refused', policy: 'unindexed-data', target: 'im_unindexed', count: null }));
+  });
+
   it('exits 3 when MySQL cannot be reached', async () => {
     const { file: unreachable } = fx.writeConfig(POLICIES, { name: 'unreachable', mysqlUrl: 'mysql://root@127.0.0.1:1/nowhere' });
     const { code, doc } = await report(unreachable);

@@ -25,14 +25,16 @@ const report = (targets: TargetReport[], status: ComplianceReport['status']): Co
   status,
   targets,
   subjects: [],
+  blocked: [],
   warnings: [{ code: 'redis-rdb', store: 'redis', message: 'RDB snapshots are on' }],
 });
 
 describe('the report', () => {
-  it('maps its status to exit codes: overdue 1, cannot check 3, else 0', () => {
+  it('maps its status to exit codes: overdue or blocked 1, cannot check 3, else 0', () => {
     expect(reportExitCode(report([], 'ok'))).toBe(0);
     expect(reportExitCode(report([], 'overdue'))).toBe(1);
     expect(reportExitCode(report([], 'cannot-check'))).toBe(3);
+    expect(reportExitCode(report([], 'blocked'))).toBe(1);
   });
 
   it('prints one line per target and every warning', () => {
