@@ -1,6 +1,18 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PolicyResult, TargetResult } from '../types.js';
 import type { ComplianceReport } from '../report/compliance-report.js';
+import { WORKER_VERSION } from '../version.js';
+
+/** What the worker knows about a policy at start, so that its series exist before any event. */
+export interface TrackedPolicy {
+  name: string;
+  /** The longest gap between two ticks of its schedule (report/cron-period.ts). */
+  periodSeconds: number;
+  targets: ReadonlyArray<{ store: string; target: string }>;
+}
+
+const TARGET_STATUSES = ['succeeded', 'partial', 'failed', 'skipped', 'refused'] as const;
+const RUN_STATUSES = ['succeeded', 'partial', 'failed', 'refused'] as const;
 
 const DURATION_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600];
 
@@ -127,10 +139,53 @@ export class WorkerMetrics {
     labelNames: ['sink'] as const,
     registers: [this.registry],
   });
+  private readonly buildInfo = new Gauge({
+    name: 'retention_build_info',
+    help: 'Always 1; the labels say which worker and Node.js version this replica runs.',
+    labelNames: ['version', 'node_version'] as const,
+    registers: [this.registry],
+  });
+  private readonly schedulePeriod = new Gauge({
+    name: 'retention_policy_schedule_period_seconds',
+    help: "The longest gap between two ticks of the policy's schedule: alerts allow two of them.",
+    labelNames: ['policy'] as const,
+    registers: [this.registry],
+  });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'retention_process_' });
+    // Node's default metrics under their usual names (process_cpu_seconds_total,
+    // nodejs_heap_size_used_bytes…), so that the common Node.js dashboards work unchanged.
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.buildInfo.set({ version: WORKER_VERSION, node_version: process.version }, 1);
   }
+
+  /**
+   * Creates every series of these policies and targets at their zero value: last success 0 (never),
+   * counters 0. A series that appears only with its first event hides that first event from
+   * `increase()` and leaves "no success yet" with nothing to alert on.
+   */
+  trackPolicies(policies: readonly TrackedPolicy[]): void {
+    for (const p of policies) {
+      const policy = { policy: p.name };
+      this.schedulePeriod.set(policy, p.periodSeconds);
+      if (this.lastSuccessSet.has(p.name)) continue;
+      this.lastSuccess.set(policy, 0);
+      this.policyFailures.inc(policy, 0);
+      for (const status of RUN_STATUSES) this.policyRuns.inc({ ...policy, status }, 0);
+      this.runDuration.zero(policy);
+      this.ticksSkipped.inc(policy, 0);
+      this.schedulerRepairs.inc(policy, 0);
+      for (const t of p.targets) {
+        const labels = { ...policy, store: t.store, target: t.target };
+        this.deleted.inc(labels, 0);
+        for (const status of TARGET_STATUSES) this.targetRuns.inc({ ...labels, status }, 0);
+        this.targetDuration.zero(labels);
+      }
+    }
+  }
+
+  /** Policies whose last success was set (so that a later `trackPolicies` does not reset it to 0). */
+  private readonly lastSuccessSet = new Set<string>();
 
   recordTarget(policy: string, result: TargetResult): void {
     const labels = { policy, store: result.store, target: result.target };
@@ -154,6 +209,7 @@ export class WorkerMetrics {
   }
 
   setLastSuccess(policy: string, at: Date): void {
+    this.lastSuccessSet.add(policy);
     this.lastSuccess.set({ policy }, at.getTime() / 1000);
   }
 

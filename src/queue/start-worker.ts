@@ -11,6 +11,8 @@ import { checkReadiness, type ReadinessCheck } from '../http/readiness.js';
 import { redactUrls } from '../logging/redact.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { buildReport } from '../report/build-report.js';
+import { longestCronGap } from '../report/cron-period.js';
+import { targetName } from '../engine/policy-run.js';
 import { ConfigRegistry } from './config-registry.js';
 import { JobSigner } from './job-signature.js';
 import { LastSuccess } from './last-success.js';
@@ -117,6 +119,15 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
       metrics.declareCheckpointSinks(engine.checkpoints.sinkNames);
       engine.checkpoints.onSinkFailure((sink) => metrics.checkpointSinkFailed(sink));
     }
+    metrics.trackPolicies(
+      config.policies
+        .filter((p) => p.enabled)
+        .map((p) => ({
+          name: p.name,
+          periodSeconds: Math.round(longestCronGap(p.schedule.cron, config.timezone, engine.ctx.clock.now()) / 1000),
+          targets: p.targets.map((t) => ({ store: t.store, target: targetName(t) })),
+        })),
+    );
     const lastSuccess = new LastSuccess(connection, config.queue.prefix);
     const watchdog = new ScheduleWatchdog(queues, new ConfigRegistry(connection, config.queue.prefix), lastSuccess, config, {
       intervalMs: timing.watchdogMs,

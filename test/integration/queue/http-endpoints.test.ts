@@ -45,6 +45,24 @@ describe('the worker HTTP endpoints', () => {
     await fx?.drop();
   });
 
+  it('has every policy and target series from the start: last success 0, counters 0, build info, Node defaults', async () => {
+    const samples = parsePrometheusText(await (await fetch(`${base}/metrics`)).text());
+    const policy = { policy: 'log-data' };
+    const target = { ...policy, store: 'mysql', target: 'im_request_log' };
+    // The policy never ran (its schedule is once a year): "never succeeded" is 0, not absent.
+    expect(sampleValue(samples, 'retention_policy_last_success_timestamp_seconds', policy)).toBe(0);
+    expect(sampleValue(samples, 'retention_policy_failures_total', policy)).toBe(0);
+    expect(sampleValue(samples, 'retention_policy_runs_total', { ...policy, status: 'failed' })).toBe(0);
+    expect(sampleValue(samples, 'retention_ticks_skipped_total', policy)).toBe(0);
+    expect(sampleValue(samples, 'retention_policy_schedule_period_seconds', policy)).toBeGreaterThanOrEqual(365 * 86_400);
+    expect(sampleValue(samples, 'retention_target_deleted_records_total', target)).toBe(0);
+    expect(sampleValue(samples, 'retention_target_runs_total', { ...target, status: 'failed' })).toBe(0);
+    expect(sampleValue(samples, 'retention_build_info', { node_version: process.version })).toBe(1);
+    expect(sampleValue(samples, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(sampleValue(samples, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    expect(sampleValue(samples, 'retention_process_cpu_seconds_total')).toBeUndefined();
+  });
+
   it('answers /healthz', async () => {
     const res = await fetch(`${base}/healthz`);
     expect(res.status).toBe(200);
