@@ -14,6 +14,7 @@ import { runPartitionBench, type PartitionBenchResult } from './mysql/partition-
 import { runRedisBench, type RedisBenchResult } from './redis/redis-bench.js';
 import { runMongoBench, type MongoBenchResult } from './mongo/mongo-bench.js';
 import { runS3Bench, type S3BenchResult } from './s3/s3-bench.js';
+import { runAuditBench, type AuditBenchResult } from './audit/audit-bench.js';
 import { renderReport } from './report/render-report.js';
 import type { BenchResult } from './report/bench-result.js';
 
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
 
   let s3Result: S3BenchResult | null = null;
   if (options.only.has('s3')) s3Result = await runS3Bench({ objects: options.s3Objects, folders: options.s3Folders, mysqlServerUrl: options.mysqlUrl, log });
+  let auditResult: AuditBenchResult | null = null;
+  if (options.only.has('audit')) auditResult = await runAuditBench({ serverUrl: options.mysqlUrl, entries: options.auditEntries, log });
 
   const result: BenchResult = {
     options: { ...options, only: [...options.only] },
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
     redis: redisResult,
     mongo: mongoResult,
     s3: s3Result,
+    audit: auditResult,
   };
   const out = options.out ?? `bench/results/bench-${machine.date.replace(/[:.]/g, '-')}.json`;
   await mkdir(dirname(out), { recursive: true });

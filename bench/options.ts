@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
-export type Scenario = 'mysql' | 'partitions' | 'redis' | 'mongo' | 's3';
-const SCENARIOS: readonly Scenario[] = ['mysql', 'partitions', 'redis', 'mongo', 's3'];
+export type Scenario = 'mysql' | 'partitions' | 'redis' | 'mongo' | 's3' | 'audit';
+const SCENARIOS: readonly Scenario[] = ['mysql', 'partitions', 'redis', 'mongo', 's3', 'audit'];
 
 export interface BenchOptions {
   /** Rows of the backlog and steady-state tables. @defaultValue 2_000_000 */
@@ -24,6 +24,8 @@ export interface BenchOptions {
   s3Objects: number;
   /** Folder per day (`logs/yyyy/MM/dd/…`) or per hour (`logs/yyyy/MM/dd/HH/…`) in the S3 scenario. @defaultValue day */
   s3Folders: 'day' | 'hour';
+  /** Entries of the audit scenario's trail. @defaultValue 1_000_000 */
+  auditEntries: number;
   /** Probe operations per second and kind. @defaultValue 50 */
   probeRate: number;
   /** The MySQL server, without a database. @defaultValue $BENCH_MYSQL_URL, $TEST_MYSQL_URL, mysql://root@127.0.0.1:3306 */
@@ -36,11 +38,11 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: npm run bench -- [--rows N] [--memory-rows N] [--runs N] [--steady-runs N] [--partition-rows N] [--redis-keys N]
-                      [--redis-collections N] [--mongo-docs N] [--s3-objects N] [--s3-folders day|hour]
+                      [--redis-collections N] [--mongo-docs N] [--s3-objects N] [--s3-folders day|hour] [--audit-entries N]
                       [--probe-rate N] [--mysql-url URL]
-                      [--only mysql,partitions,redis,mongo,s3] [--out FILE] [--quick]
+                      [--only mysql,partitions,redis,mongo,s3,audit] [--out FILE] [--quick]
        npm run bench -- --render bench/results/<file>.json
-  --quick   a smoke run: 100 k rows, 200 k for memory and partitions, 2 runs, 50 k Redis keys, 10 k S3 objects
+  --quick   a smoke run: 100 k rows, 200 k for memory and partitions, 2 runs, 50 k Redis keys, 10 k S3 objects, 100 k audit entries
   --render  print the tables of an earlier result again, measuring nothing`;
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
@@ -57,6 +59,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       'mongo-docs': { type: 'string' },
       's3-objects': { type: 'string' },
       's3-folders': { type: 'string' },
+      'audit-entries': { type: 'string' },
       'probe-rate': { type: 'string' },
       'mysql-url': { type: 'string' },
       only: { type: 'string' },
@@ -93,6 +96,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     mongoDocs: int('mongo-docs', values['mongo-docs'], quick ? 50_000 : 1_000_000, 1000),
     s3Objects: int('s3-objects', values['s3-objects'], quick ? 10_000 : 100_000, 100),
     s3Folders: s3Folders(values['s3-folders']),
+    auditEntries: int('audit-entries', values['audit-entries'], quick ? 100_000 : 1_000_000, 1000),
     probeRate: int('probe-rate', values['probe-rate'], 50),
     mysqlUrl: values['mysql-url'] ?? process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
     only,

@@ -110,5 +110,32 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
       met: worker?.ratioToBestBaseline != null ? worker.ratioToBestBaseline >= 3 : null,
     });
   }
+  const audit = result.audit;
+  if (audit) {
+    for (const e of audit.export) {
+      checks.push({
+        target: `Audit ${e.label} of ${(audit.entries / 1e6).toLocaleString('en-US')} M entries: ≥ 50 k entries/s, peak RSS ≤ 120 MB`,
+        measured: `${Math.round(e.entriesPerSecond).toLocaleString('en-US')} entries/s, ${(e.peakRssKib / 1024).toFixed(0)} MiB`,
+        met: e.entriesPerSecond >= 50_000 && e.peakRssKib * 1024 <= 120e6,
+      });
+    }
+    const whole = audit.list.filter((l) => !l.label.includes('--limit'));
+    const small = audit.list.find((l) => l.label.includes('--limit'));
+    for (const l of whole) {
+      checks.push({
+        target: `Audit ${l.label}: first line within 1 s`,
+        measured: `${l.firstLineMs === null ? 'n/a' : (l.firstLineMs / 1000).toFixed(2)} s`,
+        met: l.firstLineMs !== null && l.firstLineMs <= 1000,
+      });
+    }
+    if (small) {
+      const peak = Math.max(...whole.map((l) => l.peakRssKib));
+      checks.push({
+        target: 'Audit list: memory flat (whole trail vs --limit 1000, peak RSS within 1.5×)',
+        measured: `${(peak / 1024).toFixed(0)} MiB vs ${(small.peakRssKib / 1024).toFixed(0)} MiB`,
+        met: peak <= 1.5 * small.peakRssKib,
+      });
+    }
+  }
   return checks;
 }
