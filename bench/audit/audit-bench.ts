@@ -100,7 +100,7 @@ export async function runAuditBench(options: AuditBenchOptions): Promise<AuditBe
  * would take most of an hour and measure the append path, which is not what this scenario is
  * about. Runs of 10,000 subject entries between a start and a finish, 2.5 s apart, ending now.
  */
-async function fillTrail(pool: import('mysql2/promise').Pool, count: number): Promise<void> {
+export async function fillTrail(pool: import('mysql2/promise').Pool, count: number): Promise<void> {
   const tables = auditTables();
   const start = Date.now() - count * 2500;
   let prev = GENESIS_HASH;
@@ -109,7 +109,13 @@ async function fillTrail(pool: import('mysql2/promise').Pool, count: number): Pr
   for (let i = 0; i < count; i += 1) {
     const slot = i % (SUBJECTS_PER_RUN + 2);
     if (slot === 0) runNo += 1;
-    const base = { runId: `bench-run-${runNo}`, policy: 'configuration-data', dryRun: false, retain: '2 months after termination', at: new Date(start + i * 2500) };
+    const base = {
+      runId: `bench-run-${runNo}`,
+      policy: 'configuration-data',
+      dryRun: false,
+      retain: '2 months after termination',
+      at: new Date(start + i * 2500),
+    };
     const input: AuditEntryInput =
       slot === 0
         ? { ...base, kind: 'run-started', data: { cutoff: null } }
@@ -119,11 +125,28 @@ async function fillTrail(pool: import('mysql2/promise').Pool, count: number): Pr
               ...base,
               kind: 'subject',
               subjectHash: subjectHash(KEY, String(1_400_000_000 + i)),
-              data: { status: 'purged', deadline: new Date(start + i * 2500 - 86_400_000), stores: ['mysql', 'redis'], counts: { im_app_config: 3, 'im:cfg:*': 2 }, marked: true },
+              data: {
+                status: 'purged',
+                deadline: new Date(start + i * 2500 - 86_400_000),
+                stores: ['mysql', 'redis'],
+                counts: { im_app_config: 3, 'im:cfg:*': 2 },
+                marked: true,
+              },
             };
     const { entry, text } = buildCanonicalEntry(input, { configHash: 'bench-config', workerVersion: 'bench' });
     const hash = chainHash(KEY, prev, text);
-    rows.push([entry.kind, entry.runId, entry.policy, entry.store, entry.target, entry.subjectHash, columnFromDate(input.at), text, prev, hash]);
+    rows.push([
+      entry.kind,
+      entry.runId,
+      entry.policy,
+      entry.store,
+      entry.target,
+      entry.subjectHash,
+      columnFromDate(input.at),
+      text,
+      prev,
+      hash,
+    ]);
     prev = hash;
     if (rows.length === INSERT_ROWS || i === count - 1) {
       await pool.query(
@@ -152,7 +175,11 @@ function measureList(label: string, args: string[], total: number): Promise<Audi
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const poll = setInterval(() => {
-      if (child.pid !== undefined) readPeakRssKib(child.pid).then((k) => (peak = Math.max(peak, k)), () => undefined);
+      if (child.pid !== undefined)
+        readPeakRssKib(child.pid).then(
+          (k) => (peak = Math.max(peak, k)),
+          () => undefined,
+        );
     }, 50);
     child.on('error', reject);
     child.on('exit', (code) => {

@@ -18,7 +18,7 @@ export interface AuditExportOptions extends GlobalOptions {
 }
 
 /** JSON lines joined per write: one write per entry would cost more than the entry itself. */
-const LINES_PER_CHUNK = 256;
+const LINES_PER_CHUNK = 32;
 
 /**
  * `retention audit export`: every entry of the range in chain order, with its hashed text and
@@ -56,8 +56,8 @@ export async function auditExportCommand(opts: AuditExportOptions, io: CliIo): P
     }
     const source =
       format === 'csv'
-        ? Readable.from(mapCsv(counted())).pipe(stringify({ header: true, columns: [...EXPORT_COLUMNS] }))
-        : Readable.from(jsonLines(counted()));
+        ? Readable.from(mapCsv(counted()), { highWaterMark: 1 }).pipe(stringify({ header: true, columns: [...EXPORT_COLUMNS] }))
+        : Readable.from(jsonLines(counted()), { highWaterMark: 1 });
     const partial = opts.out === undefined ? null : `${opts.out}.partial`;
     const sink: Writable = partial === null ? (io.stdoutStream ?? textSink(io)) : createWriteStream(partial);
     try {

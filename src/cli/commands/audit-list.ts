@@ -14,9 +14,10 @@ export interface AuditListOptions extends GlobalOptions {
 
 /**
  * `retention audit list`: every entry of the range, newest first, streamed. The count comes
- * from SQL, so it is right however many entries there are; `--limit` cuts the listing and
- * says how many entries it left out. Text groups the entries into runs (a run is printed when
- * the stream reaches its start); JSON lists every entry, then the runs.
+ * from SQL (run alongside the stream), so it is right however many entries there are; `--limit`
+ * cuts the listing and the last line (text) or `omitted` (JSON) says how many entries it left
+ * out. Text groups the entries into runs (a run is printed when the stream reaches its start);
+ * JSON lists every entry, then the runs.
  */
 export async function auditListCommand(opts: AuditListOptions, io: CliIo): Promise<number> {
   const config = loadConfig(opts);
@@ -29,8 +30,9 @@ export async function auditListCommand(opts: AuditListOptions, io: CliIo): Promi
   };
   const limit = parseLimit(opts.limit);
   return withEngine(config, io, async (engine) => {
-    const total = await engine.audit.count(filter);
-    const shown = Math.min(total, limit ?? total);
+    // Counted by MySQL while the entries stream, so that the first line does not wait for it.
+    const counting = engine.audit.count(filter);
+    counting.catch(() => undefined); // awaited below; an early failure must not go unhandled
     const range = describeRange(opts, filter);
     const locks = new Map<string, Promise<boolean>>();
     const isLocked = (policy: string): Promise<boolean> => {
@@ -39,11 +41,10 @@ export async function auditListCommand(opts: AuditListOptions, io: CliIo): Promi
       return answer;
     };
     const summaries = new RunSummaries();
-    const runs: RunSummary[] = [];
-    const cut = limit !== undefined && total > limit ? `--limit ${limit}: the newest ${shown} shown, ${total - shown} left out` : null;
+    const runs: ReturnType<typeof runJson>[] = [];
 
     if (opts.json) io.stdout(`{\n  "range": ${JSON.stringify(range)},\n  "entries": [`);
-    else io.stdout(`${total} audit entries ${range.text}${cut ? ` (${cut})` : ''}\n`);
+    else io.stdout(`audit entries ${range.text}, newest first${limit === undefined ? '' : ` (at most ${limit}: --limit)`}\n`);
     let first = true;
     let seen = 0;
     for await (const entry of engine.audit.stream(filter, { newestFirst: true, limit })) {
@@ -55,7 +56,7 @@ export async function auditListCommand(opts: AuditListOptions, io: CliIo): Promi
       const done = summaries.add(entry);
       if (done) {
         const run = await summarize(done, true, isLocked);
-        if (opts.json) runs.push(run);
+        if (opts.json) runs.push(runJson(run));
         else io.stdout(formatRun(run));
       }
     }
@@ -65,21 +66,20 @@ export async function auditListCommand(opts: AuditListOptions, io: CliIo): Promi
     for (const open of rest) {
       open.startedAt = starts.get(runKey(open)) ?? null;
       const run = await summarize(open, false, isLocked);
-      if (opts.json) runs.push(run);
+      if (opts.json) runs.push(runJson(run));
       else io.stdout(formatRun(run));
     }
+    const total = Math.max(await counting, seen);
+    const omitted = total - seen;
     if (opts.json) {
-      const tail = {
-        runs: runs.map(runJson),
-        total,
-        shown: seen,
-        omitted: Math.max(0, total - seen),
-        limit: limit ?? null,
-        truncated: seen < total,
-      };
+      const tail = { runs, total, shown: seen, omitted, limit: limit ?? null, truncated: omitted > 0 };
       io.stdout(`${first ? '' : '\n  '}],\n${JSON.stringify(tail, null, 2).slice(2)}\n`);
     } else if (total === 0) io.stdout(`no audit entries ${range.text}\n`);
-    else if (cut) io.stdout(`${cut}; raise --limit or use \`retention audit export\` for all of them\n`);
+    else if (omitted > 0)
+      io.stdout(
+        `${total} entries in the range; --limit ${limit}: the newest ${seen} shown, ${omitted} left out (raise --limit, or \`retention audit export\` for all)\n`,
+      );
+    else io.stdout(`${total} entries in the range, all shown\n`);
     return EXIT.ok;
   });
 }

@@ -109,7 +109,8 @@ describe('audit list, export and verify --file (CLI, real MariaDB)', () => {
     expect(big).toMatchObject({ subjects: SUBJECTS, status: 'succeeded', startedAt: startedAt.toISOString(), complete: false });
 
     const text = await cli('audit', 'list', '--since', '1h');
-    expect(text.stdout).toMatch(new RegExp(`^${SUBJECTS + 2} audit entries from `));
+    expect(text.stdout).toMatch(/^audit entries from .*, newest first\n/);
+    expect(text.stdout).toMatch(new RegExp(`\n${SUBJECTS + 2} entries in the range, all shown\n$`));
     expect(text.stdout).toContain(`${startedAt.toISOString()}  configuration-data  succeeded  run run-big`);
     expect(text.stdout).toContain(`    ${SUBJECTS} subject entries\n`);
   });
@@ -119,8 +120,10 @@ describe('audit list, export and verify --file (CLI, real MariaDB)', () => {
     expect(json).toMatchObject({ total: SUBJECTS + 2, shown: 10, omitted: SUBJECTS - 8, truncated: true, limit: 10 });
     expect(json.entries).toHaveLength(10);
     const text = await cli('audit', 'list', '--since', '1h', '--limit', '10');
-    expect(text.stdout).toContain(`--limit 10: the newest 10 shown, ${SUBJECTS - 8} left out`);
-    expect(text.stdout.trimEnd().split('\n').at(-1)).toMatch(/left out; raise --limit/);
+    expect(text.stdout).toMatch(/^audit entries from .*, newest first \(at most 10: --limit\)\n/);
+    expect(text.stdout.trimEnd().split('\n').at(-1)).toBe(
+      `${SUBJECTS + 2} entries in the range; --limit 10: the newest 10 shown, ${SUBJECTS - 8} left out (raise --limit, or \`retention audit export\` for all)`,
+    );
   });
 
   it('--since and --until take ISO instants, dates and durations; a bad one exits 2', async () => {
