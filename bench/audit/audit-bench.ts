@@ -16,7 +16,7 @@ import { columnFromDate } from '../../src/audit/entry-row.js';
 import { migrateAudit } from '../../src/audit/migrate-audit.js';
 import { subjectHash } from '../../src/audit/subject-hash.js';
 import { createBenchDatabase } from '../mysql/bench-database.js';
-import { readPeakRssKib, runChild, tail } from '../support/child-process.js';
+import { readCpuMs, readPeakRssKib, runChild, tail } from '../support/child-process.js';
 
 const KEY = 'bench-audit-key';
 const SUBJECTS_PER_RUN = 10_000;
@@ -28,6 +28,8 @@ export interface AuditCommandResult {
   /** From spawn to the first complete line on stdout (list) or null (export to a file). */
   firstLineMs: number | null;
   peakRssKib: number;
+  /** User + system CPU of the CLI process, ms: what the box's load does not inflate. */
+  cpuMs: number;
   entries: number;
   entriesPerSecond: number;
   outputBytes: number;
@@ -76,6 +78,7 @@ export async function runAuditBench(options: AuditBenchOptions): Promise<AuditBe
         wallMs: r.wallMs,
         firstLineMs: null,
         peakRssKib: r.peakRssKib,
+        cpuMs: r.cpuMs,
         entries,
         entriesPerSecond: entries / (r.wallMs / 1000),
         outputBytes: (await stat(out)).size,
@@ -169,17 +172,22 @@ function measureList(label: string, args: string[], total: number): Promise<Audi
     let bytes = 0;
     let stderr = '';
     let peak = 0;
+    let cpuMs = 0;
     child.stdout.on('data', (d: Buffer) => {
       if (firstLineMs === null && d.includes(10)) firstLineMs = performance.now() - started;
       bytes += d.length;
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const poll = setInterval(() => {
-      if (child.pid !== undefined)
-        readPeakRssKib(child.pid).then(
-          (k) => (peak = Math.max(peak, k)),
-          () => undefined,
-        );
+      if (child.pid === undefined) return;
+      readPeakRssKib(child.pid).then(
+        (k) => (peak = Math.max(peak, k)),
+        () => undefined,
+      );
+      readCpuMs(child.pid).then(
+        (ms) => (cpuMs = Math.max(cpuMs, ms)),
+        () => undefined,
+      );
     }, 50);
     child.on('error', reject);
     child.on('exit', (code) => {
@@ -187,7 +195,16 @@ function measureList(label: string, args: string[], total: number): Promise<Audi
       const wallMs = performance.now() - started;
       if (code !== 0) reject(new Error(`${label} failed (${code}):\n${tail(stderr)}`));
       const entries = label.includes('--limit') ? 1000 : total;
-      resolve({ label, wallMs, firstLineMs, peakRssKib: peak, entries, entriesPerSecond: entries / (wallMs / 1000), outputBytes: bytes });
+      resolve({
+        label,
+        wallMs,
+        firstLineMs,
+        peakRssKib: peak,
+        cpuMs,
+        entries,
+        entriesPerSecond: entries / (wallMs / 1000),
+        outputBytes: bytes,
+      });
     });
   });
 }

@@ -240,12 +240,14 @@ export function renderReport(result: BenchResult): string {
         `the CLI's start, ${sec(m.cliStartMs)} s), peak RSS (VmHWM). Listings are read to the end and dropped.`,
       '',
       table(
-        ['command', 'entries', 'wall s', 'entries/s', 'first line s', 'peak RSS MiB', 'output MiB'],
+        ['command', 'entries', 'wall s', 'entries/s', 'CPU s', 'entries per CPU s', 'first line s', 'peak RSS MiB', 'output MiB'],
         [...audit.export, ...audit.list].map((r) => [
           r.label,
           int(r.entries),
           sec(r.wallMs),
           int(r.entriesPerSecond),
+          r.cpuMs ? cpu(r.cpuMs) : '—',
+          r.cpuMs ? int(r.entries / (r.cpuMs / 1000)) : '—',
           r.firstLineMs === null ? '—' : sec(r.firstLineMs),
           mib(r.peakRssKib),
           (r.outputBytes / 1024 / 1024).toFixed(0),

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { TerminalSink } from './terminal/terminal-sink.js';
@@ -24,4 +25,17 @@ export interface GlobalOptions {
 
 export function printJson(io: CliIo, value: unknown): void {
   io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * Writes to stdout and waits while the reader is behind. A listing of a million entries through
+ * a pipe would otherwise queue every line in memory (Node's pipe writes are asynchronous).
+ */
+export async function writeStdout(io: CliIo, text: string): Promise<void> {
+  const out = io.stdoutStream;
+  if (!out) {
+    io.stdout(text);
+    return;
+  }
+  if (!out.write(text)) await once(out, 'drain');
 }

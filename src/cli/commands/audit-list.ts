@@ -1,6 +1,6 @@
 import { RunSummaries, runKey, summarize, type AuditRecord, type EntryFilter, type RunSummary } from '../../audit/index.js';
 import { EXIT } from '../exit-codes.js';
-import type { CliIo, GlobalOptions } from '../io.js';
+import { writeStdout, type CliIo, type GlobalOptions } from '../io.js';
 import { loadConfig, withEngine } from '../load.js';
 import { parseLimit, parseTimeBound } from '../parse-time-bound.js';
 
@@ -43,21 +43,21 @@ export async function auditListCommand(opts: AuditListOptions, io: CliIo): Promi
     const summaries = new RunSummaries();
     const runs: ReturnType<typeof runJson>[] = [];
 
-    if (opts.json) io.stdout(`{\n  "range": ${JSON.stringify(range)},\n  "entries": [`);
-    else io.stdout(`audit entries ${range.text}, newest first${limit === undefined ? '' : ` (at most ${limit}: --limit)`}\n`);
+    if (opts.json) await writeStdout(io, `{\n  "range": ${JSON.stringify(range)},\n  "entries": [`);
+    else await writeStdout(io, `audit entries ${range.text}, newest first${limit === undefined ? '' : ` (at most ${limit}: --limit)`}\n`);
     let first = true;
     let seen = 0;
     for await (const entry of engine.audit.stream(filter, { newestFirst: true, limit })) {
       seen += 1;
       if (opts.json) {
-        io.stdout(`${first ? '\n' : ',\n'}    ${JSON.stringify(entryJson(entry))}`);
+        await writeStdout(io, `${first ? '\n' : ',\n'}    ${JSON.stringify(entryJson(entry))}`);
         first = false;
       }
       const done = summaries.add(entry);
       if (done) {
         const run = await summarize(done, true, isLocked);
         if (opts.json) runs.push(runJson(run));
-        else io.stdout(formatRun(run));
+        else await writeStdout(io, formatRun(run));
       }
     }
     // Runs that began before the range (or before the cut): look their real start up.
@@ -67,19 +67,19 @@ export async function auditListCommand(opts: AuditListOptions, io: CliIo): Promi
       open.startedAt = starts.get(runKey(open)) ?? null;
       const run = await summarize(open, false, isLocked);
       if (opts.json) runs.push(runJson(run));
-      else io.stdout(formatRun(run));
+      else await writeStdout(io, formatRun(run));
     }
     const total = Math.max(await counting, seen);
     const omitted = total - seen;
     if (opts.json) {
       const tail = { runs, total, shown: seen, omitted, limit: limit ?? null, truncated: omitted > 0 };
-      io.stdout(`${first ? '' : '\n  '}],\n${JSON.stringify(tail, null, 2).slice(2)}\n`);
-    } else if (total === 0) io.stdout(`no audit entries ${range.text}\n`);
+      await writeStdout(io, `${first ? '' : '\n  '}],\n${JSON.stringify(tail, null, 2).slice(2)}\n`);
+    } else if (total === 0) await writeStdout(io, `no audit entries ${range.text}\n`);
     else if (omitted > 0)
-      io.stdout(
+      await writeStdout(io, 
         `${total} entries in the range; --limit ${limit}: the newest ${seen} shown, ${omitted} left out (raise --limit, or \`retention audit export\` for all)\n`,
       );
-    else io.stdout(`${total} entries in the range, all shown\n`);
+    else await writeStdout(io, `${total} entries in the range, all shown\n`);
     return EXIT.ok;
   });
 }
