@@ -86,10 +86,19 @@ export async function runAuditBench(options: AuditBenchOptions): Promise<AuditBe
       await rm(out, { force: true });
     }
     const list: AuditCommandResult[] = [];
-    for (const args of [['--json'], [], ['--json', '--limit', '1000']]) {
-      const label = `list --since 3650d ${args.join(' ')}`.trim();
+    // The newest tenth of the trail (entries are 2.5 s apart): memory is flat when the whole
+    // trail costs no more than a tenth of it.
+    const tenth = `${Math.ceil((options.entries / 10) * 2.5)}s`;
+    const runs: Array<{ since: string; args: string[]; entries: number }> = [
+      { since: '3650d', args: ['--json'], entries: options.entries },
+      { since: '3650d', args: [], entries: options.entries },
+      { since: tenth, args: ['--json'], entries: Math.ceil(options.entries / 10) },
+      { since: '3650d', args: ['--json', '--limit', '1000'], entries: 1000 },
+    ];
+    for (const r of runs) {
+      const label = `list --since ${r.since} ${r.args.join(' ')}`.trim();
       log(`audit: ${label}…`);
-      list.push(await measureList(label, [...cli, 'audit', 'list', '--since', '3650d', ...args], options.entries));
+      list.push(await measureList(label, [...cli, 'audit', 'list', '--since', r.since, ...r.args], r.entries));
     }
     return { entries: options.entries, fillSeconds, export: exports, list };
   } finally {
@@ -164,7 +173,7 @@ export async function fillTrail(pool: import('mysql2/promise').Pool, count: numb
 }
 
 /** Runs a listing to its end, reading (and dropping) its output: time to the first line, peak RSS. */
-function measureList(label: string, args: string[], total: number): Promise<AuditCommandResult> {
+function measureList(label: string, args: string[], entries: number): Promise<AuditCommandResult> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -194,7 +203,6 @@ function measureList(label: string, args: string[], total: number): Promise<Audi
       clearInterval(poll);
       const wallMs = performance.now() - started;
       if (code !== 0) reject(new Error(`${label} failed (${code}):\n${tail(stderr)}`));
-      const entries = label.includes('--limit') ? 1000 : total;
       resolve({
         label,
         wallMs,
