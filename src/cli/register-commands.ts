@@ -96,7 +96,7 @@ export function registerCommands(program: Command, io: CliIo, setExit: (code: nu
     .command('verify')
     .description('check the whole hash chain in MySQL, or the chain inside an export file (--file, offline)')
     .option('--head <hash>', 'also prove the entry with this (previously logged) head hash is still there')
-    .option('--checkpoint <file>', 'prove the chain against signed checkpoints (a sink file, or one checkpoint)')
+    .option('--checkpoint <file>', 'prove the chain (or, with --file, the export) against signed checkpoints (a sink file, or one checkpoint)')
     .option('--public-key <pem>', 'with --checkpoint: the PEM public key (a file, or the PEM text)')
     .option('--file <export>', 'check an `audit export` file instead of the database (no database connection)')
     .option('--from-hash <hash>', "with --file: the export's first entry must link to this hash (the last one you verified)")

@@ -1,4 +1,7 @@
-import { readExportFile, verifyEntries, type VerifyEntriesResult } from '../../audit/index.js';
+import { auditTables, readExportFile, verifyEntries, type VerifyEntriesResult } from '../../audit/index.js';
+import { parseCheckpointFile } from '../../audit/checkpoint.js';
+import { verifyAgainstCheckpoint } from '../../audit/verify-against-checkpoint.js';
+import { readInputFile, readPublicKeyOption } from '../read-input-file.js';
 import { UsageError } from '../../errors/index.js';
 import type { ResolvedConfig } from '../../config/load-config.js';
 import { EXIT } from '../exit-codes.js';
@@ -26,9 +29,7 @@ export interface AuditVerifyOptions extends GlobalOptions {
  */
 export async function auditVerifyCommand(opts: AuditVerifyOptions, io: CliIo): Promise<number> {
   if (opts.checkpoint !== undefined) {
-    // An export checked against signed checkpoints is not wired yet: verifyAgainstCheckpoint
-    // accepts readExportFile's entries (its `segment` option); refuse rather than ignore --file.
-    if (opts.file !== undefined) throw new UsageError('--checkpoint with --file is not supported yet: verify the export with --file, the database with --checkpoint');
+    if (opts.file !== undefined) return verifyFileAgainstCheckpoint(opts, opts.file, opts.checkpoint, io);
     const { auditVerifyCheckpointCommand } = await import('./audit-verify-checkpoint.js');
     return auditVerifyCheckpointCommand({ ...opts, checkpoint: opts.checkpoint }, io);
   }
@@ -94,4 +95,51 @@ async function verifyFile(config: ResolvedConfig, opts: AuditVerifyOptions, file
     );
   }
   return result.ok ? EXIT.ok : EXIT.no;
+}
+
+/**
+ * `--file EXPORT --checkpoint FILE --public-key PEM`: the export's own checks (above), then the
+ * signed heads that fall inside it must be there with their signed hashes (an export is a
+ * segment: the signed entry counts, which count from the chain's start, are not checked).
+ * No database: the key, the table name and the audit key come from the files and the config.
+ */
+async function verifyFileAgainstCheckpoint(opts: AuditVerifyOptions, file: string, checkpointFile: string, io: CliIo): Promise<number> {
+  const key = readPublicKeyOption(opts.publicKey);
+  const checkpoints = parseCheckpointFile(readInputFile(checkpointFile, '--checkpoint'), checkpointFile);
+  const config = loadConfig(opts);
+  const own = await verifyEntries(readExportFile(file), config.audit.key, { fromHash: opts.fromHash, policy: opts.policy });
+  const verdict = own.ok
+    ? await verifyAgainstCheckpoint(readExportFile(file), checkpoints, key, {
+        auditKey: config.audit.key,
+        table: auditTables(config.audit.table).auditName,
+        segment: true,
+      })
+    : null;
+  const ok = own.ok && verdict !== null && verdict.ok && verdict.checked > 0;
+  if (opts.json)
+    printJson(io, {
+      file,
+      ...own,
+      ok,
+      checkpoints: { checked: verdict?.checked ?? 0, provenHead: verdict?.provenHead ?? null, failed: verdict?.failed ?? null },
+    });
+  else if (!own.ok) {
+    const bad = own.firstBad!;
+    io.stdout(`export BROKEN at entry ${bad.id} (${file} line ${bad.line ?? '?'}): ${bad.reason} (${bad.detail})\n`);
+  } else if (!verdict!.ok) {
+    const f = verdict!.failed!;
+    io.stdout(
+      `export NOT proven by the checkpoint${f.line === null ? '' : ` on line ${f.line} of ${checkpointFile}`}: ${f.check} check failed (${f.detail})\n`,
+    );
+  } else if (verdict!.checked === 0) {
+    io.stdout(
+      `export intact, but no signed head in ${checkpointFile} lies inside it (ids ${own.firstId ?? '-'}–${own.lastId ?? '-'}): nothing proven by the checkpoints\n`,
+    );
+  } else {
+    const h = verdict!.provenHead!;
+    io.stdout(
+      `export intact and proven by ${verdict!.checked} signed checkpoint(s) (key ${key.keyId}): head entry ${h.id} (signed ${h.at}) is in it with its signed hash; ${own.entries} entries, ids ${own.firstId}–${own.lastId}\n`,
+    );
+  }
+  return ok ? EXIT.ok : EXIT.no;
 }

@@ -9,6 +9,11 @@ import { runCli } from '../../support/cli.js';
 import { AuditTrail } from '../../../src/audit/audit-trail.js';
 import type { AuditEntryInput } from '../../../src/audit/audit-entry.js';
 import { subjectHash } from '../../../src/audit/subject-hash.js';
+import { Checkpointer } from '../../../src/audit/checkpointer.js';
+import { fileSink } from '../../../src/audit/checkpoint-sinks/file-sink.js';
+import { generateSigningKey, loadSigningKey } from '../../../src/audit/signing-key.js';
+import { silentLogger } from '../../../src/logging/logger.js';
+import { systemClock } from '../../../src/clock.js';
 
 const KEY = 'cli-evidence-key';
 const MIN = 60_000;
@@ -291,5 +296,40 @@ describe('audit list, export and verify --file (CLI, real MariaDB)', () => {
     const w = await runCli(['--config', wrongKey, 'audit', 'verify', '--file', file]);
     expect(w.code).toBe(1);
     expect(w.stdout).toMatch(/hash mismatch \(the entry does not hash to its hash/);
+  });
+
+  it('verify --file --checkpoint proves an export against the signed heads inside it, offline', async () => {
+    const pair = generateSigningKey();
+    const sinkFile = join(dir, 'checkpoints.jsonl');
+    const pub = join(dir, 'signing.pub.pem');
+    writeFileSync(pub, pair.publicPem);
+    const signer = new Checkpointer(db.pool, trail.tables, {
+      key: loadSigningKey(pair.privatePem),
+      sinks: [fileSink('worm', sinkFile)],
+      logger: silentLogger(),
+      clock: systemClock,
+    });
+    await signer.checkpoint();
+    const file = join(dir, 'signed.jsonl');
+    await cli('audit', 'export', '--out', file);
+    const head = (await trail.head())!;
+
+    const proven = await cli('audit', 'verify', '--file', file, '--checkpoint', sinkFile, '--public-key', pub);
+    expect(proven.code, proven.stdout + proven.stderr).toBe(0);
+    expect(proven.stdout).toContain(`head entry ${head.id}`);
+
+    // The newest entry cut from the export: the signed head is no longer in it.
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    writeFileSync(file, `${lines.slice(0, -1).join('\n')}\n`);
+    const cut = await cli('audit', 'verify', '--file', file, '--checkpoint', sinkFile, '--public-key', pub);
+    expect(cut.code).toBe(1);
+    expect(cut.stdout).toMatch(/no signed head .* lies inside it|NOT proven/);
+
+    // Another key: the signature check fails.
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    writeFileSync(pub, generateSigningKey().publicPem);
+    const wrong = await cli('audit', 'verify', '--file', file, '--checkpoint', sinkFile, '--public-key', pub);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toMatch(/NOT proven by the checkpoint on line 1 of .*: key id check failed/);
   });
 });
