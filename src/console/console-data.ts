@@ -42,6 +42,8 @@ export interface PromisesView {
   /** `retention report`'s exit code for the same state. */
   reportExit: number;
   rows: PromiseRow[];
+  /** Promises that cannot be kept as configured (the report's `blocked`): they make it exit 1 too. */
+  blocked: ComplianceReport['blocked'];
   warnings: ComplianceReport['warnings'];
 }
 
@@ -141,7 +143,7 @@ export class ConsoleData {
         });
       }
     }
-    return { generatedAt: report.generatedAt, reportExit: reportExitCode(report), rows, warnings: report.warnings };
+    return { generatedAt: report.generatedAt, reportExit: reportExitCode(report), rows, blocked: report.blocked, warnings: report.warnings };
   }
 
   /** Runs with entries in `[since, now]`, newest first. */

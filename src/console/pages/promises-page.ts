@@ -26,6 +26,16 @@ export function promisesPage(view: PromisesView): string {
         <td class="error">${r.error ?? ''}</td>
       </tr>`,
   );
+  const blocked = view.blocked.map(
+    (b) => html`<tr class="red">
+      <td>${b.policy}</td>
+      <td>${b.store ?? ''}</td>
+      <td>${b.target ?? ''}</td>
+      <td><code>${b.reason}</code></td>
+      <td class="num">${b.count === null ? '—' : b.count}</td>
+      <td>${b.message}</td>
+    </tr>`,
+  );
   const warnings = view.warnings.map((w) => html`<li><code>${w.code}</code> ${w.message}</li>`);
   return layout(
     'Promises',
@@ -50,6 +60,26 @@ export function promisesPage(view: PromisesView): string {
           ${rows}
         </tbody>
       </table>
+      ${
+        view.blocked.length > 0
+          ? html`<h2>Promises that cannot be kept as configured</h2>
+              <table id="blocked">
+                <thead>
+                  <tr>
+                    <th>policy</th>
+                    <th>store</th>
+                    <th>target</th>
+                    <th>reason</th>
+                    <th>count</th>
+                    <th>what to do</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${blocked}
+                </tbody>
+              </table>`
+          : ''
+      }
       ${
         view.warnings.length > 0
           ? html`<h2>Warnings</h2>

@@ -166,6 +166,8 @@ describe('the read-only web console, in a real browser', () => {
       expect(await row.locator('td.status').textContent()).toBe(t.status);
     }
     expect(await page.locator('#verdict').textContent()).toContain(`exits ${report.code}`);
+    const blocked = (JSON.parse(report.stdout) as { blocked?: unknown[] }).blocked ?? [];
+    expect(await page.locator('#blocked tbody tr').count()).toBe(blocked.length);
     await shoot(page, 'promises');
   });
 
