@@ -167,6 +167,11 @@ export class AuditTrail {
     return subjectHash(this.#key, decimalId);
   }
 
+  /** Every entry of one run of one policy, newest first. */
+  runEntries(runId: string, policy: string): Promise<AuditRecord[]> {
+    return listEntries(this.#pool, this.tables, { runId, policy, limit: 100_000 });
+  }
+
   /** Run ids of `policy` with a start and no finish or close, oldest first. */
   openRuns(policy: string): Promise<string[]> {
     return openRunIds(this.#pool, this.tables, policy);

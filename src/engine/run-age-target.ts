@@ -7,6 +7,7 @@ import type { TargetResult } from '../types.js';
 import { withRetry } from '../lib/retry.js';
 import { StopSignal, TimeBudget } from './stop-signal.js';
 import { errorLine } from '../lib/error-line.js';
+import { HaltError } from './halt-error.js';
 import type { TargetProgress, TargetProgressListener } from './target-progress.js';
 
 export interface AgeTargetRun {
@@ -26,6 +27,50 @@ export interface AgeTargetRun {
   runId: string;
   policy: string;
   progress?: TargetProgressListener | undefined;
+  /**
+   * The engine's own checks after every batch, before the next one starts: durable progress in
+   * the audit trail, the policy lock still ours. Throws HaltError to stop the target.
+   */
+  betweenBatches?: ((totals: { deleted: number; batches: number }) => Promise<void>) | undefined;
+  /**
+   * After a stop request or the end of `maxRunSeconds`, how long a batch still running is waited
+   * for before the target gives up on it (`safety.stopGraceSeconds`). @defaultValue 10000
+   */
+  stopGraceMs?: number | undefined;
+}
+
+/** A batch given up on: still running `stopGraceMs` after a stop or the end of the budget. */
+interface Abandoned {
+  abandoned: 'signal' | 'time-budget';
+}
+
+/**
+ * Waits for a batch, but not past `graceMs` after a stop request or the end of the budget: a
+ * store that stops answering (a paused server, a silent network) must not hold the run past
+ * either. The batch is not cancelled (no driver call can be); its late outcome is dropped.
+ */
+async function batchOrStop<T>(work: Promise<T>, stop: StopSignal, budget: TimeBudget, graceMs: number): Promise<T | Abandoned> {
+  work.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  let off: (() => void) | undefined;
+  let firesAt = Number.POSITIVE_INFINITY;
+  const given = new Promise<Abandoned>((resolve) => {
+    const arm = (reason: Abandoned['abandoned'], inMs: number) => {
+      const at = performance.now() + inMs;
+      if (at >= firesAt) return;
+      firesAt = at;
+      clearTimeout(timer);
+      timer = setTimeout(() => resolve({ abandoned: reason }), inMs);
+    };
+    arm('time-budget', budget.remainingMs + graceMs);
+    off = stop.onRequest(() => arm('signal', graceMs));
+  });
+  try {
+    return await Promise.race([work, given]);
+  } finally {
+    clearTimeout(timer);
+    off?.();
+  }
 }
 
 /**
@@ -35,7 +80,15 @@ export interface AgeTargetRun {
 export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
   const { purger, cutoff, clock, logger } = run;
   const started = clock.now().getTime();
-  const result: TargetResult = { store: purger.store, target: purger.target, status: 'succeeded', deleted: 0, error: null, batches: 0, durationMs: 0 };
+  const result: TargetResult = {
+    store: purger.store,
+    target: purger.target,
+    status: 'succeeded',
+    deleted: 0,
+    error: null,
+    batches: 0,
+    durationMs: 0,
+  };
   let due: number | null = null;
   let purgeStarted: number | null = null;
   const report = async (phase: TargetProgress['phase']): Promise<void> => {
@@ -60,7 +113,10 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
   };
   const finish = (): TargetResult => {
     result.durationMs = clock.now().getTime() - started;
-    logger.info({ status: result.status, deleted: result.deleted, batches: result.batches, durationMs: result.durationMs, reason: result.reason }, 'target finished');
+    logger.info(
+      { status: result.status, deleted: result.deleted, batches: result.batches, durationMs: result.durationMs, reason: result.reason },
+      'target finished',
+    );
     return result;
   };
   const finishReported = async (): Promise<TargetResult> => {
@@ -106,19 +162,39 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
         result.reason = stopReason === 'time budget' ? 'time-budget' : 'signal';
         break;
       }
-      const batch = await withRetry(() => walk.nextBatch(), {
-        onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs }, 'batch failed, retrying'),
-      });
+      const graceMs = run.stopGraceMs ?? 10_000;
+      const batch = await batchOrStop(
+        withRetry(() => walk.nextBatch(), {
+          onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs }, 'batch failed, retrying'),
+        }),
+        run.stop,
+        budget,
+        graceMs,
+      );
+      if ('abandoned' in batch) {
+        result.status = 'partial';
+        result.reason = batch.abandoned;
+        result.error = `a batch was still running ${graceMs / 1000} s after the ${batch.abandoned === 'signal' ? 'stop request' : 'time budget ran out'}; stopped waiting for it (what it deletes, if it completes, is not counted)`;
+        logger.error({ reason: batch.abandoned, graceMs }, 'batch abandoned: the store did not answer within the stop grace period');
+        break;
+      }
       result.batches += 1;
       result.deleted += batch.deleted;
       if (batch.partitions?.length) result.partitions = [...(result.partitions ?? []), ...batch.partitions];
       logger.debug({ batch: result.batches, deleted: batch.deleted, total: result.deleted }, 'batch');
+      await run.betweenBatches?.({ deleted: result.deleted, batches: result.batches });
       await report('purging');
       if (batch.done) break;
       if (run.tuning.pauseMs > 0) await sleep(run.tuning.pauseMs);
     }
   } catch (err) {
-    if (err instanceof RefusalError) {
+    if (err instanceof HaltError) {
+      // Lock lost: what was done is fine, the rest is the next run's. Audit unavailable: a failure.
+      result.status = err.reason === 'lock-lost' ? 'partial' : 'failed';
+      result.reason = err.reason;
+      result.error = errorLine(err);
+      logger.error({ reason: err.reason, err }, 'target stopped');
+    } else if (err instanceof RefusalError) {
       result.status = 'refused';
       result.reason = err.reason;
       result.error = err.message;

@@ -5,6 +5,13 @@ export interface MysqlSessionSettings {
   lockWaitTimeoutSeconds: number;
   /** `lock_wait_timeout` (metadata locks), seconds: never queue for long behind DDL. */
   metadataLockWaitTimeoutSeconds: number;
+  /**
+   * Client-side limit of every statement on the pool, ms (mysql2's per-query `timeout`, which
+   * mysql2 has no pool-wide default for). A statement past it fails with a fatal
+   * `PROTOCOL_SEQUENCE_TIMEOUT` and its connection is dropped: a hung server or a silent network
+   * fails the call instead of blocking the run. Unset: no limit.
+   */
+  queryTimeoutMs?: number | undefined;
 }
 
 export const DEFAULT_SESSION_SETTINGS: MysqlSessionSettings = { lockWaitTimeoutSeconds: 2, metadataLockWaitTimeoutSeconds: 5 };
@@ -31,8 +38,36 @@ export function createMysqlPool(url: string, settings: MysqlSessionSettings = DE
   // Runs on every new physical connection, before it is handed out.
   pool.pool.on('connection', (conn) => {
     conn.query(`SET time_zone = '+00:00', innodb_lock_wait_timeout = ${lockWait}, lock_wait_timeout = ${mdlWait}`);
+    if (settings.queryTimeoutMs !== undefined) withDefaultQueryTimeout(conn, settings.queryTimeoutMs);
   });
   return pool;
+}
+
+/** The part of mysql2's core connection that `withDefaultQueryTimeout` wraps. */
+interface QueryingConnection {
+  query: (sql: unknown, values?: unknown, cb?: unknown) => unknown;
+}
+
+/**
+ * Gives every statement of one connection a `timeout` unless it names its own. Hand-written
+ * because mysql2 reads the timeout only per query: the pool hands a ready Query command to the
+ * connection (whose `timeout` is then set here), direct calls pass SQL text or an options object.
+ */
+export function withDefaultQueryTimeout(conn: unknown, timeoutMs: number): void {
+  const target = conn as QueryingConnection;
+  const original = target.query;
+  target.query = function (this: unknown, sql: unknown, values?: unknown, cb?: unknown) {
+    if (typeof sql === 'string') return original.call(this, { sql, timeout: timeoutMs }, values, cb);
+    if (sql !== null && typeof sql === 'object') {
+      const options = sql as { timeout?: number; constructor?: { name?: string } };
+      if (options.timeout === undefined) {
+        // A Query command (from pool.query) is used as is; a plain options object is copied.
+        if (options.constructor?.name === 'Query') options.timeout = timeoutMs;
+        else return original.call(this, { ...options, timeout: timeoutMs }, values, cb);
+      }
+    }
+    return original.call(this, sql, values, cb);
+  };
 }
 
 /** The database named in a MySQL URL (`mysql://host/im` → `im`). */

@@ -24,6 +24,8 @@ export interface MysqlStoreConfig extends Omit<MysqlStoreSettings, 'adaptiveBatc
   retry?: RetryOptions;
   /** Connections of the shared pool (purges, counts, the audit trail). @defaultValue 4 */
   connectionLimit?: number;
+  /** Client-side limit of one statement, ms (see MysqlSessionSettings). @defaultValue none */
+  queryTimeoutMs?: number;
 }
 
 type MysqlStoreSettings = RawConfig['stores']['mysql'];
@@ -43,6 +45,7 @@ export function createMysqlStore(config: MysqlStoreConfig, logger: Logger): Mysq
   const settings = {
     lockWaitTimeoutSeconds: config.lockWaitTimeoutSeconds,
     metadataLockWaitTimeoutSeconds: config.metadataLockWaitTimeoutSeconds,
+    queryTimeoutMs: config.queryTimeoutMs,
   };
   const pool = createMysqlPool(config.url, settings, { connectionLimit: config.connectionLimit ?? 4 });
   const log = logger.child({ store: 'mysql' });
@@ -63,6 +66,7 @@ export function createMysqlStore(config: MysqlStoreConfig, logger: Logger): Mysq
   };
   const locks = createPolicyLocks({
     url: config.url,
+    queryTimeoutMs: config.queryTimeoutMs,
     database,
     logger: log,
     query: async (sql, values) => (await pool.query<RowDataPacket[]>(sql, values))[0],
