@@ -44,6 +44,19 @@ interface Abandoned {
   abandoned: 'signal' | 'time-budget';
 }
 
+function isAbandoned(value: unknown): value is Abandoned {
+  return typeof value === 'object' && value !== null && 'abandoned' in value;
+}
+
+/** Marks the target `partial`: the store call in hand outlived the stop grace period. */
+function abandon(result: TargetResult, why: Abandoned, graceMs: number, logger: Logger): TargetResult {
+  result.status = 'partial';
+  result.reason = why.abandoned;
+  result.error = `a store call was still running ${graceMs / 1000} s after the ${why.abandoned === 'signal' ? 'stop request' : 'time budget ran out'}; stopped waiting for it (what it deletes, if it completes, is not counted)`;
+  logger.error({ reason: why.abandoned, graceMs }, 'store call abandoned: the store did not answer within the stop grace period');
+  return result;
+}
+
 /**
  * Waits for a batch, but not past `graceMs` after a stop request or the end of the budget: a
  * store that stops answering (a paused server, a silent network) must not hold the run past
@@ -125,7 +138,14 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
     return done;
   };
   try {
-    await purger.check();
+    const budget = new TimeBudget(clock, run.tuning.maxRunSeconds);
+    const graceMs = run.stopGraceMs ?? 10_000;
+    // The check and the count talk to the store too: a stalled one must not hold a stop either.
+    const checked = await batchOrStop(purger.check(), run.stop, budget, graceMs);
+    if (isAbandoned(checked)) {
+      abandon(result, checked, graceMs, logger);
+      return await finishReported();
+    }
     if (purger.reviewRetention && run.promiseMs !== undefined) {
       // Before any deletion, so that a refusal below still reports (and audits) the settings.
       result.retention = await purger.reviewRetention(run.promiseMs, { apply: !run.dryRun });
@@ -134,7 +154,12 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
     }
     if (run.dryRun || run.maxDeleteFraction !== undefined || run.progress?.wantsDueCount) {
       await report('counting');
-      const counts = await purger.count(cutoff);
+      const counted = await batchOrStop(purger.count(cutoff), run.stop, budget, graceMs);
+      if (isAbandoned(counted)) {
+        abandon(result, counted, graceMs, logger);
+        return await finishReported();
+      }
+      const counts = counted;
       due = counts.due;
       result.unusableTime = counts.unusableTime;
       if (run.dryRun) {
@@ -152,7 +177,6 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
     }
     // Real runs report unusable times too, where the store counts them cheaply (MySQL: by index).
     if (result.unusableTime === undefined && purger.countUnusable) result.unusableTime = await purger.countUnusable();
-    const budget = new TimeBudget(clock, run.tuning.maxRunSeconds);
     const walk = purger.openWalk(cutoff);
     purgeStarted = clock.now().getTime();
     for (;;) {
@@ -162,7 +186,6 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
         result.reason = stopReason === 'time budget' ? 'time-budget' : 'signal';
         break;
       }
-      const graceMs = run.stopGraceMs ?? 10_000;
       const batch = await batchOrStop(
         withRetry(() => walk.nextBatch(), {
           onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs }, 'batch failed, retrying'),
@@ -171,11 +194,8 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
         budget,
         graceMs,
       );
-      if ('abandoned' in batch) {
-        result.status = 'partial';
-        result.reason = batch.abandoned;
-        result.error = `a batch was still running ${graceMs / 1000} s after the ${batch.abandoned === 'signal' ? 'stop request' : 'time budget ran out'}; stopped waiting for it (what it deletes, if it completes, is not counted)`;
-        logger.error({ reason: batch.abandoned, graceMs }, 'batch abandoned: the store did not answer within the stop grace period');
+      if (isAbandoned(batch)) {
+        abandon(result, batch, graceMs, logger);
         break;
       }
       result.batches += 1;
