@@ -232,6 +232,9 @@ export async function runPolicyTarget(
     });
     if (result.reason === 'audit-unavailable') run.halted ??= 'audit-unavailable';
   }
+  // A target never started because the trail is unwritable: nothing was deleted, and another
+  // entry would only wait out appendRetrySeconds again.
+  if (run.halted === 'audit-unavailable' && result.status === 'skipped') return result;
   await auditTarget(ctx, run, result, { attempt });
   return result;
 }
