@@ -11,7 +11,7 @@ export interface AuditPort {
   head(): Promise<{ hash: string } | null>;
   /** Run ids of this policy with a `run-started` and no `run-finished`/`run-closed`. */
   openRuns(policy: string): Promise<string[]>;
-  /** Every entry of one run of one policy, newest first (to sum what an abandoned run recorded). */
+  /** The `target` and `progress` entries of one run of one policy, newest first (to sum what an abandoned run recorded). */
   runEntries(runId: string, policy: string): Promise<AuditRecord[]>;
 }
 

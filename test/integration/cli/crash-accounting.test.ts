@@ -87,7 +87,10 @@ describe('deletions of a crashed attempt are in the trail, within the stated bou
     await insertOldRequestLogs(db.pool, 10_000);
     const proxy = await startTcpProxy('127.0.0.1', Number(new URL(db.url).port || 3306));
     const proxied = db.url.replace(/@([^/]+)\//, `@127.0.0.1:${proxy.port}/`);
-    const engine = await openEngine(resolveConfigText(configYaml(proxied), 'proxied', {}), { logger: silentLogger(), checkClockSkew: false });
+    const engine = await openEngine(resolveConfigText(configYaml(proxied), 'proxied', {}), {
+      logger: silentLogger(),
+      checkClockSkew: false,
+    });
     try {
       await engine.audit.migrate();
       engine.ctx.progress = {
