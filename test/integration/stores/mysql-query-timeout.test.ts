@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/mysql.js';
 import { createMysqlPool, DEFAULT_SESSION_SETTINGS } from '../../../src/stores/mysql/connection.js';
-import { isRetryable } from '../../../src/engine/retry.js';
+import { isRetryable } from '../../../src/lib/retry.js';
 
 describe('stores.mysql.queryTimeoutMs bounds every statement on the pool (MariaDB)', () => {
   let db: TestDatabase;
