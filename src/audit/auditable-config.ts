@@ -22,12 +22,15 @@ export function auditabilityIssues(config: Pick<ResolvedConfig, 'policies'>): Co
   config.policies.forEach((policy, p) => {
     check(['policies', p, 'name'], policy.name, 'policy');
     policy.targets.forEach((target, t) => {
-      const [field, value] =
+      // The name each target is recorded under (engine/policy-run.ts `targetName`), and the field it comes from.
+      const [field, value]: [string, string] =
         target.store === 'mysql'
           ? ['table', target.table]
           : target.store === 'mongo'
             ? ['collection', target.collection]
-            : ['match', target.match];
+            : target.store === 'redis'
+              ? ['match', target.match]
+              : ['prefix', `${target.bucket}/${target.prefix}`];
       check(['policies', p, 'targets', t, field], value, 'target');
     });
   });
