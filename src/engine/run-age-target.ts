@@ -62,7 +62,7 @@ function abandon(result: TargetResult, why: Abandoned, graceMs: number, logger: 
  * store that stops answering (a paused server, a silent network) must not hold the run past
  * either. The batch is not cancelled (no driver call can be); its late outcome is dropped.
  */
-async function batchOrStop<T>(work: Promise<T>, stop: StopSignal, budget: TimeBudget, graceMs: number): Promise<T | Abandoned> {
+async function batchOrStop<T>(work: Promise<T>, stop: StopSignal, budget: TimeBudget | null, graceMs: number): Promise<T | Abandoned> {
   work.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
   let off: (() => void) | undefined;
@@ -75,7 +75,7 @@ async function batchOrStop<T>(work: Promise<T>, stop: StopSignal, budget: TimeBu
       clearTimeout(timer);
       timer = setTimeout(() => resolve({ abandoned: reason }), inMs);
     };
-    arm('time-budget', budget.remainingMs + graceMs);
+    if (budget) arm('time-budget', budget.remainingMs + graceMs);
     off = stop.onRequest(() => arm('signal', graceMs));
   });
   try {
@@ -138,10 +138,10 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
     return done;
   };
   try {
-    const budget = new TimeBudget(clock, run.tuning.maxRunSeconds);
     const graceMs = run.stopGraceMs ?? 10_000;
-    // The check and the count talk to the store too: a stalled one must not hold a stop either.
-    const checked = await batchOrStop(purger.check(), run.stop, budget, graceMs);
+    // The check and the count talk to the store too: a stalled one must not hold a stop either
+    // (the time budget starts with the purge, as before, so they race the stop signal only).
+    const checked = await batchOrStop(purger.check(), run.stop, null, graceMs);
     if (isAbandoned(checked)) {
       abandon(result, checked, graceMs, logger);
       return await finishReported();
@@ -154,7 +154,7 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
     }
     if (run.dryRun || run.maxDeleteFraction !== undefined || run.progress?.wantsDueCount) {
       await report('counting');
-      const counted = await batchOrStop(purger.count(cutoff), run.stop, budget, graceMs);
+      const counted = await batchOrStop(purger.count(cutoff), run.stop, null, graceMs);
       if (isAbandoned(counted)) {
         abandon(result, counted, graceMs, logger);
         return await finishReported();
@@ -177,6 +177,7 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
     }
     // Real runs report unusable times too, where the store counts them cheaply (MySQL: by index).
     if (result.unusableTime === undefined && purger.countUnusable) result.unusableTime = await purger.countUnusable();
+    const budget = new TimeBudget(clock, run.tuning.maxRunSeconds);
     const walk = purger.openWalk(cutoff);
     purgeStarted = clock.now().getTime();
     for (;;) {
