@@ -22,15 +22,7 @@ export function auditabilityIssues(config: Pick<ResolvedConfig, 'policies'>): Co
   config.policies.forEach((policy, p) => {
     check(['policies', p, 'name'], policy.name, 'policy');
     policy.targets.forEach((target, t) => {
-      // The name each target is recorded under (engine/policy-run.ts `targetName`), and the field it comes from.
-      const [field, value]: [string, string] =
-        target.store === 'mysql'
-          ? ['table', target.table]
-          : target.store === 'mongo'
-            ? ['collection', target.collection]
-            : target.store === 'redis'
-              ? ['match', target.match]
-              : ['prefix', `${target.bucket}/${target.prefix}`];
+      const [field, value] = recordedName(target);
       check(['policies', p, 'targets', t, field], value, 'target');
     });
   });
@@ -41,4 +33,23 @@ export function auditabilityIssues(config: Pick<ResolvedConfig, 'policies'>): Co
 export function assertAuditable(config: Pick<ResolvedConfig, 'policies'>): void {
   const issues = auditabilityIssues(config);
   if (issues.length > 0) throw new ConfigError(issues);
+}
+
+/**
+ * The name a target is recorded under in the `target` column (engine/policy-run.ts `targetName`),
+ * and the configuration field it comes from.
+ */
+function recordedName(target: ResolvedConfig['policies'][number]['targets'][number]): [string, string] {
+  switch (target.store) {
+    case 'mysql':
+      return ['table', target.table];
+    case 'mongo':
+      return ['collection', target.collection];
+    case 'redis':
+      return ['match', target.match];
+    case 's3':
+      return ['prefix', `${target.bucket}/${target.prefix}`];
+    case 'kafka':
+      return target.topic !== undefined ? ['topic', target.topic] : ['match', `match:${target.match ?? ''}`];
+  }
 }
