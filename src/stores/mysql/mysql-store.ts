@@ -17,14 +17,14 @@ import { asStoreError, type MysqlStoreContext } from './store-context.js';
  * The store's settings: `stores.mysql` of the configuration (fields and defaults in
  * src/config/schema.ts), plus what only code sets (tests, the bench).
  */
-export interface MysqlStoreConfig extends Omit<MysqlStoreSettings, 'adaptiveBatchSize'> {
+export interface MysqlStoreConfig extends Omit<MysqlStoreSettings, 'adaptiveBatchSize' | 'queryTimeoutMs'> {
   /** @defaultValue false */
   adaptiveBatchSize?: boolean;
   /** Backoff of retried statements (lock wait timeout, deadlock). @defaultValue withRetry's defaults */
   retry?: RetryOptions;
   /** Connections of the shared pool (purges, counts, the audit trail). @defaultValue 4 */
   connectionLimit?: number;
-  /** Client-side limit of one statement, ms (see MysqlSessionSettings). @defaultValue none */
+  /** Client-side limit of one statement, ms (see MysqlSessionSettings); the configuration's default is 60000. @defaultValue none */
   queryTimeoutMs?: number;
 }
 
