@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WaitingChildrenError, type Job } from 'bullmq';
 import type { PolicyConfig } from '../src/config/schema.js';
 import { describeRetain } from '../src/engine/cutoff.js';
-import { auditTarget, beginPolicyRun, finishPolicyRun, type OpenPolicyRun } from '../src/engine/policy-run.js';
+import { auditTarget, beginPolicyRun, finishPolicyRun, lockStillHeld, type OpenPolicyRun } from '../src/engine/policy-run.js';
 import { errorLine } from '../src/lib/error-line.js';
 import { deferJob } from '../src/queue/defer-job.js';
 import { refuseJob } from '../src/queue/refuse-job.js';
@@ -103,9 +103,17 @@ export async function processPolicyRun(job: Job, token: string | undefined, q: Q
   const run = begun.open;
   const data: PolicyRunPayload = { ...payload, runId, evaluatedAt: evaluatedAt.toISOString(), started: true };
   // We hold the policy's lock, so the lease is ours by right: re-set it rather than only extend it.
+  // Only while the lock is still ours: after it is lost (its connection killed, a failover) the
+  // lease lapses, so the children stop after their batch and a new run may take over cleanly.
   const heartbeat = setInterval(
     () => {
-      q.lease.claim(policy.name, runId, timing.leaseMs).catch((err) => logger.warn({ err }, 'could not renew the run lease'));
+      lockStillHeld(run)
+        .then((held) => {
+          if (held) return q.lease.claim(policy.name, runId, timing.leaseMs);
+          clearInterval(heartbeat);
+          return q.lease.release(policy.name, runId);
+        })
+        .catch((err) => logger.warn({ err }, 'could not renew the run lease'));
     },
     Math.max(100, Math.floor(timing.leaseMs / 3)),
   );
@@ -269,7 +277,7 @@ async function waitForChildren(job: Job, q: QueueJobContext, run: OpenPolicyRun,
   for (;;) {
     unprocessed = (await job.getDependenciesCount({ unprocessed: true })).unprocessed ?? 0;
     if (unprocessed === 0) break;
-    if (ctx.stop.requested && stopDeadline === null) {
+    if ((ctx.stop.requested || run.halted === 'lock-lost') && stopDeadline === null) {
       // Shutting down: children not started are dropped (their share is `partial` in this run and
       // done by the next), and the lease goes so children running elsewhere stop after their batch.
       run.logger.warn({ unprocessed }, 'stopping: dropping targets not started, closing the run with what is done');

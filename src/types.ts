@@ -76,6 +76,8 @@ export interface TargetResult extends TargetRef {
   error: string | null;
   batches: number;
   durationMs: number;
+  /** True when its `target` entry could not be appended to the audit trail (run-finished then says so). */
+  unaudited?: boolean;
 }
 
 export interface SubjectCounts {

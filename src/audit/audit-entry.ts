@@ -1,7 +1,8 @@
 import { canonicalJson, type CanonicalJson } from './canonical-json.js';
 import { isChainHash } from './chain-hash.js';
+import { AUDIT_COLUMN_CHARS, columnLength } from './audit-columns.js';
 
-export const AUDIT_KINDS = ['run-started', 'target', 'subject', 'tick-skipped', 'run-finished', 'run-closed'] as const;
+export const AUDIT_KINDS = ['run-started', 'target', 'progress', 'subject', 'tick-skipped', 'run-finished', 'run-closed'] as const;
 
 /** See docs/audit.md for what each kind records in `data`. */
 export type AuditKind = (typeof AUDIT_KINDS)[number];
@@ -55,8 +56,14 @@ export interface AuditRecord {
   hash: string;
 }
 
-/** Column limits of the audit table (migrate-audit.ts). */
-export const LIMITS = { runId: 64, policy: 64, store: 16, target: 1024, kind: 32 } as const;
+/** Column limits of the audit table (audit-columns.ts, which the DDL is built from). */
+export const LIMITS = {
+  runId: AUDIT_COLUMN_CHARS.run_id,
+  policy: AUDIT_COLUMN_CHARS.policy,
+  store: AUDIT_COLUMN_CHARS.store,
+  target: AUDIT_COLUMN_CHARS.target,
+  kind: AUDIT_COLUMN_CHARS.kind,
+} as const;
 
 /** The object whose canonical text is hashed: every field always present, in a fixed shape. */
 export interface CanonicalEntry {
@@ -119,5 +126,5 @@ function checkText(field: string, value: string | null, max: number, nullable: b
   if (value === null && nullable) return;
   if (typeof value !== 'string' || value === '')
     throw new TypeError(`audit entry: ${field} must be a non-empty string${nullable ? ' or null' : ''}`);
-  if (value.length > max) throw new TypeError(`audit entry: ${field} is longer than ${max} characters`);
+  if (columnLength(value) > max) throw new TypeError(`audit entry: ${field} is longer than ${max} characters`);
 }

@@ -186,6 +186,11 @@ export class AuditTrail {
     return subjectHash(this.#key, decimalId);
   }
 
+  /** The `target` and `progress` entries of one run of one policy (what it recorded as deleted), newest first. */
+  runEntries(runId: string, policy: string): Promise<AuditRecord[]> {
+    return listEntries(this.#pool, this.tables, { runId, policy, kinds: ['target', 'progress'], limit: 100_000 });
+  }
+
   /** Run ids of `policy` with a start and no finish or close, oldest first. */
   openRuns(policy: string): Promise<string[]> {
     return openRunIds(this.#pool, this.tables, policy);

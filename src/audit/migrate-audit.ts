@@ -4,6 +4,7 @@ import { StoreError } from '../errors/index.js';
 import { auditTables, DEFAULT_AUDIT_TABLE, type AuditTables } from './audit-tables.js';
 import { auditStoreError } from './audit-store-error.js';
 import { GENESIS_HASH } from './chain-hash.js';
+import { AUDIT_COLUMN_CHARS } from './audit-columns.js';
 
 /** One upgrade of the audit tables; `version` is written to the head table once it is applied. */
 interface MigrationStep {
@@ -24,11 +25,11 @@ const STEPS: readonly MigrationStep[] = [
       await conn.query(
         `CREATE TABLE IF NOT EXISTS ${t.audit} (
           \`id\` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
-          \`kind\` VARCHAR(32) NOT NULL,
-          \`run_id\` VARCHAR(64) NOT NULL,
-          \`policy\` VARCHAR(64) NULL,
-          \`store\` VARCHAR(16) NULL,
-          \`target\` VARCHAR(1024) NULL,
+          \`kind\` VARCHAR(${AUDIT_COLUMN_CHARS.kind}) NOT NULL,
+          \`run_id\` VARCHAR(${AUDIT_COLUMN_CHARS.run_id}) NOT NULL,
+          \`policy\` VARCHAR(${AUDIT_COLUMN_CHARS.policy}) NULL,
+          \`store\` VARCHAR(${AUDIT_COLUMN_CHARS.store}) NULL,
+          \`target\` VARCHAR(${AUDIT_COLUMN_CHARS.target}) NULL,
           \`subject_hash\` CHAR(64) NULL,
           \`recorded_at\` DATETIME(3) NOT NULL,
           \`entry\` LONGTEXT NOT NULL,

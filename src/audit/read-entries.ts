@@ -1,6 +1,6 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { AuditTables } from './audit-tables.js';
-import type { AuditRecord } from './audit-entry.js';
+import type { AuditKind, AuditRecord } from './audit-entry.js';
 import { auditStoreError } from './audit-store-error.js';
 import { columnFromDate, ENTRY_COLUMNS, recordFromRow, type EntryRow } from './entry-row.js';
 
@@ -15,6 +15,8 @@ export interface ListOptions {
   since?: Date;
   policy?: string;
   runId?: string;
+  /** Only entries of these kinds. */
+  kinds?: readonly AuditKind[];
   /** At most this many entries, newest first. @defaultValue 1000 */
   limit?: number;
 }
@@ -47,6 +49,10 @@ export async function listEntries(pool: Pool, tables: AuditTables, options: List
   if (options.runId !== undefined) {
     where.push('`run_id` = ?');
     params.push(options.runId);
+  }
+  if (options.kinds !== undefined && options.kinds.length > 0) {
+    where.push(`\`kind\` IN (${options.kinds.map(() => '?').join(', ')})`);
+    params.push(...options.kinds);
   }
   const limit = Math.min(MAX_LIST, Math.max(1, Math.floor(options.limit ?? 1000)));
   params.push(limit);

@@ -1,11 +1,15 @@
 import { resolveConfig, type ResolvedConfig } from '../config/load-config.js';
+import { assertAuditable } from '../audit/auditable-config.js';
 import { openEngine, type OpenEngine } from '../engine/open-engine.js';
 import { StopSignal } from '../engine/stop-signal.js';
 import type { TargetProgressListener } from '../engine/target-progress.js';
 import type { CliIo, GlobalOptions } from './io.js';
 
+/** The resolved configuration, refused (ConfigError, exit 2) when a name it holds cannot be audited. */
 export function loadConfig(opts: GlobalOptions): ResolvedConfig {
-  return resolveConfig({ file: opts.config });
+  const config = resolveConfig({ file: opts.config });
+  assertAuditable(config);
+  return config;
 }
 
 /**

@@ -239,12 +239,23 @@ const mysqlStore = z.strictObject({
    * fixed 1000-row chunks give 1.9× at 1.16× (docs/benchmarks.md). @defaultValue false
    */
   adaptiveBatchSize: boolish(z.boolean()).default(false),
+  /** Client-side limit of one statement (mysql2 query `timeout`), ms: a hung server fails the call instead of the run. @defaultValue 60000 */
+  queryTimeoutMs: positiveInt.default(60_000),
 });
 
-const mongoStore = z.strictObject({ url: z.string().default('') });
+const mongoStore = z.strictObject({
+  url: z.string().default(''),
+  /** Driver `socketTimeoutMS`: a socket silent this long fails the operation. @defaultValue 60000 */
+  socketTimeoutMs: positiveInt.default(60_000),
+});
 
 const redisStore = z
-  .strictObject({ url: z.string().optional(), nodes: z.array(z.string().min(1)).optional() })
+  .strictObject({
+    url: z.string().optional(),
+    nodes: z.array(z.string().min(1)).optional(),
+    /** ioredis `commandTimeout`: a command without a reply this long fails (a stalled server). @defaultValue 10000 */
+    commandTimeoutMs: positiveInt.default(10_000),
+  })
   .refine((r) => !(r.url && r.nodes && r.nodes.length > 0), { message: 'give either url or nodes, not both' });
 
 const s3Store = z.strictObject({
@@ -368,8 +379,8 @@ export const configSchema = z
     timezone: zone.default('UTC'),
     stores: z.strictObject({
       mysql: mysqlStore,
-      mongo: mongoStore.default({ url: '' }),
-      redis: redisStore.default({}),
+      mongo: mongoStore.prefault({}),
+      redis: redisStore.prefault({}),
       kafka: kafkaStore.prefault({}),
       s3: s3Store.prefault({}),
     }),
@@ -403,6 +414,8 @@ export const configSchema = z
       .strictObject({
         /** Clocks further apart refuse the run (1 s … 1 h: 0 would refuse every run). @defaultValue 60 */
         maxClockSkewSeconds: numeric(z.number().min(1, 'must be at least 1').max(3600, 'must be at most 3600 (one hour)')).default(60),
+        /** After a stop signal or the end of `maxRunSeconds`, a batch still running is waited for this long, then abandoned. @defaultValue 10 */
+        stopGraceSeconds: positiveInt.default(10),
       })
       .prefault({}),
     audit: z
@@ -413,6 +426,12 @@ export const configSchema = z
           })
           .default('retention_audit'),
         key: z.string().default(''),
+        /** A running target appends a `progress` entry at least this often (seconds)… @defaultValue 10 */
+        progressEverySeconds: positiveInt.default(10),
+        /** …and whenever it has deleted this many records since the last one. @defaultValue 10000 */
+        progressEveryRecords: positiveInt.default(10_000),
+        /** How long an append that fails (head row locked, MySQL gone) is retried before the run gives up on it. @defaultValue 30 */
+        appendRetrySeconds: positiveInt.default(30),
         ...auditSigning,
       })
       .prefault({})

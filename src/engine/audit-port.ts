@@ -1,4 +1,4 @@
-import type { AuditEntryInput } from '../audit/audit-entry.js';
+import type { AuditEntryInput, AuditRecord } from '../audit/audit-entry.js';
 
 /**
  * What the engine needs of the audit trail. The entry shape is the trail's own (`AuditEntryInput`,
@@ -11,6 +11,8 @@ export interface AuditPort {
   head(): Promise<{ hash: string } | null>;
   /** Run ids of this policy with a `run-started` and no `run-finished`/`run-closed`. */
   openRuns(policy: string): Promise<string[]>;
+  /** The `target` and `progress` entries of one run of one policy, newest first (to sum what an abandoned run recorded). */
+  runEntries(runId: string, policy: string): Promise<AuditRecord[]>;
 }
 
 /** Signs and stores a checkpoint of the chain's head and writes it to the sinks (src/audit/checkpointer.ts). */

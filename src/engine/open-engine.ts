@@ -5,6 +5,7 @@ import { AuditTrail } from '../audit/audit-trail.js';
 import { Checkpointer } from '../audit/checkpointer.js';
 import { createCheckpointSinks } from '../audit/checkpoint-sinks/create-sinks.js';
 import { loadSigningKey } from '../audit/signing-key.js';
+import { assertAuditable } from '../audit/auditable-config.js';
 import { createMysqlStore, type MysqlStore } from '../stores/mysql/mysql-store.js';
 import type { Store } from '../stores/purger.js';
 import type { StoreName } from '../types.js';
@@ -40,18 +41,23 @@ export async function openEngine(config: ResolvedConfig, options: OpenEngineOpti
   const { logger } = options;
   const opened: Store[] = [];
   const mysql = createMysqlStore(config.stores.mysql, logger);
+  // A configuration whose names do not fit the audit columns would delete and then fail to record.
+  assertAuditable(config);
   opened.push(mysql);
   const stores = new Map<StoreName, Store>([['mysql', mysql]]);
   // The MongoDB, Redis, S3 and Kafka drivers load only when their store is enabled.
   if (config.enabledStores.has('mongo')) {
     const { createMongoStore } = await import('../stores/mongo/mongo-store.js');
-    const mongo = createMongoStore({ url: config.stores.mongo.url }, logger);
+    const mongo = createMongoStore({ url: config.stores.mongo.url }, logger, { socketTimeoutMS: config.stores.mongo.socketTimeoutMs });
     opened.push(mongo);
     stores.set('mongo', mongo);
   }
   if (config.enabledStores.has('redis')) {
     const { createRedisStore } = await import('../stores/redis/redis-store.js');
-    const redis = createRedisStore({ url: config.stores.redis.url, nodes: config.stores.redis.nodes }, { queuePrefix: config.queue.prefix, logger });
+    const redis = createRedisStore(
+      { url: config.stores.redis.url, nodes: config.stores.redis.nodes, commandTimeoutMs: config.stores.redis.commandTimeoutMs },
+      { queuePrefix: config.queue.prefix, logger },
+    );
     opened.push(redis);
     stores.set('redis', redis);
   }

@@ -8,6 +8,11 @@ import { policyStatus } from './policy-status.js';
 import { runAgeTarget } from './run-age-target.js';
 import { errorLine } from '../lib/error-line.js';
 import { targetLabel } from '../stores/kafka/target-label.js';
+import { randomUUID } from 'node:crypto';
+import { appendDurably } from './durable-append.js';
+import { HaltError } from './halt-error.js';
+import { createProgressRecorder } from './progress-recorder.js';
+import { recordedDeletions } from './recorded-deletions.js';
 
 /** A policy run that has passed its gates: lock held, clocks agree, `run-started` audited. */
 export interface OpenPolicyRun {
@@ -19,6 +24,21 @@ export interface OpenPolicyRun {
   dryRun: boolean;
   lock: PolicyLock;
   logger: Logger;
+  /**
+   * Set when the run must stop deleting: its lock is gone, or the trail cannot record. Targets not
+   * yet started are then not run; `run-finished` carries the reason.
+   */
+  halted?: 'lock-lost' | 'audit-unavailable' | undefined;
+}
+
+/** Whether the run still holds its policy lock (a lock held elsewhere, without a check, counts as held). */
+export async function lockStillHeld(run: OpenPolicyRun): Promise<boolean> {
+  if (!run.lock.held) return true;
+  if (run.halted === 'lock-lost') return false;
+  if (await run.lock.held()) return true;
+  run.halted = 'lock-lost';
+  run.logger.error('the policy lock was lost (its MySQL connection died or was killed): stopping after the batch in hand');
+  return false;
 }
 
 export interface BeginOptions {
@@ -70,7 +90,16 @@ export async function beginPolicyRun(ctx: EngineContext, policy: PolicyConfig, o
     await ctx.audit.append({ ...base, kind: 'run-finished', at: ctx.clock.now(), data });
     await checkpointAfterRun(ctx, logger);
     return {
-      refused: { name: policy.name, category: policy.category, status: 'refused', reason, error: message, evaluatedAt: evaluatedAt.toISOString(), cutoff: data.cutoff, targets: [] },
+      refused: {
+        name: policy.name,
+        category: policy.category,
+        status: 'refused',
+        reason,
+        error: message,
+        evaluatedAt: evaluatedAt.toISOString(),
+        cutoff: data.cutoff,
+        targets: [],
+      },
     };
   };
 
@@ -97,8 +126,21 @@ export async function beginPolicyRun(ctx: EngineContext, policy: PolicyConfig, o
     }
     for (const abandoned of await ctx.audit.openRuns(policy.name)) {
       if (abandoned === options.runId) continue;
-      logger.warn({ abandonedRunId: abandoned }, 'closing a run left unfinished by a stopped process');
-      await ctx.audit.append({ ...base, runId: abandoned, kind: 'run-closed', at: ctx.clock.now(), data: { status: 'abandoned', closedByRunId: options.runId } });
+      // What the dead run's progress and target entries account for: the trail's answer to "how
+      // much did it delete", a lower bound within docs/audit.md's stated margin.
+      const recorded = recordedDeletions(await ctx.audit.runEntries(abandoned, policy.name));
+      logger.warn({ abandonedRunId: abandoned, recordedDeleted: recorded.deleted }, 'closing a run left unfinished by a stopped process');
+      await appendDurably(
+        ctx,
+        {
+          ...base,
+          runId: abandoned,
+          kind: 'run-closed',
+          at: ctx.clock.now(),
+          data: { status: 'abandoned', closedByRunId: options.runId, deleted: recorded.deleted, targets: recorded.targets },
+        },
+        logger,
+      );
     }
     await ctx.audit.append({
       ...base,
@@ -121,15 +163,42 @@ export interface TargetOptions {
 }
 
 /** Runs one target of an open age-policy run and audits it. Returns null when filtered out. */
-export async function runPolicyTarget(ctx: EngineContext, run: OpenPolicyRun, target: TargetConfig, options: TargetOptions): Promise<TargetResult | null> {
+export async function runPolicyTarget(
+  ctx: EngineContext,
+  run: OpenPolicyRun,
+  target: TargetConfig,
+  options: TargetOptions,
+): Promise<TargetResult | null> {
   if (options.storeFilter && !options.storeFilter.has(target.store)) return null;
   const name = targetName(target);
   const logger = run.logger.child({ store: target.store, target: name });
   const store = ctx.stores.get(target.store);
+  const attempt = randomUUID();
   let result: TargetResult;
-  if (!store) {
+  if (run.halted) {
+    // Not started: the run lost its lock or its audit trail before this target's turn.
+    result = {
+      store: target.store,
+      target: name,
+      status: 'skipped',
+      reason: run.halted,
+      deleted: 0,
+      error: null,
+      batches: 0,
+      durationMs: 0,
+    };
+  } else if (!store) {
     logger.info('store disabled: target skipped');
-    result = { store: target.store, target: name, status: 'skipped', reason: 'disabled', deleted: 0, error: null, batches: 0, durationMs: 0 };
+    result = {
+      store: target.store,
+      target: name,
+      status: 'skipped',
+      reason: 'disabled',
+      deleted: 0,
+      error: null,
+      batches: 0,
+      durationMs: 0,
+    };
   } else if (run.cutoff === null) {
     throw new Error('runPolicyTarget is for age policies; subject policies run per subject');
   } else {
@@ -139,6 +208,7 @@ export async function runPolicyTarget(ctx: EngineContext, run: OpenPolicyRun, ta
     } catch (err) {
       result = { store: target.store, target: name, status: 'failed', deleted: 0, error: errorLine(err), batches: 0, durationMs: 0 };
     }
+    const recorder = createProgressRecorder(ctx, run, { store: target.store, target: name, attempt }, logger);
     result ??= await runAgeTarget({
       purger: purger!,
       cutoff: run.cutoff,
@@ -153,25 +223,57 @@ export async function runPolicyTarget(ctx: EngineContext, run: OpenPolicyRun, ta
       runId: run.runId,
       policy: run.policy.name,
       progress: ctx.progress,
+      stopGraceMs: ctx.config.safety.stopGraceSeconds * 1000,
+      betweenBatches: async (totals) => {
+        await recorder.afterBatch(totals);
+        if (!(await lockStillHeld(run)))
+          throw new HaltError('lock-lost', 'the policy lock was lost: another run may have started; stopped after the batch in hand');
+      },
     });
+    if (result.reason === 'audit-unavailable') run.halted ??= 'audit-unavailable';
   }
-  await auditTarget(ctx, run, result);
+  // A target never started because the trail is unwritable: nothing was deleted, and another
+  // entry would only wait out appendRetrySeconds again.
+  if (run.halted === 'audit-unavailable' && result.status === 'skipped') return result;
+  await auditTarget(ctx, run, result, { attempt });
   return result;
 }
 
-export async function auditTarget(ctx: EngineContext, run: OpenPolicyRun, result: TargetResult): Promise<void> {
-  const { store, target, ...data } = result;
-  await ctx.audit.append({
-    kind: 'target',
-    runId: run.runId,
-    policy: run.policy.name,
-    store,
-    target,
-    at: ctx.clock.now(),
-    dryRun: run.dryRun,
-    retain: describeRetain(run.policy.retain),
-    data: { ...data, cutoff: run.cutoff?.toISOString() ?? null },
-  });
+/**
+ * Appends a target's entry (retried for `audit.appendRetrySeconds`). Never throws: when the entry
+ * cannot be written, the result is marked `unaudited` and the run halted, so `run-finished`
+ * carries its counts and says they are missing from the trail, and nothing more is deleted.
+ */
+export async function auditTarget(
+  ctx: EngineContext,
+  run: OpenPolicyRun,
+  result: TargetResult,
+  extra: { attempt?: string } = {},
+): Promise<boolean> {
+  const { store, target, unaudited: _unaudited, ...data } = result;
+  try {
+    await appendDurably(
+      ctx,
+      {
+        kind: 'target',
+        runId: run.runId,
+        policy: run.policy.name,
+        store,
+        target,
+        at: ctx.clock.now(),
+        dryRun: run.dryRun,
+        retain: describeRetain(run.policy.retain),
+        data: { ...data, ...extra, cutoff: run.cutoff?.toISOString() ?? null },
+      },
+      run.logger,
+    );
+    return true;
+  } catch (err) {
+    result.unaudited = true;
+    run.halted ??= 'audit-unavailable';
+    run.logger.error({ err, store, target, deleted: result.deleted }, 'target entry could not be appended to the audit trail');
+    return false;
+  }
 }
 
 /** Closes a policy run: audits `run-finished`, releases the lock, and logs the audit head. */
@@ -181,32 +283,65 @@ export async function finishPolicyRun(
   targets: TargetResult[],
   extra: Partial<Pick<PolicyResult, 'subjects'>> = {},
 ): Promise<PolicyResult> {
-  const status = policyStatus(targets);
+  let status = policyStatus(targets);
+  let reason: string | undefined;
+  const unaudited = targets.filter((t) => t.unaudited);
+  const lockHeld = await lockStillHeld(run).catch(() => false);
+  if (!lockHeld) {
+    status = 'failed';
+    reason = 'lock-lost';
+  }
+  if (unaudited.length > 0) {
+    status = 'failed';
+    reason = 'audit-incomplete';
+  }
   const result: PolicyResult = {
     name: run.policy.name,
     category: run.policy.category,
     status,
+    ...(reason ? { reason } : {}),
     evaluatedAt: run.evaluatedAt.toISOString(),
     cutoff: run.cutoff?.toISOString() ?? null,
     ...extra,
     targets,
   };
   try {
-    await ctx.audit.append({
-      kind: 'run-finished',
-      runId: run.runId,
-      policy: run.policy.name,
-      at: ctx.clock.now(),
-      dryRun: run.dryRun,
-      retain: describeRetain(run.policy.retain),
-      data: {
-        status,
-        cutoff: result.cutoff,
-        deleted: targets.reduce((n, t) => n + t.deleted, 0),
-        targets: targets.length,
-        ...(extra.subjects ? { subjects: extra.subjects } : {}),
+    // Without the lock, another run may have closed this one (`run-closed`): a finish after that
+    // would contradict the trail, so the facts stay in the target entries and nothing is added.
+    if (!lockHeld && !(await ctx.audit.openRuns(run.policy.name)).includes(run.runId)) {
+      run.logger.error('this run was closed by another run after its lock was lost: no run-finished is written');
+      return result;
+    }
+    // Counts are what was deleted, whether or not every target entry made it into the trail;
+    // `unaudited` names the targets whose entries are missing.
+    await appendDurably(
+      ctx,
+      {
+        kind: 'run-finished',
+        runId: run.runId,
+        policy: run.policy.name,
+        at: ctx.clock.now(),
+        dryRun: run.dryRun,
+        retain: describeRetain(run.policy.retain),
+        data: {
+          status,
+          ...(reason ? { reason } : {}),
+          cutoff: result.cutoff,
+          deleted: targets.reduce((n, t) => n + t.deleted, 0),
+          targets: targets.length,
+          ...(extra.subjects ? { subjects: extra.subjects } : {}),
+          ...(unaudited.length > 0
+            ? {
+                unaudited: {
+                  deleted: unaudited.reduce((n, t) => n + t.deleted, 0),
+                  targets: unaudited.map((t) => ({ store: t.store, target: t.target, deleted: t.deleted, status: t.status })),
+                },
+              }
+            : {}),
+        },
       },
-    });
+      run.logger,
+    );
     const head = await ctx.audit.head();
     run.logger.info({ status, headHash: head?.hash ?? null }, 'policy run finished; audit head');
   } finally {

@@ -6,10 +6,27 @@ import type { Clock } from '../clock.js';
  */
 export class StopSignal {
   private reason: string | null = null;
+  private readonly waiters = new Set<(reason: string) => void>();
 
   /** Ask every purge sharing this signal to stop after its current batch. */
   request(reason: string): void {
-    this.reason ??= reason;
+    if (this.reason !== null) return;
+    this.reason = reason;
+    for (const waiter of [...this.waiters]) waiter(reason);
+    this.waiters.clear();
+  }
+
+  /**
+   * Calls `listener` once when a stop is requested (at once when it already was). Returns a
+   * function that removes it: a batch racing the signal must not leave a listener behind.
+   */
+  onRequest(listener: (reason: string) => void): () => void {
+    if (this.reason !== null) {
+      listener(this.reason);
+      return () => {};
+    }
+    this.waiters.add(listener);
+    return () => this.waiters.delete(listener);
   }
 
   get requested(): string | null {
@@ -39,5 +56,10 @@ export class TimeBudget {
 
   get exhausted(): boolean {
     return this.clock.now().getTime() >= this.deadline;
+  }
+
+  /** Milliseconds left on the injected clock (0 when spent). */
+  get remainingMs(): number {
+    return Math.max(0, this.deadline - this.clock.now().getTime());
   }
 }

@@ -12,4 +12,19 @@ export class LinkedStopSignal extends StopSignal {
   override get requested(): string | null {
     return super.requested ?? this.parent.requested;
   }
+
+  override onRequest(listener: (reason: string) => void): () => void {
+    let called = false;
+    const once = (reason: string) => {
+      if (called) return;
+      called = true;
+      listener(reason);
+    };
+    const offOwn = super.onRequest(once);
+    const offParent = this.parent.onRequest(once);
+    return () => {
+      offOwn();
+      offParent();
+    };
+  }
 }

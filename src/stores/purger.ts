@@ -127,6 +127,12 @@ export interface Store {
 /** A policy's single-flight lock; held for the whole run. */
 export interface PolicyLock {
   release(): Promise<void>;
+  /**
+   * Whether this process still holds the lock: its connection alive and the server naming that
+   * connection as the holder. A lock held by another process on our behalf (a queue run's
+   * coordinator) has no such check.
+   */
+  held?(): Promise<boolean>;
 }
 
 /** Run coordination the engine needs from MySQL (the store that always exists). */

@@ -40,6 +40,7 @@ export async function partitionSubjects(ctx: EngineContext, run: OpenPolicyRun):
     session: {
       lockWaitTimeoutSeconds: ctx.config.stores.mysql.lockWaitTimeoutSeconds,
       metadataLockWaitTimeoutSeconds: ctx.config.stores.mysql.metadataLockWaitTimeoutSeconds,
+      queryTimeoutMs: ctx.config.stores.mysql.queryTimeoutMs,
     },
   });
   const inHand = new Set<string>();

@@ -2,7 +2,9 @@ import type { SubjectSourceConfig } from '../config/schema.js';
 import { describeRetain } from '../engine/cutoff.js';
 import type { EngineContext } from '../engine/engine-context.js';
 import { errorLine } from '../lib/error-line.js';
-import { auditTarget, finishPolicyRun, type OpenPolicyRun } from '../engine/policy-run.js';
+import { auditTarget, finishPolicyRun, lockStillHeld, type OpenPolicyRun } from '../engine/policy-run.js';
+import { createProgressRecorder, type ProgressRecorder } from '../engine/progress-recorder.js';
+import { randomUUID } from 'node:crypto';
 import type { SubjectPolicyRunner } from '../engine/run-policies.js';
 import { TimeBudget } from '../engine/stop-signal.js';
 import type { PolicyResult, StoreName, SubjectCounts, TargetResult } from '../types.js';
@@ -42,6 +44,8 @@ interface SubjectRun {
   /** Ids of the page in hand (and the paging cursor), to keep them out of error messages. */
   inHand: Set<string>;
   batches: number;
+  /** Durable progress of each target in this walk (one attempt per walk). */
+  progress: (target: SubjectTarget) => ProgressRecorder;
 }
 
 /**
@@ -144,7 +148,9 @@ export async function runSubjectRange(
   const targets = prepareSubjectTargets(ctx, policy.targets, options.storeFilter);
   if (run.dryRun) for (const t of targets.active) t.result.wouldDelete = 0;
   let source: SubjectSource | null = null;
-  let stopReason: 'signal' | 'time-budget' | null = null;
+  let stopReason: StopReason | null = null;
+  const attempt = randomUUID();
+  const recorders = new Map<SubjectTarget, ProgressRecorder>();
   const state = { inHand: new Set<string>() };
   try {
     if (targets.all.length === 0) {
@@ -156,6 +162,7 @@ export async function runSubjectRange(
         session: {
           lockWaitTimeoutSeconds: ctx.config.stores.mysql.lockWaitTimeoutSeconds,
           metadataLockWaitTimeoutSeconds: ctx.config.stores.mysql.metadataLockWaitTimeoutSeconds,
+          queryTimeoutMs: ctx.config.stores.mysql.queryTimeoutMs,
         },
       });
       if (options.countWithoutTime) {
@@ -177,6 +184,11 @@ export async function runSubjectRange(
         hooks: options.hooks ?? {},
         inHand: state.inHand,
         batches: 0,
+        progress: (t) => {
+          let recorder = recorders.get(t);
+          if (!recorder) recorders.set(t, (recorder = createProgressRecorder(ctx, run, { store: t.result.store, target: t.result.target, attempt }, logger)));
+          return recorder;
+        },
       };
       stopReason = await walkSubjects(sr, options.idRange ?? null, options.budgetFrom);
     }
@@ -201,18 +213,17 @@ export async function runSubjectRange(
   return { counts, targets: targets.all.map((t) => t.result) };
 }
 
+/** Why a walk stopped before the end. */
+type StopReason = 'signal' | 'time-budget' | 'lock-lost';
+
 /** Pages through the candidates; returns why it stopped early, if it did. */
-async function walkSubjects(
-  sr: SubjectRun,
-  range: SubjectIdRange | null,
-  budgetFrom: Date | undefined,
-): Promise<'signal' | 'time-budget' | null> {
+async function walkSubjects(sr: SubjectRun, range: SubjectIdRange | null, budgetFrom: Date | undefined): Promise<StopReason | null> {
   const { ctx, run, subjects, counts } = sr;
   const now = run.evaluatedAt;
   const bound = candidateBound(now, run.policy.retain, ctx.config.timezone);
   const spent = budgetFrom ? (ctx.clock.now().getTime() - budgetFrom.getTime()) / 1000 : 0;
   const budget = new TimeBudget(ctx.clock, subjects.maxRunSeconds - Math.max(0, spent));
-  let stopReason: 'signal' | 'time-budget' | null = null;
+  let stopReason: StopReason | null = null;
   let after: string | null = range?.after ?? null;
   for (;;) {
     const page = await sr.source.candidates(bound, after, subjects.batchSize, range?.upTo ?? null);
@@ -230,10 +241,15 @@ async function walkSubjects(
     if (due.length > 0) {
       counts.due += due.length;
       stopReason ??= ctx.stop.requested ? 'signal' : budget.exhausted ? 'time-budget' : null;
+      // Between batches, as for age targets: without the lock another run may start, so stop here.
+      if (!stopReason && !run.dryRun && !(await lockStillHeld(run))) stopReason = 'lock-lost';
       // After a stop, the walk only counts what is left for the next run (memory stays one page).
       if (stopReason) counts.deferred += due.length;
       else if (run.dryRun) await countBatch(sr, due);
-      else await purgeBatch(sr, due);
+      else {
+        await purgeBatch(sr, due);
+        for (const t of sr.targets.active) await sr.progress(t).afterBatch({ deleted: t.result.deleted, batches: t.result.batches });
+      }
     }
     if (page.length < subjects.batchSize) break;
   }

@@ -287,8 +287,10 @@ describe('defaults', () => {
       lockWaitTimeoutSeconds: 2,
       metadataLockWaitTimeoutSeconds: 5,
       adaptiveBatchSize: false,
+      queryTimeoutMs: 60_000,
     });
-    expect(config.stores.mongo).toEqual({ url: '' });
+    expect(config.stores.mongo).toEqual({ url: '', socketTimeoutMs: 60_000 });
+    expect(config.stores.redis).toEqual({ commandTimeoutMs: 10_000 });
     expect(config.queue).toEqual({
       redisUrl: 'redis://127.0.0.1:6379/0',
       prefix: 'retention',
@@ -300,8 +302,16 @@ describe('defaults', () => {
       progressLogSeconds: 30,
     });
     expect(config.http).toEqual({ port: 9464 });
-    expect(config.safety).toEqual({ maxClockSkewSeconds: 60 });
-    expect(config.audit).toEqual({ table: 'retention_audit', key: '', signingKey: '', checkpoints: { sinks: [] } });
+    expect(config.safety).toEqual({ maxClockSkewSeconds: 60, stopGraceSeconds: 10 });
+    expect(config.audit).toEqual({
+      table: 'retention_audit',
+      key: '',
+      progressEverySeconds: 10,
+      progressEveryRecords: 10_000,
+      appendRetrySeconds: 30,
+      signingKey: '',
+      checkpoints: { sinks: [] },
+    });
     expect(config.report).toEqual({ intervalSeconds: 300 });
     expect(config.console).toEqual({ enabled: false, host: '127.0.0.1', port: 9465, token: '', username: '', password: '' });
   });

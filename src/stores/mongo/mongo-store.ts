@@ -16,6 +16,8 @@ export interface MongoStoreConfig {
 export interface MongoStoreOptions {
   /** How long an operation waits for a reachable server before failing. @defaultValue 10000 */
   serverSelectionTimeoutMS?: number;
+  /** A socket silent this long fails the operation (`stores.mongo.socketTimeoutMs`). @defaultValue 60000 */
+  socketTimeoutMS?: number;
 }
 
 /**
@@ -30,6 +32,7 @@ export function createMongoStore(config: MongoStoreConfig, logger: Logger, optio
     client = new MongoClient(config.url, {
       appName: 'retention-worker',
       serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000,
+      socketTimeoutMS: options.socketTimeoutMS ?? 60_000,
     });
   } catch (err) {
     // A parse error names what is wrong with the URL, never its password (StoreError redacts URLs).

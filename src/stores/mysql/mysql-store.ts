@@ -17,13 +17,15 @@ import { asStoreError, type MysqlStoreContext } from './store-context.js';
  * The store's settings: `stores.mysql` of the configuration (fields and defaults in
  * src/config/schema.ts), plus what only code sets (tests, the bench).
  */
-export interface MysqlStoreConfig extends Omit<MysqlStoreSettings, 'adaptiveBatchSize'> {
+export interface MysqlStoreConfig extends Omit<MysqlStoreSettings, 'adaptiveBatchSize' | 'queryTimeoutMs'> {
   /** @defaultValue false */
   adaptiveBatchSize?: boolean;
   /** Backoff of retried statements (lock wait timeout, deadlock). @defaultValue withRetry's defaults */
   retry?: RetryOptions;
   /** Connections of the shared pool (purges, counts, the audit trail). @defaultValue 4 */
   connectionLimit?: number;
+  /** Client-side limit of one statement, ms (see MysqlSessionSettings); the configuration's default is 60000. @defaultValue none */
+  queryTimeoutMs?: number;
 }
 
 type MysqlStoreSettings = RawConfig['stores']['mysql'];
@@ -43,6 +45,7 @@ export function createMysqlStore(config: MysqlStoreConfig, logger: Logger): Mysq
   const settings = {
     lockWaitTimeoutSeconds: config.lockWaitTimeoutSeconds,
     metadataLockWaitTimeoutSeconds: config.metadataLockWaitTimeoutSeconds,
+    queryTimeoutMs: config.queryTimeoutMs,
   };
   const pool = createMysqlPool(config.url, settings, { connectionLimit: config.connectionLimit ?? 4 });
   const log = logger.child({ store: 'mysql' });
@@ -63,6 +66,7 @@ export function createMysqlStore(config: MysqlStoreConfig, logger: Logger): Mysq
   };
   const locks = createPolicyLocks({
     url: config.url,
+    queryTimeoutMs: config.queryTimeoutMs,
     database,
     logger: log,
     query: async (sql, values) => (await pool.query<RowDataPacket[]>(sql, values))[0],

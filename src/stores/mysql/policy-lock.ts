@@ -28,6 +28,8 @@ export interface PolicyLocksOptions {
   url: string;
   database: string;
   logger: Logger;
+  /** Limit of the lock connection's own checks (IS_USED_LOCK), ms. @defaultValue 10000 */
+  queryTimeoutMs?: number | undefined;
   /** Runs one query on the shared pool (for IS_USED_LOCK). */
   query: (sql: string, values: unknown[]) => Promise<RowDataPacket[]>;
 }
@@ -56,7 +58,11 @@ export function createPolicyLocks(options: PolicyLocksOptions): PolicyLocks {
       const conn = await createConnection({ uri: options.url, timezone: 'Z', enableKeepAlive: true, connectTimeout: 10_000 });
       // A dropped connection must not crash the process: the lock is gone with it, which the
       // run learns at release time (or a later run by finding the lock free).
-      conn.on('error', (err: Error) => options.logger.warn({ policy, err }, 'policy lock connection lost'));
+      let lost = false;
+      conn.on('error', (err: Error) => {
+        lost = true;
+        options.logger.warn({ policy, err }, 'policy lock connection lost');
+      });
       held.add(conn);
       try {
         const [rows] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS got', [name]);
@@ -70,6 +76,23 @@ export function createPolicyLocks(options: PolicyLocksOptions): PolicyLocks {
       }
       let released = false;
       return {
+        async held() {
+          if (released || lost) return false;
+          try {
+            // Cheap (no table touched), and exact: a server that lost our session (restart,
+            // failover, KILL) either fails the query or names another connection, or none.
+            const [rows] = await conn.query<RowDataPacket[]>({
+              sql: 'SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS mine',
+              values: [name],
+              timeout: options.queryTimeoutMs ?? 10_000,
+            });
+            if (Number(rows[0]?.mine) === 1) return true;
+          } catch (err) {
+            options.logger.warn({ policy, err }, 'the policy lock connection does not answer');
+          }
+          lost = true;
+          return false;
+        },
         async release() {
           if (released) return;
           released = true;

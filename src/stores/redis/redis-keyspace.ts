@@ -7,7 +7,19 @@ import { RedisErrorTranslator, redisEndpoints } from './redis-unreachable.js';
 export interface RedisStoreConfig {
   url?: string;
   nodes?: string[];
+  /**
+   * ioredis `commandTimeout`, ms: a command with no reply this long fails ("Command timed out"),
+   * so a stalled server (paused, swapping, a hung proxy) fails the call instead of hanging the run.
+   * @defaultValue 10000
+   */
+  commandTimeoutMs?: number;
 }
+
+/** Default of `stores.redis.commandTimeoutMs`. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
+
+/** How long `close()` waits for QUIT's reply before dropping the connection (a stalled server never answers). */
+const QUIT_TIMEOUT_MS = 1000;
 
 /**
  * The keyspace as the purgers see it: the masters to SCAN (one for a single server, every master
@@ -52,13 +64,14 @@ export function openRedisKeyspace(
   errors: RedisErrorTranslator = new RedisErrorTranslator(redisEndpoints(config)),
 ): RedisKeyspace {
   const nodes = config.nodes ?? [];
-  if (nodes.length > 0) return openCluster(nodes, logger, errors);
+  const options: RedisOptions = { ...CONNECTION_OPTIONS, commandTimeout: config.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS };
+  if (nodes.length > 0) return openCluster(nodes, options, logger, errors);
   if (!config.url) throw new StoreError('redis', 'no url and no cluster nodes configured');
-  return openSingle(config.url, logger, errors);
+  return openSingle(config.url, options, logger, errors);
 }
 
-function openSingle(url: string, logger: Logger, errors: RedisErrorTranslator): RedisKeyspace {
-  const redis = new Redis(url, CONNECTION_OPTIONS);
+function openSingle(url: string, options: RedisOptions, logger: Logger, errors: RedisErrorTranslator): RedisKeyspace {
+  const redis = new Redis(url, options);
   redis.on('error', (err: Error) => {
     errors.connectionError(err);
     logger.warn({ err }, 'redis connection error');
@@ -83,13 +96,13 @@ function openSingle(url: string, logger: Logger, errors: RedisErrorTranslator): 
   };
 }
 
-function openCluster(nodes: readonly string[], logger: Logger, errors: RedisErrorTranslator): RedisKeyspace {
+function openCluster(nodes: readonly string[], options: RedisOptions, logger: Logger, errors: RedisErrorTranslator): RedisKeyspace {
   // Credentials given in the first node URL apply to every node the cluster reveals, not only to
   // the startup nodes (ioredis takes them per startup node otherwise).
   const auth = credentialsOf(nodes[0]!);
   const cluster = new Cluster([...nodes], {
     lazyConnect: true,
-    redisOptions: { ...CONNECTION_OPTIONS, ...auth },
+    redisOptions: { ...options, ...auth },
     slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
   });
   cluster.on('error', (err: Error) => {
@@ -156,10 +169,18 @@ async function quit(client: Redis | Cluster): Promise<void> {
     client.disconnect();
     return;
   }
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await client.quit();
+    await Promise.race([
+      client.quit(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('QUIT timed out')), QUIT_TIMEOUT_MS);
+      }),
+    ]);
   } catch {
     client.disconnect();
+  } finally {
+    clearTimeout(timer);
   }
 }
 
