@@ -31,5 +31,5 @@ export function processJob(job: Job, token: string | undefined, q: QueueJobConte
   return processor(job, token, q);
 }
 
-export type { PolicyRunOutcome } from './policy-run.js';
+export type { PolicyRunOutcome } from '../src/queue/job-outcomes.js';
 export type { SubjectBatchOutcome } from '../src/queue/job-outcomes.js';

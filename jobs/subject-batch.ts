@@ -1,18 +1,14 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { OpenPolicyRun } from '../src/engine/policy-run.js';
 import { targetName } from '../src/engine/policy-run.js';
-import { deferJob } from '../src/queue/defer-job.js';
-import { refuseJob } from '../src/queue/refuse-job.js';
-import { evaluatedAtRefusal } from '../src/queue/trusted-evaluation.js';
-import { policyHash, subjectBatchPayload, subjectRangeContext } from '../src/queue/job-payloads.js';
+import { subjectBatchPayload, subjectRangeContext } from '../src/queue/job-payloads.js';
 import { awaitRunLease, watchRunLease } from '../src/queue/run-lease-gate.js';
 import type { SubjectBatchOutcome } from '../src/queue/job-outcomes.js';
 import type { QueueJobContext } from '../src/queue/queue-job-context.js';
 import { runSubjectRange } from '../src/subjects/run-subject-policy.js';
 import { openRange } from '../src/subjects/subject-range-cipher.js';
+import { childJobPolicy, LOCK_HELD_BY_COORDINATOR } from '../src/queue/child-job-policy.js';
 
-/** The coordinator holds the real lock; a subject batch runs under it, by way of the run's lease. */
-const HELD_ELSEWHERE = { release: async () => {} };
 
 /**
  * A `subject-batch` job: one partition of a subject-policy run (the ids of a sealed range),
@@ -24,18 +20,10 @@ const HELD_ELSEWHERE = { release: async () => {} };
  * run's `maxRunSeconds` (counted from the run's evaluation) or once stopped, the rest is `deferred`.
  */
 export async function processSubjectBatch(job: Job, token: string | undefined, q: QueueJobContext): Promise<SubjectBatchOutcome> {
-  const { ctx, timing } = q;
+  const { ctx } = q;
   const payload = subjectBatchPayload.parse(job.data);
-  const policy = ctx.config.policies.find((p) => p.name === payload.policy);
-  if (!policy || policyHash(ctx.config, policy) !== payload.policyHash) {
-    return deferJob(job, token, timing.pollMs * 5, `policy ${payload.policy} is not defined in this replica as it was for this run`, {
-      since: job.timestamp,
-      giveUpAfterMs: timing.foreignConfigWaitMs,
-    });
-  }
+  const policy = await childJobPolicy(job, token, q, payload);
   if (!policy.subjects) throw new UnrecoverableError(`policy ${policy.name} has no subjects table`);
-  const refusal = evaluatedAtRefusal(new Date(payload.evaluatedAt), ctx.clock.now(), ctx.config);
-  if (refusal) throw refuseJob(q, job, refusal);
   let range;
   try {
     range = openRange(payload.range, ctx.config.audit.key, subjectRangeContext(payload.runId, payload.partition));
@@ -68,7 +56,7 @@ export async function processSubjectBatch(job: Job, token: string | undefined, q
     evaluatedAt,
     cutoff: null,
     dryRun: payload.dryRun,
-    lock: HELD_ELSEWHERE,
+    lock: LOCK_HELD_BY_COORDINATOR,
     logger: ctx.logger.child({ runId: payload.runId, policy: policy.name, jobId: job.id, partition: payload.partition }),
   };
   try {

@@ -1,17 +1,15 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { runPolicyTarget, targetName, type OpenPolicyRun } from '../src/engine/policy-run.js';
 import { combineProgressListeners } from '../src/engine/target-progress.js';
-import { deferJob } from '../src/queue/defer-job.js';
 import { jobProgress } from '../src/queue/job-progress.js';
 import { refuseJob } from '../src/queue/refuse-job.js';
-import { cutoffRefusal, evaluatedAtRefusal } from '../src/queue/trusted-evaluation.js';
-import { policyHash, targetPayload, type TargetPayload } from '../src/queue/job-payloads.js';
+import { cutoffRefusal } from '../src/queue/trusted-evaluation.js';
+import { targetPayload, type TargetPayload } from '../src/queue/job-payloads.js';
 import { awaitRunLease, watchRunLease } from '../src/queue/run-lease-gate.js';
 import type { QueueJobContext } from '../src/queue/queue-job-context.js';
 import type { TargetResult } from '../src/types.js';
+import { childJobPolicy, LOCK_HELD_BY_COORDINATOR } from '../src/queue/child-job-policy.js';
 
-/** The coordinator holds the real lock; a target job runs under it, by way of the run's lease. */
-const HELD_ELSEWHERE = { release: async () => {} };
 
 /**
  * A target job: purges one target of an age-policy run and audits it (`runPolicyTarget`), on
@@ -22,21 +20,15 @@ const HELD_ELSEWHERE = { release: async () => {} };
  * job's data for the coordinator, with counts summed over attempts.
  */
 export async function processTarget(job: Job, token: string | undefined, q: QueueJobContext): Promise<TargetResult> {
-  const { ctx, timing } = q;
+  const { ctx } = q;
   const payload = targetPayload.parse(job.data);
-  const policy = ctx.config.policies.find((p) => p.name === payload.policy);
-  if (!policy || policyHash(ctx.config, policy) !== payload.policyHash) {
-    return deferJob(job, token, timing.pollMs * 5, `policy ${payload.policy} is not defined in this replica as it was for this run`, {
-      since: job.timestamp,
-      giveUpAfterMs: timing.foreignConfigWaitMs,
-    });
-  }
+  const policy = await childJobPolicy(job, token, q, payload);
   const target = policy.targets[payload.targetIndex];
   if (!target) throw new UnrecoverableError(`policy ${policy.name} has no target #${payload.targetIndex}`);
   // The cutoff is never taken from the queue as it stands: it must be the one this replica computes.
   const evaluatedAt = new Date(payload.evaluatedAt);
   const cutoff = new Date(payload.cutoff);
-  const refusal = evaluatedAtRefusal(evaluatedAt, ctx.clock.now(), ctx.config) ?? cutoffRefusal(cutoff, evaluatedAt, policy, ctx.config);
+  const refusal = cutoffRefusal(cutoff, evaluatedAt, policy, ctx.config);
   if (refusal) throw refuseJob(q, job, refusal);
   // Not run: `partial`, so the run does not count the target as done (the next run does it).
   const notRun = (reason: 'orphaned' | 'superseded'): TargetResult => ({
@@ -59,7 +51,7 @@ export async function processTarget(job: Job, token: string | undefined, q: Queu
     evaluatedAt,
     cutoff,
     dryRun: payload.dryRun,
-    lock: HELD_ELSEWHERE,
+    lock: LOCK_HELD_BY_COORDINATOR,
     logger: ctx.logger.child({ runId: payload.runId, policy: policy.name, jobId: job.id }),
   };
   let result: TargetResult;

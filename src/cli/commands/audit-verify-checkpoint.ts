@@ -5,7 +5,7 @@ import { EXIT } from '../exit-codes.js';
 import { printJson, type CliIo } from '../io.js';
 import { loadConfig, withEngine } from '../load.js';
 import { readInputFile, readPublicKeyOption } from '../read-input-file.js';
-import type { AuditVerifyOptions } from './audit-verify.js';
+import type { AuditVerifyOptions } from './audit-verify-options.js';
 
 /**
  * `retention audit verify --checkpoint FILE --public-key PEM`: the checkpoints in FILE are signed

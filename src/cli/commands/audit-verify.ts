@@ -5,21 +5,11 @@ import { readInputFile, readPublicKeyOption } from '../read-input-file.js';
 import { UsageError } from '../../errors/index.js';
 import type { ResolvedConfig } from '../../config/load-config.js';
 import { EXIT } from '../exit-codes.js';
-import { printJson, type CliIo, type GlobalOptions } from '../io.js';
+import { printJson, type CliIo } from '../io.js';
 import { loadConfig, withEngine } from '../load.js';
+import type { AuditVerifyOptions } from './audit-verify-options.js';
 
-export interface AuditVerifyOptions extends GlobalOptions {
-  head?: string;
-  /** A file of signed checkpoints (audit-verify-checkpoint.ts). */
-  checkpoint?: string;
-  publicKey?: string;
-  /** An `audit export` file to check offline. */
-  file?: string;
-  /** With `file`: the hash the export's first entry must link to. */
-  fromHash?: string;
-  /** With `file`: the export is this one policy's selection. */
-  policy?: string;
-}
+export type { AuditVerifyOptions } from './audit-verify-options.js';
 
 /**
  * `retention audit verify`: 0 intact, 1 broken, 3 could not check (2: bad usage, a malformed
