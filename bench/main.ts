@@ -57,7 +57,12 @@ async function main(): Promise<void> {
   }
   let partitionResult: PartitionBenchResult | null = null;
   if (options.only.has('partitions')) {
-    partitionResult = await runPartitionBench({ serverUrl: options.mysqlUrl, rows: options.partitionRows, probeRate: options.probeRate, log });
+    partitionResult = await runPartitionBench({
+      serverUrl: options.mysqlUrl,
+      rows: options.partitionRows,
+      probeRate: options.probeRate,
+      log,
+    });
   }
   if (options.only.has('redis')) {
     redisResult = await runRedisBench({
@@ -72,7 +77,8 @@ async function main(): Promise<void> {
   }
 
   let s3Result: S3BenchResult | null = null;
-  if (options.only.has('s3')) s3Result = await runS3Bench({ objects: options.s3Objects, folders: options.s3Folders, mysqlServerUrl: options.mysqlUrl, log });
+  if (options.only.has('s3'))
+    s3Result = await runS3Bench({ objects: options.s3Objects, folders: options.s3Folders, mysqlServerUrl: options.mysqlUrl, log });
   let auditResult: AuditBenchResult | null = null;
   if (options.only.has('audit')) auditResult = await runAuditBench({ serverUrl: options.mysqlUrl, entries: options.auditEntries, log });
 

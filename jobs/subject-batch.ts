@@ -9,7 +9,6 @@ import { runSubjectRange } from '../src/subjects/run-subject-policy.js';
 import { openRange } from '../src/subjects/subject-range-cipher.js';
 import { childJobPolicy, LOCK_HELD_BY_COORDINATOR } from '../src/queue/child-job-policy.js';
 
-
 /**
  * A `subject-batch` job: one partition of a subject-policy run (the ids of a sealed range),
  * processed by whichever replica is free. It opens its range with the audit key, runs only while

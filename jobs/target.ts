@@ -10,7 +10,6 @@ import type { QueueJobContext } from '../src/queue/queue-job-context.js';
 import type { TargetResult } from '../src/types.js';
 import { childJobPolicy, LOCK_HELD_BY_COORDINATOR } from '../src/queue/child-job-policy.js';
 
-
 /**
  * A target job: purges one target of an age-policy run and audits it (`runPolicyTarget`), on
  * whichever replica is free. It runs only while its run's lease names its run, and stops after

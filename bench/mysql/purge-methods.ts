@@ -40,7 +40,13 @@ export interface MethodContext {
 }
 
 /** The worker as users run it: `retention run --json` with a generated config. */
-export async function workerMethod(ctx: MethodContext, id: string, label: string, batchSize: number, adaptive?: boolean): Promise<PurgeMethod> {
+export async function workerMethod(
+  ctx: MethodContext,
+  id: string,
+  label: string,
+  batchSize: number,
+  adaptive?: boolean,
+): Promise<PurgeMethod> {
   const config = await writeWorkerConfig(ctx.dir, id, {
     mysqlUrl: ctx.url,
     ...(adaptive === undefined ? {} : { mysqlAdaptive: adaptive }),

@@ -116,7 +116,7 @@ export function renderReport(result: BenchResult): string {
       `## MySQL partitions: ${int(parts.rows)} rows over 14 days, 7-day cutoff`,
       '',
       `The same rows loaded for each method: a table RANGE-partitioned by day on TO_DAYS(requested_at) (${parts.dailyPartitions} daily partitions + MAXVALUE; ` +
-        'primary key (id, requested_at)) for the worker\'s partition path, the reference unpartitioned table for its chunked walk and for pt-archiver. ' +
+        "primary key (id, requested_at)) for the worker's partition path, the reference unpartitioned table for its chunked walk and for pt-archiver. " +
         `One run each; wall time from process start to exit. Foreground probe as in the backlog, over the purge's own run and over at least the 10 s from its start (the same span for every method); with no purge: p50/p99 ${lat(parts.idle)} ms.`,
       '',
       table(

@@ -9,7 +9,11 @@ export const EXIT = { ok: 0, no: 1, usage: 2, cannotCheck: 3 } as const;
  * The one place errors become exit codes and messages. `unreachable` is the code a command gives
  * when a store cannot be reached: 3 for checking commands, 1 for `run`.
  */
-export function reportError(err: unknown, io: CliIo, options: { json?: boolean | undefined; verbose?: boolean | undefined; unreachable?: number }): number {
+export function reportError(
+  err: unknown,
+  io: CliIo,
+  options: { json?: boolean | undefined; verbose?: boolean | undefined; unreachable?: number },
+): number {
   let code: number;
   let kind: string;
   if (err instanceof ConfigError || err instanceof UsageError) {
@@ -32,7 +36,16 @@ export function reportError(err: unknown, io: CliIo, options: { json?: boolean |
   return code;
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'PROTOCOL_CONNECTION_LOST', 'ER_ACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_ACCESS_DENIED_ERROR',
+  'ER_BAD_DB_ERROR',
+]);
 
 function isConnectionError(err: unknown): boolean {
   const code = err && typeof err === 'object' && 'code' in err ? (err as { code: unknown }).code : undefined;

@@ -19,7 +19,9 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
   const cliIo: CliIo = {
     stdout: io?.stdout ?? ((t) => process.stdout.write(t)),
     stderr: io?.stderr ?? ((t) => process.stderr.write(t)),
-    logger: io?.logger ?? createLogger({ level: verbose ? 'debug' : undefined, format, ...(terminal && format === 'pretty' ? { destination: terminal } : {}) }),
+    logger:
+      io?.logger ??
+      createLogger({ level: verbose ? 'debug' : undefined, format, ...(terminal && format === 'pretty' ? { destination: terminal } : {}) }),
     terminal,
     stdoutIsTTY: io?.stdout === undefined && process.stdout.isTTY === true,
     ...(io?.stdout ? {} : { stdoutStream: process.stdout }),

@@ -11,7 +11,8 @@ type LoadHandler<O> = () => Promise<Handler<O>>;
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function parseStore(value: string, previous: StoreName[] = []): StoreName[] {
-  if (!(STORE_NAMES as readonly string[]).includes(value)) throw new UsageError(`--store ${value}: expected one of ${STORE_NAMES.join(', ')}`);
+  if (!(STORE_NAMES as readonly string[]).includes(value))
+    throw new UsageError(`--store ${value}: expected one of ${STORE_NAMES.join(', ')}`);
   return [...previous, value as StoreName];
 }
 
@@ -37,7 +38,7 @@ export function registerCommands(program: Command, io: CliIo, setExit: (code: nu
     .option('-p, --policy <name>', 'a policy to run (repeatable)', collect)
     .option('-s, --store <name>', 'only targets of this store (repeatable)', parseStore)
     .option('--dry-run', 'count what would be deleted; delete nothing')
-    .option('--allow-large', 'allow a run to exceed a policy\'s maxDeleteFraction')
+    .option('--allow-large', "allow a run to exceed a policy's maxDeleteFraction")
     .option('--progress <seconds>', 'log a `target progress` entry per target every N seconds (deleted, rate, ETA)')
     .option('-q, --quiet', 'no live progress line on a terminal')
     .option('--json', 'print the run document as JSON')
@@ -96,7 +97,10 @@ export function registerCommands(program: Command, io: CliIo, setExit: (code: nu
     .command('verify')
     .description('check the whole hash chain in MySQL, or the chain inside an export file (--file, offline)')
     .option('--head <hash>', 'also prove the entry with this (previously logged) head hash is still there')
-    .option('--checkpoint <file>', 'prove the chain (or, with --file, the export) against signed checkpoints (a sink file, or one checkpoint)')
+    .option(
+      '--checkpoint <file>',
+      'prove the chain (or, with --file, the export) against signed checkpoints (a sink file, or one checkpoint)',
+    )
     .option('--public-key <pem>', 'with --checkpoint: the PEM public key (a file, or the PEM text)')
     .option('--file <export>', 'check an `audit export` file instead of the database (no database connection)')
     .option('--from-hash <hash>', "with --file: the export's first entry must link to this hash (the last one you verified)")
@@ -141,7 +145,9 @@ export function registerCommands(program: Command, io: CliIo, setExit: (code: nu
 
   program
     .command('console')
-    .description('serve the read-only web console (promises, runs, audit chain, subject lookup, queue); needs console.enabled and credentials')
+    .description(
+      'serve the read-only web console (promises, runs, audit chain, subject lookup, queue); needs console.enabled and credentials',
+    )
     .option('--port <port>', 'listen on this port (else console.port)')
     .option('--host <address>', 'listen on this address (else console.host, 127.0.0.1)')
     .action(action(() => import('./commands/console.js').then((m) => m.consoleCommand)));
@@ -154,7 +160,11 @@ export function registerCommands(program: Command, io: CliIo, setExit: (code: nu
     .option('--json', 'print JSON')
     .action(action(() => import('./commands/config-check.js').then((m) => m.configCheckCommand)));
 
-  program.command('migrate').description('create or upgrade the audit table').option('--json', 'print JSON').action(action(() => import('./commands/migrate.js').then((m) => m.migrateCommand)));
+  program
+    .command('migrate')
+    .description('create or upgrade the audit table')
+    .option('--json', 'print JSON')
+    .action(action(() => import('./commands/migrate.js').then((m) => m.migrateCommand)));
 
   program
     .command('seed')

@@ -2,7 +2,6 @@ import { isRecord, type AddIssue } from './add-issue.js';
 import { DEFAULT_QUEUE_PREFIX } from './defaults.js';
 import { broadMatchProblem, queueKeysProblem } from './redis-glob.js';
 
-
 /**
  * Rules that span policies or sections: policy names are unique, and no Redis `match` is too
  * broad or reaches the queue's own keys. Like `checkPolicy` it runs on partially valid input, so

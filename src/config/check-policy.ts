@@ -57,7 +57,8 @@ function checkS3Target(target: Record<string, unknown>, anchored: boolean, at: A
   const prefix = typeof target.prefix === 'string' ? target.prefix : '';
   if (anchored) {
     // `config/<subject>` would also take `config/12…` for subject 1: the id must end at a delimiter.
-    if (!/<subject>[^0-9]/.test(prefix)) at('prefix', 'must contain <subject> followed by a delimiter such as "/" in a subject policy ("config/<subject>/")');
+    if (!/<subject>[^0-9]/.test(prefix))
+      at('prefix', 'must contain <subject> followed by a delimiter such as "/" in a subject policy ("config/<subject>/")');
     if (target.time !== undefined) at('time', 'is not used in a subject policy');
     return;
   }

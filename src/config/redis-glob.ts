@@ -127,7 +127,9 @@ function classSource(t: Extract<GlobToken, { kind: 'class' }>): string {
   // An empty class matches nothing (`[]`), or any byte when negated (`[^]`).
   if (t.ranges.length === 0) return t.negate ? '[\\s\\S]' : '(?!)';
   const body = t.ranges
-    .map(([lo, hi]) => (lo === hi ? escapeChar(String.fromCharCode(lo)) : `${escapeChar(String.fromCharCode(lo))}-${escapeChar(String.fromCharCode(hi))}`))
+    .map(([lo, hi]) =>
+      lo === hi ? escapeChar(String.fromCharCode(lo)) : `${escapeChar(String.fromCharCode(lo))}-${escapeChar(String.fromCharCode(hi))}`,
+    )
     .join('');
   return `[${t.negate ? '^' : ''}${body}]`;
 }

@@ -136,7 +136,9 @@ const s3Time = z.union(
 
 const s3Target = z.strictObject({
   store: z.literal('s3'),
-  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lower-case letters, digits, dots and dashes)'),
+  bucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lower-case letters, digits, dots and dashes)'),
   /** Key prefix the target covers; in subject policies `<subject>` stands for the subject id (`config/<subject>/`). */
   prefix: z.string().default(''),
   /** Age policies: `lastModified` (the object's time on the server) or the time in the key. */
@@ -273,7 +275,13 @@ const s3Store = z.strictObject({
 
 /** `a:9092,b:9092` (as one `${VAR}` expands) or a YAML list; blanks dropped. */
 const brokerList = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((b) => b.trim()).filter((b) => b !== '') : v),
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((b) => b.trim())
+          .filter((b) => b !== '')
+      : v,
   z.array(z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port')),
 );
 
@@ -333,9 +341,7 @@ const checkpointSink = z.discriminatedUnion('type', [
     accessKeyId: z.string().optional(),
     secretAccessKey: z.string().optional(),
     /** Passed through as ObjectLockMode and ObjectLockRetainUntilDate (bucket must have object lock). */
-    objectLock: z
-      .strictObject({ mode: z.enum(['GOVERNANCE', 'COMPLIANCE']), retainDays: positiveInt })
-      .optional(),
+    objectLock: z.strictObject({ mode: z.enum(['GOVERNANCE', 'COMPLIANCE']), retainDays: positiveInt }).optional(),
   }),
   z.strictObject({
     type: z.literal('webhook'),
@@ -363,13 +369,21 @@ function checkAuditSigning(
     const parsed = parseEd25519PrivateKey(audit.signingKey);
     if ('problem' in parsed) ctx.addIssue({ code: 'custom', path: ['signingKey'], message: parsed.problem });
   } else if (audit.checkpoints.sinks.length > 0) {
-    ctx.addIssue({ code: 'custom', path: ['checkpoints', 'sinks'], message: 'needs audit.signingKey: only signed checkpoints are written to sinks' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['checkpoints', 'sinks'],
+      message: 'needs audit.signingKey: only signed checkpoints are written to sinks',
+    });
   }
   const seen = new Set<string>();
   audit.checkpoints.sinks.forEach((sink, i) => {
     const name = sink.name ?? sink.type;
     if (seen.has(name))
-      ctx.addIssue({ code: 'custom', path: ['checkpoints', 'sinks', i, 'name'], message: `sink name "${name}" is used twice; give each sink its own name` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['checkpoints', 'sinks', i, 'name'],
+        message: `sink name "${name}" is used twice; give each sink its own name`,
+      });
     seen.add(name);
   });
 }

@@ -143,7 +143,13 @@ export class ConsoleData {
         });
       }
     }
-    return { generatedAt: report.generatedAt, reportExit: reportExitCode(report), rows, blocked: report.blocked, warnings: report.warnings };
+    return {
+      generatedAt: report.generatedAt,
+      reportExit: reportExitCode(report),
+      rows,
+      blocked: report.blocked,
+      warnings: report.warnings,
+    };
   }
 
   /** Runs with entries in `[since, now]`, newest first. */

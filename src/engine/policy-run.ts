@@ -107,7 +107,10 @@ export async function beginPolicyRun(ctx: EngineContext, policy: PolicyConfig, o
   // A cutoff from the future would make records not yet due (some dated tomorrow) due.
   const latest = ctx.clock.now().getTime() + ctx.config.safety.maxClockSkewSeconds * 1000;
   if (evaluatedAt.getTime() > latest) {
-    return refuse('future-evaluation', `the run's evaluation time ${evaluatedAt.toISOString()} is later than now plus safety.maxClockSkewSeconds: its cutoff would include times not yet due`);
+    return refuse(
+      'future-evaluation',
+      `the run's evaluation time ${evaluatedAt.toISOString()} is later than now plus safety.maxClockSkewSeconds: its cutoff would include times not yet due`,
+    );
   }
   const lock = await ctx.coordination.tryLockPolicy(policy.name);
   if (!lock) return refuse('already-running', `another run of policy ${policy.name} is in progress`);
@@ -204,7 +207,11 @@ export async function runPolicyTarget(
   } else {
     let purger;
     try {
-      purger = store.agePurger(target, { zone: ctx.config.timezone, now: () => ctx.clock.now(), retainMs: promiseMillis(run.policy.retain) });
+      purger = store.agePurger(target, {
+        zone: ctx.config.timezone,
+        now: () => ctx.clock.now(),
+        retainMs: promiseMillis(run.policy.retain),
+      });
     } catch (err) {
       result = { store: target.store, target: name, status: 'failed', deleted: 0, error: errorLine(err), batches: 0, durationMs: 0 };
     }

@@ -19,7 +19,11 @@ export interface RunOptions {
 }
 
 /** Subject policies plug in here (see `src/subjects/`); age policies run target by target. */
-export type SubjectPolicyRunner = (ctx: EngineContext, run: OpenPolicyRun, options: { storeFilter?: ReadonlySet<StoreName> | undefined }) => Promise<PolicyResult>;
+export type SubjectPolicyRunner = (
+  ctx: EngineContext,
+  run: OpenPolicyRun,
+  options: { storeFilter?: ReadonlySet<StoreName> | undefined },
+) => Promise<PolicyResult>;
 
 /** Picks the policies of a run, refusing unknown names before anything happens. */
 export function selectPolicies(config: ResolvedConfig, names: readonly string[] | undefined, logger?: Logger): PolicyConfig[] {

@@ -28,7 +28,8 @@ export function isRetryable(err: unknown): boolean {
     if (RETRYABLE_CODES.has(e.code)) return true;
   }
   if (typeof e.errno === 'number' && RETRYABLE_CODES.has(e.errno)) return true;
-  if (typeof e.hasErrorLabel === 'function' && (e.hasErrorLabel('RetryableWriteError') || e.hasErrorLabel('TransientTransactionError'))) return true;
+  if (typeof e.hasErrorLabel === 'function' && (e.hasErrorLabel('RetryableWriteError') || e.hasErrorLabel('TransientTransactionError')))
+    return true;
   if (typeof e.message === 'string' && RETRYABLE_REDIS_PREFIXES.some((p) => (e.message as string).startsWith(p))) return true;
   return false;
 }

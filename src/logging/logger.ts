@@ -46,7 +46,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       serializers: {
         err: (err: unknown) => {
           // Drop the driver's copy of the statement (mysql2 `sql`): it holds bound values, such as subject ids.
-          const { sql: _sql, ...s } = pino.stdSerializers.err(err as Error) as ReturnType<typeof pino.stdSerializers.err> & { sql?: unknown };
+          const { sql: _sql, ...s } = pino.stdSerializers.err(err as Error) as ReturnType<typeof pino.stdSerializers.err> & {
+            sql?: unknown;
+          };
           // ioredis reply errors carry the command, with a wrong password as an AUTH/HELLO argument.
           const command = 'command' in s ? { command: redactCommand(s.command) } : {};
           return { ...s, ...command, message: redactUrls(s.message), stack: s.stack ? redactUrls(s.stack) : undefined };
@@ -63,7 +65,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
  * Redaction has already happened (the line is pino's output).
  */
 function prettyDestination(out: DestinationStream): DestinationStream {
-  const pretty = prettyFactory({ colorize: (out as { isTTY?: boolean }).isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' });
+  const pretty = prettyFactory({
+    colorize: (out as { isTTY?: boolean }).isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+  });
   return { write: (line: string) => out.write(pretty(line)) };
 }
 

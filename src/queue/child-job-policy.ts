@@ -23,7 +23,12 @@ export interface ChildJobPolicyRef {
  * (`deferJob` throws BullMQ's DelayedError); an evaluation time that cannot be trusted (in the
  * future, or older than the resume window) refuses the job for good.
  */
-export async function childJobPolicy(job: Job, token: string | undefined, q: QueueJobContext, payload: ChildJobPolicyRef): Promise<PolicyConfig> {
+export async function childJobPolicy(
+  job: Job,
+  token: string | undefined,
+  q: QueueJobContext,
+  payload: ChildJobPolicyRef,
+): Promise<PolicyConfig> {
   const { ctx, timing } = q;
   const policy = ctx.config.policies.find((p) => p.name === payload.policy);
   if (!policy || policyHash(ctx.config, policy) !== payload.policyHash) {

@@ -41,7 +41,12 @@ import { sealRange } from '../subjects/subject-range-cipher.js';
  * read back from BullMQ. On SIGTERM it closes the run with what is done (targets not reached are
  * `partial`), and leaves children still running elsewhere to finish on their own.
  */
-export async function coordinatePolicyRun(job: Job, token: string | undefined, q: QueueJobContext, payload: PolicyRunPayload): Promise<PolicyRunOutcome> {
+export async function coordinatePolicyRun(
+  job: Job,
+  token: string | undefined,
+  q: QueueJobContext,
+  payload: PolicyRunPayload,
+): Promise<PolicyRunOutcome> {
   const { ctx, timing } = q;
   const policy = ctx.config.policies.find((p) => p.name === payload.policy);
   const sameDefinition = policy !== undefined && policyHash(ctx.config, policy) === payload.policyHash;
@@ -81,7 +86,8 @@ export async function coordinatePolicyRun(job: Job, token: string | undefined, q
     if (payload.trigger === 'schedule' && (await ctx.coordination.isPolicyLocked(policy.name))) {
       return skipTick(job, q, policy);
     }
-    if (!payload.runId || !payload.evaluatedAt) await job.updateData(q.signer.sign(job.name, { ...payload, runId, evaluatedAt: evaluatedAt.toISOString() }));
+    if (!payload.runId || !payload.evaluatedAt)
+      await job.updateData(q.signer.sign(job.name, { ...payload, runId, evaluatedAt: evaluatedAt.toISOString() }));
   }
 
   const begun = await beginPolicyRun(ctx, policy, { runId, dryRun, evaluatedAt });

@@ -16,4 +16,3 @@ export type PolicyRunOutcome =
   | { kind: 'tick-skipped'; policy: string; runningRunId: string | null }
   /** The run was closed as abandoned by another run while no process coordinated it. */
   | { kind: 'superseded'; policy: string; runId: string };
-

@@ -59,7 +59,8 @@ function whyOutdated(scheduler: JobSchedulerJson, desired: DesiredScheduler): st
   const data = (scheduler.template?.data ?? {}) as Partial<PolicyRunPayload>;
   if (data.configHash !== desired.data.configHash || data.policyHash !== desired.data.policyHash) return 'configuration changed';
   // Made before jobs were signed, or under another audit key: its jobs would all be refused.
-  if ((data as Record<string, unknown>)[SIGNATURE_FIELD] !== (desired.data as Record<string, unknown>)[SIGNATURE_FIELD]) return 'signature changed';
+  if ((data as Record<string, unknown>)[SIGNATURE_FIELD] !== (desired.data as Record<string, unknown>)[SIGNATURE_FIELD])
+    return 'signature changed';
   return null;
 }
 

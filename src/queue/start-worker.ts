@@ -106,7 +106,9 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
       logger.warn({ err }, "could not check the queue Redis's eviction policy and database (INFO refused?)");
     }
     if (config.audit.key === '')
-      logger.warn('audit.key is empty: job payloads are signed under a key anyone can derive; the queue is not protected against forged jobs');
+      logger.warn(
+        'audit.key is empty: job payloads are signed under a key anyone can derive; the queue is not protected against forged jobs',
+      );
     for (const p of config.policies.filter((p) => !p.enabled))
       logger.warn({ policy: p.name }, 'policy is disabled (enabled: false): not scheduled');
     for (const s of ['mongo', 'redis'] as const)

@@ -60,7 +60,9 @@ export async function buildReport(ctx: EngineContext, options: BuildReportOption
   }
   if (options.copies ?? true) {
     // Each store answers for the copies it keeps beyond the worker's reach (logs, snapshots, oplog).
-    const checks = [...ctx.stores.values()].map((store) => store.derivedCopies?.(shortestRetention(config, store.name)) ?? Promise.resolve([]));
+    const checks = [...ctx.stores.values()].map(
+      (store) => store.derivedCopies?.(shortestRetention(config, store.name)) ?? Promise.resolve([]),
+    );
     for (const found of await Promise.all(checks)) warnings.push(...found);
     const s3 = ctx.stores.get('s3');
     if (isS3Store(s3)) {

@@ -21,7 +21,10 @@ export function formatReport(report: ComplianceReport): string {
       : '';
     const settings = (t.retention ?? [])
       .filter((f) => f.finding !== 'ok')
-      .map((f) => `; topic ${f.resource}: ${f.finding} (retention.ms ${f.retentionMs ?? 'unknown'} from ${f.source}, cleanup.policy ${f.cleanupPolicy}, promise ${f.promiseMs})`)
+      .map(
+        (f) =>
+          `; topic ${f.resource}: ${f.finding} (retention.ms ${f.retentionMs ?? 'unknown'} from ${f.source}, cleanup.policy ${f.cleanupPolicy}, promise ${f.promiseMs})`,
+      )
       .join('');
     const detail = t.error ? t.error : `${oldest}, overdue ${t.overdue}, no usable time ${t.unusableTime}${enforced}${ttl}${settings}`;
     lines.push(`    ${t.store.padEnd(5)} ${t.target.padEnd(28)} ${t.status.padEnd(11)} ${t.status === 'disabled' ? '' : detail}`.trimEnd());

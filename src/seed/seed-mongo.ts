@@ -57,10 +57,14 @@ export async function seedMongo(url: string, options: SeedOptions, force: boolea
         avgDelayMs: Math.floor(rand() * 300),
         windowStart: spreadTime(rand, options),
       })),
-      appSettings: await fill('app_settings', appIds.length, (() => {
-        let i = 0;
-        return () => ({ appId: appIds[i++], tags: ['demo'], customFields: { tier: 'basic' }, messageSettings: { retentionDays: 7 } });
-      })()),
+      appSettings: await fill(
+        'app_settings',
+        appIds.length,
+        (() => {
+          let i = 0;
+          return () => ({ appId: appIds[i++], tags: ['demo'], customFields: { tier: 'basic' }, messageSettings: { retentionDays: 7 } });
+        })(),
+      ),
     };
   } finally {
     await client.close();

@@ -59,12 +59,29 @@ export async function seedMysql(pool: Pool, options: SeedOptions, force: boolean
   await insertMany(
     pool,
     'INSERT INTO im_monitoring_stat (app_id, interface_name, success_rate, avg_delay_ms, window_start) VALUES ?',
-    sortedTimes(rand, monitoringCount, options).map((t) => [pick(rand, appIds), pick(rand, INTERFACES), (0.9 + rand() * 0.1).toFixed(4), Math.floor(rand() * 300), t]),
+    sortedTimes(rand, monitoringCount, options).map((t) => [
+      pick(rand, appIds),
+      pick(rand, INTERFACES),
+      (0.9 + rand() * 0.1).toFixed(4),
+      Math.floor(rand() * 300),
+      t,
+    ]),
   );
   await insertMany(
     pool,
     'INSERT INTO im_app_config (app_id, app_name, callback_enabled, callback_url, admin_account, app_key, app_type, app_status, created_at, updated_at) VALUES ? ON DUPLICATE KEY UPDATE app_id = app_id',
-    appIds.map((id, i) => [id, `demo-app-${i}`, i % 2, `https://callback.example.com/${i}`, `admin${i}`, `key-${i}`, 'im', 'normal', options.now, options.now]),
+    appIds.map((id, i) => [
+      id,
+      `demo-app-${i}`,
+      i % 2,
+      `https://callback.example.com/${i}`,
+      `admin${i}`,
+      `key-${i}`,
+      'im',
+      'normal',
+      options.now,
+      options.now,
+    ]),
   );
   const certs = appIds.flatMap((id, i) => [
     [id, 'apns', `com.example.app${i}`, `push-${i}`, `secret-${i}`],

@@ -49,7 +49,9 @@ export async function seedRedis(url: string, options: SeedOptions, force: boolea
     const entries = Math.max(1, Math.floor(members / 10));
     const streamTimes = Array.from({ length: entries }, () => spreadTime(rand, options).getTime()).sort((a, b) => a - b);
     for (const ms of streamTimes) {
-      await add((p) => p.xadd(`im:exception:${pick(rand, appIds)}`, `${ms}-*`, 'interface', pick(rand, INTERFACES), 'cause', 'upstream timeout'));
+      await add((p) =>
+        p.xadd(`im:exception:${pick(rand, appIds)}`, `${ms}-*`, 'interface', pick(rand, INTERFACES), 'cause', 'upstream timeout'),
+      );
     }
     // One monitoring hash per app, interface and 30-minute window, named by the window's minute (UTC).
     let monitoringKeys = 0;

@@ -186,7 +186,11 @@ export async function runSubjectRange(
         batches: 0,
         progress: (t) => {
           let recorder = recorders.get(t);
-          if (!recorder) recorders.set(t, (recorder = createProgressRecorder(ctx, run, { store: t.result.store, target: t.result.target, attempt }, logger)));
+          if (!recorder)
+            recorders.set(
+              t,
+              (recorder = createProgressRecorder(ctx, run, { store: t.result.store, target: t.result.target, attempt }, logger)),
+            );
           return recorder;
         },
       };

@@ -25,13 +25,24 @@ interface Snapshot {
 
 async function snapshot(db: TestDatabase, mongo: TestMongoDatabase, redis: Redis): Promise<Snapshot> {
   const mysql: Record<string, number[]> = {};
-  for (const [table, column] of [['im_request_log', 'requested_at'], ['im_exception_log', 'occurred_at'], ['im_monitoring_stat', 'window_start']] as const) {
+  for (const [table, column] of [
+    ['im_request_log', 'requested_at'],
+    ['im_exception_log', 'occurred_at'],
+    ['im_monitoring_stat', 'window_start'],
+  ] as const) {
     const [rows] = await db.pool.query(`SELECT ${column} AS t FROM ${table}`);
     mysql[table] = (rows as { t: Date }[]).map((r) => r.t.getTime());
   }
   const mongoTimes: Record<string, number[]> = {};
-  for (const [collection, field] of [['request_logs', 'requestedAt'], ['exception_logs', 'occurredAt'], ['monitoring_stats', 'windowStart']] as const) {
-    const docs = await mongo.db.collection(collection).find({}, { projection: { [field]: 1 } }).toArray();
+  for (const [collection, field] of [
+    ['request_logs', 'requestedAt'],
+    ['exception_logs', 'occurredAt'],
+    ['monitoring_stats', 'windowStart'],
+  ] as const) {
+    const docs = await mongo.db
+      .collection(collection)
+      .find({}, { projection: { [field]: 1 } })
+      .toArray();
     mongoTimes[collection] = docs.map((d) => (d[field] as Date).getTime());
   }
   const zset: number[] = [];

@@ -26,7 +26,10 @@ export interface SpawnedCli {
 
 /** Starts the built CLI (`bin/retention.js`) as a separate process. */
 export function spawnCli(argv: string[], env: Record<string, string | undefined>): SpawnedCli {
-  const child = spawn(process.execPath, ['bin/retention.js', ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/retention.js', ...argv], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -52,8 +52,16 @@ export const MONITORING_POLICY = `
 `;
 
 /** Opens the engine on a test config, with the audit table migrated. */
-export async function openTestEngine(config: ResolvedConfig, options: { clock: Clock; checkClockSkew?: boolean; stop?: StopSignal }): Promise<OpenEngine> {
-  const engine = await openEngine(config, { logger: silentLogger(), clock: options.clock, checkClockSkew: options.checkClockSkew ?? false, ...(options.stop ? { stop: options.stop } : {}) });
+export async function openTestEngine(
+  config: ResolvedConfig,
+  options: { clock: Clock; checkClockSkew?: boolean; stop?: StopSignal },
+): Promise<OpenEngine> {
+  const engine = await openEngine(config, {
+    logger: silentLogger(),
+    clock: options.clock,
+    checkClockSkew: options.checkClockSkew ?? false,
+    ...(options.stop ? { stop: options.stop } : {}),
+  });
   await engine.audit.migrate();
   return engine;
 }

@@ -19,7 +19,15 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   await admin.query(`CREATE DATABASE \`${name}\``);
   await admin.end();
   const url = `${MYSQL_SERVER_URL.replace(/\/$/, '')}/${name}`;
-  const pool = createPool({ uri: url, connectionLimit: 4, timezone: 'Z', supportBigNumbers: true, bigNumberStrings: true, dateStrings: false, multipleStatements: true });
+  const pool = createPool({
+    uri: url,
+    connectionLimit: 4,
+    timezone: 'Z',
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    dateStrings: false,
+    multipleStatements: true,
+  });
   return {
     name,
     url,

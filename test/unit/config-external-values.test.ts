@@ -52,9 +52,7 @@ describe('values from the environment and from files', () => {
 
   it('are never echoed by a validation message: a value read with ${file:/etc/shadow}', () => {
     const err = configErrorOf(configWith('${file:' + secretFile + '}'), {});
-    expect(err.message).toMatch(
-      /policies\[0\]\.targets\[0\]\.store: must be one of .* \(got <value of a secret file>\)/,
-    );
+    expect(err.message).toMatch(/policies\[0\]\.targets\[0\]\.store: must be one of .* \(got <value of a secret file>\)/);
     expect(err.message).not.toContain('hashedpasswordmaterial');
     expect(JSON.stringify(err.issues)).not.toContain('hashedpasswordmaterial');
   });

@@ -367,7 +367,9 @@ policies:
   it('takes an Ed25519 key and sinks with their defaults', () => {
     const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const config = resolveConfigText(
-      base('{ signingKey: "${KEY}", checkpoints: { sinks: [{ type: s3, bucket: b }, { type: webhook, url: "https://x.example/h" }, { type: file, path: /w/c.jsonl }] } }'),
+      base(
+        '{ signingKey: "${KEY}", checkpoints: { sinks: [{ type: s3, bucket: b }, { type: webhook, url: "https://x.example/h" }, { type: file, path: /w/c.jsonl }] } }',
+      ),
       'test.yaml',
       { KEY: pem },
     );
@@ -384,10 +386,12 @@ policies:
     expect(found).toEqual([expect.stringMatching(/^audit\.signingKey: is a key of type rsa; .*Ed25519/)]);
     expect(found.join('\n')).not.toContain(rsa.split('\n')[1]!);
     expect(issues('{ signingKey: "not a pem" }')).toEqual([expect.stringMatching(/^audit\.signingKey: is not a PEM private key/)]);
-    expect(issues('{ checkpoints: { sinks: [{ type: file, path: /x }] } }')).toEqual([expect.stringMatching(/^audit\.checkpoints\.sinks: needs audit\.signingKey/)]);
-    const ed = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    expect(issues('{ signingKey: "${KEY}", checkpoints: { sinks: [{ type: file, path: /x }, { type: file, path: /y }] } }', { KEY: ed })).toEqual([
-      expect.stringMatching(/^audit\.checkpoints\.sinks\[1\]\.name: sink name "file" is used twice/),
+    expect(issues('{ checkpoints: { sinks: [{ type: file, path: /x }] } }')).toEqual([
+      expect.stringMatching(/^audit\.checkpoints\.sinks: needs audit\.signingKey/),
     ]);
+    const ed = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    expect(
+      issues('{ signingKey: "${KEY}", checkpoints: { sinks: [{ type: file, path: /x }, { type: file, path: /y }] } }', { KEY: ed }),
+    ).toEqual([expect.stringMatching(/^audit\.checkpoints\.sinks\[1\]\.name: sink name "file" is used twice/)]);
   });
 });

@@ -38,11 +38,14 @@ describe('the table of retryable failures', () => {
 
   it('returns the first success', async () => {
     let calls = 0;
-    const value = await withRetry(async () => {
-      calls += 1;
-      if (calls < 2) throw err({ code: 'ECONNRESET' });
-      return 42;
-    }, { baseDelayMs: 1 });
+    const value = await withRetry(
+      async () => {
+        calls += 1;
+        if (calls < 2) throw err({ code: 'ECONNRESET' });
+        return 42;
+      },
+      { baseDelayMs: 1 },
+    );
     expect(value).toBe(42);
   });
 });

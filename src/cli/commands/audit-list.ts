@@ -76,7 +76,8 @@ export async function auditListCommand(opts: AuditListOptions, io: CliIo): Promi
       await writeStdout(io, `${first ? '' : '\n  '}],\n${JSON.stringify(tail, null, 2).slice(2)}\n`);
     } else if (total === 0) await writeStdout(io, `no audit entries ${range.text}\n`);
     else if (omitted > 0)
-      await writeStdout(io, 
+      await writeStdout(
+        io,
         `${total} entries in the range; --limit ${limit}: the newest ${seen} shown, ${omitted} left out (raise --limit, or \`retention audit export\` for all)\n`,
       );
     else await writeStdout(io, `${total} entries in the range, all shown\n`);

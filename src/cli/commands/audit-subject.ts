@@ -27,14 +27,28 @@ export async function auditSubjectCommand(opts: AuditSubjectOptions, io: CliIo):
         found,
         subjectHash: entries[0]?.subjectHash ?? engine.audit.subjectHash(id),
         purgedAt: complete[0]?.at.toISOString() ?? null,
-        entries: entries.map((e) => ({ id: e.id, at: e.at.toISOString(), runId: e.runId, policy: e.policy, dryRun: e.dryRun, data: e.data })),
+        entries: entries.map((e) => ({
+          id: e.id,
+          at: e.at.toISOString(),
+          runId: e.runId,
+          policy: e.policy,
+          dryRun: e.dryRun,
+          data: e.data,
+        })),
       });
     } else if (found) {
       const e = complete[0]!;
-      io.stdout(`purged at ${e.at.toISOString()} by run ${e.runId} (policy ${e.policy}); deadline ${String(e.data.deadline ?? '?')}; stores ${JSON.stringify(e.data.stores ?? [])}\n`);
-      if (entries.length > complete.length) io.stdout(`${entries.length - complete.length} other entries (skipped, failed or partial attempts)\n`);
+      io.stdout(
+        `purged at ${e.at.toISOString()} by run ${e.runId} (policy ${e.policy}); deadline ${String(e.data.deadline ?? '?')}; stores ${JSON.stringify(e.data.stores ?? [])}\n`,
+      );
+      if (entries.length > complete.length)
+        io.stdout(`${entries.length - complete.length} other entries (skipped, failed or partial attempts)\n`);
     } else {
-      io.stdout(entries.length > 0 ? `not purged yet: ${entries.length} entries (skipped, failed or partial attempts)\n` : 'no purge of this subject in the audit trail\n');
+      io.stdout(
+        entries.length > 0
+          ? `not purged yet: ${entries.length} entries (skipped, failed or partial attempts)\n`
+          : 'no purge of this subject in the audit trail\n',
+      );
     }
     return found ? EXIT.ok : EXIT.no;
   });

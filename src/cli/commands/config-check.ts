@@ -26,21 +26,26 @@ export async function configCheckCommand(opts: ConfigCheckOptions, io: CliIo): P
   const config = loadConfig(opts);
   const warnings: string[] = [];
   if (config.audit.key === '') {
-    warnings.push('audit.key is empty: the audit chain is plain SHA-256 and only detects accidents, not forgery; subject policies refuse to run');
+    warnings.push(
+      'audit.key is empty: the audit chain is plain SHA-256 and only detects accidents, not forgery; subject policies refuse to run',
+    );
   }
   for (const p of config.policies.filter((p) => !p.enabled)) warnings.push(`policy ${p.name} is disabled (enabled: false)`);
   for (const s of ['mongo', 'redis'] as const) {
     if (!config.enabledStores.has(s)) warnings.push(`store ${s} is disabled (empty URL): its targets will be reported skipped`);
   }
   const kafkaTargets = config.policies.reduce((n, p) => n + p.targets.filter((t) => t.store === 'kafka').length, 0);
-  if (!config.enabledStores.has('kafka') && kafkaTargets > 0) warnings.push(`store kafka is disabled (no brokers): its ${kafkaTargets} target(s) will be reported skipped`);
+  if (!config.enabledStores.has('kafka') && kafkaTargets > 0)
+    warnings.push(`store kafka is disabled (no brokers): its ${kafkaTargets} target(s) will be reported skipped`);
   const summary = {
     source: config.source,
     configHash: config.hash,
     stores: {
       mysql: redactUrl(config.stores.mysql.url),
       mongo: config.enabledStores.has('mongo') ? redactUrl(config.stores.mongo.url) : null,
-      redis: config.enabledStores.has('redis') ? (config.stores.redis.nodes?.map(redactUrl) ?? redactUrl(config.stores.redis.url ?? '')) : null,
+      redis: config.enabledStores.has('redis')
+        ? (config.stores.redis.nodes?.map(redactUrl) ?? redactUrl(config.stores.redis.url ?? ''))
+        : null,
       kafka: config.enabledStores.has('kafka') ? [...config.stores.kafka.brokers] : null,
       // Endpoint and region only: the credentials are never printed.
       s3: config.enabledStores.has('s3') ? { endpoint: redactUrl(config.stores.s3.endpoint), region: config.stores.s3.region } : null,
@@ -87,7 +92,9 @@ export async function configCheckCommand(opts: ConfigCheckOptions, io: CliIo): P
       auditKey = key.status === 'mismatch' ? { status: 'refused', message: `audit.key ${key.message}` } : { status: 'ok', message: null };
     } catch (err) {
       const missing = (err as { cause?: { code?: unknown } }).cause?.code === 'ER_NO_SUCH_TABLE';
-      auditKey = missing ? { status: 'not-created', message: 'no audit table yet (retention migrate creates it)' } : { status: 'unreachable', message: errorLine(err) };
+      auditKey = missing
+        ? { status: 'not-created', message: 'no audit table yet (retention migrate creates it)' }
+        : { status: 'unreachable', message: errorLine(err) };
     }
     const unreachable = checks.some((c) => c.status === 'unreachable') || auditKey.status === 'unreachable';
     const refused = checks.some((c) => c.status === 'refused') || auditKey.status === 'refused';
@@ -96,7 +103,9 @@ export async function configCheckCommand(opts: ConfigCheckOptions, io: CliIo): P
     else {
       const lines = checks.map((c) => `  ${c.status.padEnd(11)} ${c.policy} ${c.store} ${c.target}${c.message ? `: ${c.message}` : ''}`);
       lines.push(`  ${auditKey.status.padEnd(11)} audit key${auditKey.message ? `: ${auditKey.message}` : ''}`);
-      io.stdout(`${config.source}: ${code === EXIT.ok ? 'valid, every store checked' : 'problems found'}\n${lines.join('\n')}\n${warnings.map((w) => `warning: ${w}\n`).join('')}`);
+      io.stdout(
+        `${config.source}: ${code === EXIT.ok ? 'valid, every store checked' : 'problems found'}\n${lines.join('\n')}\n${warnings.map((w) => `warning: ${w}\n`).join('')}`,
+      );
     }
     return code;
   });

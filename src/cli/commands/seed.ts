@@ -23,7 +23,12 @@ function positive(name: string, value: string): number {
 /** `retention seed`: demo data in the reference data model, in every enabled store. */
 export async function seedCommand(opts: SeedCommandOptions, io: CliIo): Promise<number> {
   const config = loadConfig(opts);
-  const options: SeedOptions = { apps: positive('apps', opts.apps), days: positive('days', opts.days), rows: positive('rows', opts.rows), now: new Date() };
+  const options: SeedOptions = {
+    apps: positive('apps', opts.apps),
+    days: positive('days', opts.days),
+    rows: positive('rows', opts.rows),
+    now: new Date(),
+  };
   const force = opts.force ?? false;
   return withEngine(config, io, async (engine) => {
     const result: Record<string, unknown> = { mysql: await seedMysql(engine.mysql.pool, options, force) };

@@ -27,14 +27,15 @@ export function promisesPage(view: PromisesView): string {
       </tr>`,
   );
   const blocked = view.blocked.map(
-    (b) => html`<tr class="red">
-      <td>${b.policy}</td>
-      <td>${b.store ?? ''}</td>
-      <td>${b.target ?? ''}</td>
-      <td><code>${b.reason}</code></td>
-      <td class="num">${b.count === null ? '—' : b.count}</td>
-      <td>${b.message}</td>
-    </tr>`,
+    (b) =>
+      html`<tr class="red">
+        <td>${b.policy}</td>
+        <td>${b.store ?? ''}</td>
+        <td>${b.target ?? ''}</td>
+        <td><code>${b.reason}</code></td>
+        <td class="num">${b.count === null ? '—' : b.count}</td>
+        <td>${b.message}</td>
+      </tr>`,
   );
   const warnings = view.warnings.map((w) => html`<li><code>${w.code}</code> ${w.message}</li>`);
   return layout(

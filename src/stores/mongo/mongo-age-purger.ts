@@ -23,7 +23,12 @@ export interface MongoAgePurgerExtras {
  * Driver errors are not wrapped: their codes and labels (`RetryableWriteError`…) are what the
  * engine's retry table reads. Every batch is idempotent, so retrying one is safe.
  */
-export function createMongoAgePurger(collection: Collection, target: MongoTargetConfig, logger: Logger, extras: MongoAgePurgerExtras = {}): AgePurger {
+export function createMongoAgePurger(
+  collection: Collection,
+  target: MongoTargetConfig,
+  logger: Logger,
+  extras: MongoAgePurgerExtras = {},
+): AgePurger {
   const field = target.time;
   if (!field) throw new TypeError(`mongo target ${target.collection} has no time field: it cannot be used by an age policy`);
   const filters = timeFilters(field, target.timeFormat);

@@ -98,7 +98,9 @@ export function createRedisAgePurger(target: RedisTargetConfig, deps: RedisPurge
     async inspect(overdueBefore: Date): Promise<AgeInspection> {
       // Whole keys may carry their own TTL: the report gives the share, with one PTTL per key.
       const question =
-        target.type === 'key' && deps.retainMs !== undefined ? { retainMs: deps.retainMs, nowMs: (deps.now?.() ?? new Date()).getTime() } : undefined;
+        target.type === 'key' && deps.retainMs !== undefined
+          ? { retainMs: deps.retainMs, nowMs: (deps.now?.() ?? new Date()).getTime() }
+          : undefined;
       const { due, unusable, oldestMs, ttl } = await survey(overdueBefore, true, question);
       return { oldest: oldestMs === null ? null : new Date(oldestMs), overdue: due, unusableTime: unusable, ...(ttl ? { ttl } : {}) };
     },

@@ -89,7 +89,9 @@ function openSingle(url: string, options: RedisOptions, logger: Logger, errors: 
         await redis.ping();
       } catch (err) {
         const translated = errors.translate(err);
-        throw translated instanceof StoreError ? translated : new StoreError('redis', `Redis at ${errors.endpoints}: ${message(err)}`, { cause: err });
+        throw translated instanceof StoreError
+          ? translated
+          : new StoreError('redis', `Redis at ${errors.endpoints}: ${message(err)}`, { cause: err });
       }
     },
     close: () => quit(redis),

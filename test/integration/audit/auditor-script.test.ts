@@ -136,10 +136,16 @@ describe('the auditor script in docs/audit.md', () => {
     const write = (changed: string[]) => writeFile(file, `${changed.join('\n')}\n`);
 
     await write(lines.map((l, i) => (i === 2 ? l.replace('"deleted":"2"', '"deleted":"0"') : l)));
-    expect(await runScriptOn('auditor-key', file)).toMatchObject({ code: 1, stderr: `entry ${ids[2]}: data differs from the hashed entry\n` });
+    expect(await runScriptOn('auditor-key', file)).toMatchObject({
+      code: 1,
+      stderr: `entry ${ids[2]}: data differs from the hashed entry\n`,
+    });
     await write(lines.map((l, i) => (i === 3 ? l.replace('\\"deleted\\":\\"3\\"', '\\"deleted\\":\\"0\\"') : l)));
     expect(await runScriptOn('auditor-key', file)).toMatchObject({ code: 1, stderr: `entry ${ids[3]}: hash mismatch\n` });
     await write(lines.filter((_, i) => i !== 4));
-    expect(await runScriptOn('auditor-key', file)).toMatchObject({ code: 1, stderr: `entry ${ids[5]}: does not link to the entry before it\n` });
+    expect(await runScriptOn('auditor-key', file)).toMatchObject({
+      code: 1,
+      stderr: `entry ${ids[5]}: does not link to the entry before it\n`,
+    });
   });
 });

@@ -33,7 +33,13 @@ describe('migrateAudit', () => {
       'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1',
     );
     expect(tables.map((r) => r.name)).toEqual(['retention_audit', 'retention_audit_ckpt', 'retention_audit_head']);
-    expect(await headRow('retention_audit')).toMatchObject({ id: 1, schema_version: 3, last_id: null, last_hash: '0'.repeat(64), key_fingerprint: null });
+    expect(await headRow('retention_audit')).toMatchObject({
+      id: 1,
+      schema_version: 3,
+      last_id: null,
+      last_hash: '0'.repeat(64),
+      key_fingerprint: null,
+    });
   });
 
   it('is idempotent: running it again, with entries present, changes nothing', async () => {

@@ -33,7 +33,8 @@ async function countRows(db: TestDatabase): Promise<number> {
 async function insertOld(db: TestDatabase, n: number): Promise<void> {
   const base = Date.now() - 30 * DAY;
   const rows = Array.from({ length: n }, (_, i) => [1, Buffer.from([192, 0, 2, 1]), 'sendmsg', new Date(base + i)]);
-  for (let i = 0; i < rows.length; i += 5000) await db.pool.query('INSERT INTO im_request_log (app_id, client_ip, interface_name, requested_at) VALUES ?', [rows.slice(i, i + 5000)]);
+  for (let i = 0; i < rows.length; i += 5000)
+    await db.pool.query('INSERT INTO im_request_log (app_id, client_ip, interface_name, requested_at) VALUES ?', [rows.slice(i, i + 5000)]);
 }
 
 describe('retention run (CLI)', () => {
@@ -55,7 +56,11 @@ describe('retention run (CLI)', () => {
 
   it('run --json prints the documented run document and exits 0', async () => {
     await insertOld(db, 10);
-    await db.pool.query('INSERT INTO im_request_log (app_id, client_ip, interface_name, requested_at) VALUES (1, ?, ?, ?)', [Buffer.from([1, 2, 3, 4]), 'sendmsg', new Date()]);
+    await db.pool.query('INSERT INTO im_request_log (app_id, client_ip, interface_name, requested_at) VALUES (1, ?, ?, ?)', [
+      Buffer.from([1, 2, 3, 4]),
+      'sendmsg',
+      new Date(),
+    ]);
     const r = await runCli(['--config', configFile, 'run', '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
@@ -86,7 +91,7 @@ describe('retention run (CLI)', () => {
   it('audit verify exits 1 and names the entry when a field was changed', async () => {
     const [rows] = await db.pool.query('SELECT MIN(id) AS id FROM retention_audit');
     const id = Number((rows as { id: string }[])[0]!.id);
-    await db.pool.query("UPDATE retention_audit SET entry = REPLACE(entry, '\"log\"', '\"tampered\"') WHERE id = ?", [id]);
+    await db.pool.query('UPDATE retention_audit SET entry = REPLACE(entry, \'"log"\', \'"tampered"\') WHERE id = ?', [id]);
     const verify = await runCli(['--config', configFile, 'audit', 'verify', '--json']);
     expect(verify.code).toBe(1);
     expect(JSON.parse(verify.stdout).firstBad).toMatchObject({ id, reason: 'hash mismatch' });

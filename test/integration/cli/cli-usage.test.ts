@@ -29,7 +29,11 @@ policies:
   beforeAll(async () => {
     db = await createTestDatabase('cli_usage');
     await createReferenceTables(db.pool);
-    await db.pool.query('INSERT INTO im_request_log (app_id, client_ip, interface_name, requested_at) VALUES (1, ?, ?, ?)', [Buffer.from([1, 2, 3, 4]), 'x', new Date('2000-01-01T00:00:00Z')]);
+    await db.pool.query('INSERT INTO im_request_log (app_id, client_ip, interface_name, requested_at) VALUES (1, ?, ?, ?)', [
+      Buffer.from([1, 2, 3, 4]),
+      'x',
+      new Date('2000-01-01T00:00:00Z'),
+    ]);
     dir = mkdtempSync(join(tmpdir(), 'retention-usage-'));
   });
   afterAll(async () => {

@@ -126,7 +126,18 @@ export function describeAgePurgerConformance(storeName: string, fixture: AgeConf
       let t = CUTOFF.getTime();
       const ticking: Clock = { now: () => new Date((t += 400)) };
       const run = (clock: Clock) =>
-        runAgeTarget({ purger: fixture.purger(10), cutoff: CUTOFF, tuning: { pauseMs: 0, maxRunSeconds: 1 }, dryRun: false, allowLarge: false, clock, stop: new StopSignal(), logger: silentLogger(), runId: 'conformance', policy: 'conformance' });
+        runAgeTarget({
+          purger: fixture.purger(10),
+          cutoff: CUTOFF,
+          tuning: { pauseMs: 0, maxRunSeconds: 1 },
+          dryRun: false,
+          allowLarge: false,
+          clock,
+          stop: new StopSignal(),
+          logger: silentLogger(),
+          runId: 'conformance',
+          policy: 'conformance',
+        });
       const first = await run(ticking);
       expect(first).toMatchObject({ status: 'partial', reason: 'time-budget' });
       expect(first.deleted).toBeGreaterThan(0);

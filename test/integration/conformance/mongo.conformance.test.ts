@@ -26,7 +26,11 @@ describeAgePurgerConformance('MongoDB', {
     await mongo.db.collection('events').insertMany(times.map((t) => (t === null ? { note: 'no time' } : { createdAt: t })));
   },
   async remainingTimes() {
-    const docs = await mongo.db.collection('events').find({ createdAt: { $type: 'date' } }).sort({ createdAt: 1 }).toArray();
+    const docs = await mongo.db
+      .collection('events')
+      .find({ createdAt: { $type: 'date' } })
+      .sort({ createdAt: 1 })
+      .toArray();
     return docs.map((d) => (d.createdAt as Date).getTime());
   },
   async remainingUnusable() {

@@ -20,9 +20,14 @@ const target = (fields: Partial<MysqlTargetConfig>): MysqlTargetConfig => ({
 describeAgePurgerConformance('MySQL', {
   async open() {
     db = await createTestDatabase('conf_mysql');
-    await db.pool.query('CREATE TABLE events (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, created_at DATETIME(3) NULL, KEY (created_at))');
+    await db.pool.query(
+      'CREATE TABLE events (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, created_at DATETIME(3) NULL, KEY (created_at))',
+    );
     await db.pool.query('CREATE TABLE no_index (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, created_at DATETIME(3) NULL)');
-    store = createMysqlStore({ url: db.url, lockWaitTimeoutSeconds: 2, metadataLockWaitTimeoutSeconds: 5, replicas: [], maxReplicaLagSeconds: 10 }, silentLogger());
+    store = createMysqlStore(
+      { url: db.url, lockWaitTimeoutSeconds: 2, metadataLockWaitTimeoutSeconds: 5, replicas: [], maxReplicaLagSeconds: 10 },
+      silentLogger(),
+    );
   },
   async close() {
     await store.close();

@@ -15,7 +15,11 @@ afterAll(async () => {
 });
 
 const options = () => {
-  const config = { get nodes() { return cluster.nodes; } };
+  const config = {
+    get nodes() {
+      return cluster.nodes;
+    },
+  };
   return {
     prefix: `rt${randomBytes(4).toString('hex')}:`,
     config,

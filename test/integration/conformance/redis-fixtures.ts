@@ -40,14 +40,17 @@ interface RedisFixtureOptions {
   onClose?: () => Promise<void>;
 }
 
-function baseFixture(options: RedisFixtureOptions, kind: {
-  insert(client: Client, times: readonly (Date | null)[]): Promise<void>;
-  remainingTimes(client: Client): Promise<number[]>;
-  remainingUnusable(client: Client): Promise<number>;
-  removeExternally(client: Client, time: Date): Promise<void>;
-  target(batchSize: number): RedisTargetConfig;
-  hasUnusableRecords: boolean;
-}): AgeConformanceFixture {
+function baseFixture(
+  options: RedisFixtureOptions,
+  kind: {
+    insert(client: Client, times: readonly (Date | null)[]): Promise<void>;
+    remainingTimes(client: Client): Promise<number[]>;
+    remainingUnusable(client: Client): Promise<number>;
+    removeExternally(client: Client, time: Date): Promise<void>;
+    target(batchSize: number): RedisTargetConfig;
+    hasUnusableRecords: boolean;
+  },
+): AgeConformanceFixture {
   let client: Client;
   let store: Store;
   return {
@@ -69,7 +72,8 @@ function baseFixture(options: RedisFixtureOptions, kind: {
     remainingUnusable: () => kind.remainingUnusable(client),
     removeExternally: (time) => kind.removeExternally(client, time),
     purger: (batchSize) => store.agePurger(kind.target(batchSize), CONTEXT),
-    misconfiguredPurger: () => store.agePurger(target({ type: 'key', match: '*', time: { fromKey: '(\\d{17})', format: 'yyyyMMddHHmmssSSS' } }, 100), CONTEXT),
+    misconfiguredPurger: () =>
+      store.agePurger(target({ type: 'key', match: '*', time: { fromKey: '(\\d{17})', format: 'yyyyMMddHHmmssSSS' } }, 100), CONTEXT),
     hasUnusableRecords: kind.hasUnusableRecords,
   };
 }
@@ -99,7 +103,8 @@ export function keyNameFixture(options: RedisFixtureOptions): AgeConformanceFixt
     async removeExternally(client, time) {
       for (const k of await scanAll(client, `${options.prefix}ev:*:${stamp(time)}`)) await client.unlink(k);
     },
-    target: (batchSize) => target({ type: 'key', match: `${options.prefix}ev:*`, time: { fromKey: '(\\d{17})$', format: FORMAT } }, batchSize),
+    target: (batchSize) =>
+      target({ type: 'key', match: `${options.prefix}ev:*`, time: { fromKey: '(\\d{17})$', format: FORMAT } }, batchSize),
   });
 }
 

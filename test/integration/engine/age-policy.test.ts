@@ -15,7 +15,9 @@ const ms = (d: Date, delta: number) => new Date(d.getTime() + delta);
 
 async function insertRequestLogs(pool: Pool, times: (Date | null)[], ids?: number[]): Promise<void> {
   if (times.length === 0) return;
-  const rows = times.map((t, i) => (ids ? [ids[i], 1400000001, Buffer.from([192, 0, 2, 1]), 'sendmsg', t] : [1400000001, Buffer.from([192, 0, 2, 1]), 'sendmsg', t]));
+  const rows = times.map((t, i) =>
+    ids ? [ids[i], 1400000001, Buffer.from([192, 0, 2, 1]), 'sendmsg', t] : [1400000001, Buffer.from([192, 0, 2, 1]), 'sendmsg', t],
+  );
   const columns = ids ? '(id, app_id, client_ip, interface_name, requested_at)' : '(app_id, client_ip, interface_name, requested_at)';
   for (let i = 0; i < rows.length; i += 1000) await pool.query(`INSERT INTO im_request_log ${columns} VALUES ?`, [rows.slice(i, i + 1000)]);
 }
@@ -75,7 +77,10 @@ describe('age policies on the reference MySQL tables', () => {
   it('succeeds on an empty table and on a table of only old rows', async () => {
     let doc = await runPolicies(engine.ctx, { policies: ['log-data'] });
     expect(doc.policies[0]!.targets.every((t) => t.status === 'succeeded' && t.deleted === 0)).toBe(true);
-    await insertRequestLogs(db.pool, Array.from({ length: 250 }, (_, i) => ms(CUTOFF, -1 - i)));
+    await insertRequestLogs(
+      db.pool,
+      Array.from({ length: 250 }, (_, i) => ms(CUTOFF, -1 - i)),
+    );
     doc = await runPolicies(engine.ctx, { policies: ['log-data'] });
     expect(doc.policies[0]!.targets[0]!.deleted).toBe(250);
     expect(await count(db.pool, 'im_request_log')).toBe(0);
@@ -164,7 +169,10 @@ describe('age policies on the reference MySQL tables', () => {
 
   it('runs when the clocks agree (the skew check on, with the real clock)', async () => {
     await engine.close();
-    engine = await openTestEngine(testConfig({ mysqlUrl: db.url, policies: LOG_POLICY }), { clock: { now: () => new Date() }, checkClockSkew: true });
+    engine = await openTestEngine(testConfig({ mysqlUrl: db.url, policies: LOG_POLICY }), {
+      clock: { now: () => new Date() },
+      checkClockSkew: true,
+    });
     await insertRequestLogs(db.pool, [new Date('2000-01-01T00:00:00Z')]);
     const doc = await runPolicies(engine.ctx, {});
     expect(doc.status).toBe('succeeded');
@@ -172,7 +180,10 @@ describe('age policies on the reference MySQL tables', () => {
   });
 
   it('refuses a second run of a policy that is already running, and audits the refusal', async () => {
-    const other = createMysqlStore({ url: db.url, lockWaitTimeoutSeconds: 2, metadataLockWaitTimeoutSeconds: 5, replicas: [], maxReplicaLagSeconds: 10 }, silentLogger());
+    const other = createMysqlStore(
+      { url: db.url, lockWaitTimeoutSeconds: 2, metadataLockWaitTimeoutSeconds: 5, replicas: [], maxReplicaLagSeconds: 10 },
+      silentLogger(),
+    );
     const lock = await other.tryLockPolicy('log-data');
     expect(lock).not.toBeNull();
     try {
@@ -248,7 +259,10 @@ describe('age policies on the reference MySQL tables', () => {
     const second = await openTestEngine(testConfig({ mysqlUrl: db.url, policies: LOG_POLICY + MONITORING_POLICY }), { clock });
     try {
       await insertRequestLogs(db.pool, Array.from({ length: 400 }, (_, i) => ms(CUTOFF, -1 - i)).reverse());
-      const [a, b] = await Promise.all([runPolicies(engine.ctx, { policies: ['log-data'] }), runPolicies(second.ctx, { policies: ['monitoring-data'] })]);
+      const [a, b] = await Promise.all([
+        runPolicies(engine.ctx, { policies: ['log-data'] }),
+        runPolicies(second.ctx, { policies: ['monitoring-data'] }),
+      ]);
       expect(a.status).toBe('succeeded');
       expect(b.status).toBe('succeeded');
       const verify = await engine.audit.verify();
@@ -271,7 +285,15 @@ describe('age policies on the reference MySQL tables', () => {
   });
 
   it('closes a run left abandoned by a crashed process when the policy runs next', async () => {
-    await engine.audit.append({ kind: 'run-started', runId: 'crashed-run', policy: 'log-data', at: NOW, dryRun: false, retain: '7 days', data: {} });
+    await engine.audit.append({
+      kind: 'run-started',
+      runId: 'crashed-run',
+      policy: 'log-data',
+      at: NOW,
+      dryRun: false,
+      retain: '7 days',
+      data: {},
+    });
     const doc = await runPolicies(engine.ctx, { policies: ['log-data'] });
     const closed = await engine.audit.list({ runId: 'crashed-run' });
     expect(closed.some((e) => e.kind === 'run-closed' && e.data.status === 'abandoned' && e.data.closedByRunId === doc.runId)).toBe(true);

@@ -42,7 +42,14 @@ describe('the worker signs a checkpoint after every policy run', () => {
     const { config } = fx.writeConfig(POLICY, {
       audit: `{ table: retention_audit, key: "queue-test-key", signingKey: "\${file:${keyFile}}", checkpoints: { sinks: [{ type: file, name: worm, path: "${sinkFile}" }, { type: webhook, name: down, url: "http://127.0.0.1:${down}/", timeoutMs: 500 }] } }`,
     });
-    worker = await startWorker(config, { processJob, logger: silentLogger(), timing: TEST_TIMING, httpPort: 0, name: 'ckpt', report: false });
+    worker = await startWorker(config, {
+      processJob,
+      logger: silentLogger(),
+      timing: TEST_TIMING,
+      httpPort: 0,
+      name: 'ckpt',
+      report: false,
+    });
   });
   afterAll(async () => {
     await worker?.shutdown('test over');

@@ -33,7 +33,14 @@ describe('a worker in this process', () => {
     const written = fx.writeConfig(SLOW);
     file = written.file;
     const { config } = written;
-    worker = await startWorker(config, { processJob, logger: silentLogger(), timing: TEST_TIMING, httpPort: 0, report: false, name: 'local' });
+    worker = await startWorker(config, {
+      processJob,
+      logger: silentLogger(),
+      timing: TEST_TIMING,
+      httpPort: 0,
+      report: false,
+      name: 'local',
+    });
   });
   afterAll(async () => {
     await worker?.shutdown('test over');

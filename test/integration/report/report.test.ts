@@ -118,7 +118,9 @@ describe('retention report', () => {
     const refused = await report(refusedFile);
     expect(refused.code).toBe(1);
     expect(refused.doc.targets.find((t) => t.target === 'im_unindexed')).toMatchObject({ status: 'refused' });
-    expect(refused.doc.blocked).toContainEqual(expect.objectContaining({ reason: 'target-refused', policy: 'unindexed-data', target: 'im_unindexed', count: null }));
+    expect(refused.doc.blocked).toContainEqual(
+      expect.objectContaining({ reason: 'target-refused', policy: 'unindexed-data', target: 'im_unindexed', count: null }),
+    );
   });
 
   it('exits 3 when MySQL cannot be reached', async () => {

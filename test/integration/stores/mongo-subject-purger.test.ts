@@ -58,21 +58,18 @@ describe('mongo subject purger', () => {
     expect(left.map((d) => d._id)).toEqual(['keep-other', 'keep-other-long']);
   });
 
-  it(
-    'never deletes a neighbouring id above 2^53, stored as a Long or as the double it rounds to',
-    async () => {
-      const c = await settingsWith('big_ids', [
-        { _id: 'big-long', appId: Long.fromString(BIG) },
-        { _id: 'keep-neighbour-long', appId: Long.fromString(BIG_NEIGHBOUR) },
-        { _id: 'keep-rounded-double', appId: Number(BIG) },
-      ]);
-      const purger = store.subjectPurger(mongoTarget({ collection: 'big_ids', subject: 'appId' }), context);
+  it('never deletes a neighbouring id above 2^53, stored as a Long or as the double it rounds to', async () => {
+    const c = await settingsWith('big_ids', [
+      { _id: 'big-long', appId: Long.fromString(BIG) },
+      { _id: 'keep-neighbour-long', appId: Long.fromString(BIG_NEIGHBOUR) },
+      { _id: 'keep-rounded-double', appId: Number(BIG) },
+    ]);
+    const purger = store.subjectPurger(mongoTarget({ collection: 'big_ids', subject: 'appId' }), context);
 
-      expect(await purger.purgeSubjects([BIG])).toEqual(new Map([[BIG, 1]]));
-      const left = await c.find({}, { sort: { _id: 1 } }).toArray();
-      expect(left.map((d) => d._id)).toEqual(['keep-neighbour-long', 'keep-rounded-double']);
-    },
-  );
+    expect(await purger.purgeSubjects([BIG])).toEqual(new Map([[BIG, 1]]));
+    const left = await c.find({}, { sort: { _id: 1 } }).toArray();
+    expect(left.map((d) => d._id)).toEqual(['keep-neighbour-long', 'keep-rounded-double']);
+  });
 
   it('matches an id stored as its decimal string', async () => {
     const c = await settingsWith('string_ids', [{ appId: '1400000101' }, { appId: BIG }, { appId: '01400000101' }]);

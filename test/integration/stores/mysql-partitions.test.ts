@@ -122,9 +122,7 @@ describe('MySQL partitions: dropping whole partitions before the cutoff', () => 
       mysqlTarget({ table: 'trunc', time: 'at', partitions: { action: 'truncate', lockWaitSeconds: 1, premake: 0, interval: 'day' } }),
     );
     const { changes } = await drainChanges(purger.openWalk(at('2026-01-03T00:00:00Z')));
-    expect(changes).toEqual([
-      { name: 'p0', action: 'truncated', rows: 2, lessThan: "'2026-01-02'" },
-    ]);
+    expect(changes).toEqual([{ name: 'p0', action: 'truncated', rows: 2, lessThan: "'2026-01-02'" }]);
     expect(await partitionNames('trunc')).toEqual(['p0', 'p1', 'p2', 'pmax']);
     expect(await countRows(store.pool, 'SELECT COUNT(*) FROM trunc')).toBe(1);
   });

@@ -82,9 +82,31 @@ describe('planning an age walk from a table shape', () => {
 
   it('walks id ranges of an (id, time) primary key, the shape a table partitioned by time must have', () => {
     const at2 = col('at', 'datetime');
-    const plan = planAgeTarget(shape([id, at2], [['PRIMARY', ['id', 'at']], ['idx_at', ['at']]]), 't', 'at', 'datetime');
+    const plan = planAgeTarget(
+      shape(
+        [id, at2],
+        [
+          ['PRIMARY', ['id', 'at']],
+          ['idx_at', ['at']],
+        ],
+      ),
+      't',
+      'at',
+      'datetime',
+    );
     expect(plan.rangeKey?.name).toBe('id');
-    const other = planAgeTarget(shape([id, at2, app], [['PRIMARY', ['id', 'app_id']], ['idx_at', ['at']]]), 't', 'at', 'datetime');
+    const other = planAgeTarget(
+      shape(
+        [id, at2, app],
+        [
+          ['PRIMARY', ['id', 'app_id']],
+          ['idx_at', ['at']],
+        ],
+      ),
+      't',
+      'at',
+      'datetime',
+    );
     expect(other.rangeKey).toBeNull();
   });
 });
