@@ -2,6 +2,7 @@ import { resolveConfig, type ResolvedConfig } from '../config/load-config.js';
 import { assertAuditable } from '../audit/auditable-config.js';
 import { openEngine, type OpenEngine } from '../engine/open-engine.js';
 import { StopSignal } from '../engine/stop-signal.js';
+import { onStopSignals } from '../lib/stop-signals.js';
 import type { TargetProgressListener } from '../engine/target-progress.js';
 import type { CliIo, GlobalOptions } from './io.js';
 
@@ -23,25 +24,18 @@ export async function withEngine<T>(
   options: { progress?: TargetProgressListener | undefined } = {},
 ): Promise<T> {
   const stop = new StopSignal();
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals === 1) {
+  const removeSignalHandlers = onStopSignals({
+    first: (signal) => {
       io.logger.warn({ signal }, 'stopping after the batch in hand (send again to exit at once)');
       stop.request(signal);
-    } else {
-      io.logger.error({ signal }, 'second signal: exiting now');
-      process.exit(130);
-    }
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+    },
+    second: (signal) => io.logger.error({ signal }, 'second signal: exiting now'),
+  });
   const engine = await openEngine(config, { logger: io.logger, stop, progress: options.progress });
   try {
     return await fn(engine);
   } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    removeSignalHandlers();
     await engine.close();
   }
 }

@@ -13,6 +13,7 @@ import { WORKER_VERSION } from '../version.js';
 import type { EngineContext } from './engine-context.js';
 import { StopSignal } from './stop-signal.js';
 import type { TargetProgressListener } from './target-progress.js';
+import { TeardownStack } from '../lib/teardown-stack.js';
 
 export interface OpenEngineOptions {
   logger: Logger;
@@ -108,14 +109,10 @@ export async function openEngine(config: ResolvedConfig, options: OpenEngineOpti
     audit,
     checkpoints,
     async close() {
-      await checkpoints?.close();
-      for (const store of opened.reverse()) {
-        try {
-          await store.close();
-        } catch (err) {
-          logger.warn({ err, store: store.name }, 'closing a store failed');
-        }
-      }
+      const teardown = new TeardownStack((what, err) => logger.warn({ err, store: what }, 'closing a store failed'));
+      for (const store of opened) teardown.push(store.name, () => store.close());
+      if (checkpoints) teardown.push('checkpoint sinks', () => checkpoints.close());
+      await teardown.release();
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../config/load-config.js';
 import { StopSignal } from '../engine/stop-signal.js';
+import { onStopSignals } from '../lib/stop-signals.js';
 import { startWorker, type StartWorkerOptions } from './start-worker.js';
 import { DEFAULT_TIMING } from './worker-timing.js';
 
@@ -12,27 +13,22 @@ export async function runWorkerProcess(config: ResolvedConfig, options: StartWor
   const stop = options.stop ?? new StopSignal();
   const timeoutMs = options.timing?.shutdownTimeoutMs ?? DEFAULT_TIMING.shutdownTimeoutMs;
   const { logger } = options;
-  let signals = 0;
   let shutdown: ((reason: string) => Promise<void>) | null = null;
   let pendingSignal: string | null = null;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      logger.error({ signal }, 'second signal: exiting now');
-      process.exit(130);
-    }
-    logger.warn({ signal, timeoutMs }, 'stopping: finishing the batch in hand (send the signal again to exit at once)');
-    stop.request(signal);
-    const timer = setTimeout(() => {
-      logger.error({ timeoutMs }, 'shutdown took too long: exiting now');
-      process.exit(1);
-    }, timeoutMs);
-    timer.unref();
-    if (shutdown) void shutdown(signal);
-    else pendingSignal = signal;
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  const removeSignalHandlers = onStopSignals({
+    first: (signal) => {
+      logger.warn({ signal, timeoutMs }, 'stopping: finishing the batch in hand (send the signal again to exit at once)');
+      stop.request(signal);
+      const timer = setTimeout(() => {
+        logger.error({ timeoutMs }, 'shutdown took too long: exiting now');
+        process.exit(1);
+      }, timeoutMs);
+      timer.unref();
+      if (shutdown) void shutdown(signal);
+      else pendingSignal = signal;
+    },
+    second: (signal) => logger.error({ signal }, 'second signal: exiting now'),
+  });
   try {
     const worker = await startWorker(config, { ...options, stop });
     shutdown = (reason) => worker.shutdown(reason);
@@ -41,7 +37,6 @@ export async function runWorkerProcess(config: ResolvedConfig, options: StartWor
     await worker.closed;
     return 0;
   } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    removeSignalHandlers();
   }
 }

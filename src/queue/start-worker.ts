@@ -24,6 +24,7 @@ import { openRetentionQueues, type RetentionQueues } from './retention-queues.js
 import { RunLease } from './run-lease.js';
 import { ScheduleWatchdog } from './schedule-watchdog.js';
 import { DEFAULT_TIMING, type WorkerTiming } from './worker-timing.js';
+import { TeardownStack } from '../lib/teardown-stack.js';
 
 export interface StartWorkerOptions {
   logger: Logger;
@@ -70,16 +71,7 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
   const name = options.name ?? `${hostname()}:${process.pid}`;
   const logger = options.logger.child({ worker: name });
   const stop = options.stop ?? new StopSignal();
-  const teardown: { what: string; run: () => Promise<unknown> }[] = [];
-  const closeAll = async () => {
-    for (const step of teardown.splice(0).reverse()) {
-      try {
-        await step.run();
-      } catch (err) {
-        logger.warn({ err, step: step.what }, 'teardown step failed');
-      }
-    }
-  };
+  const teardown = new TeardownStack((step, err) => logger.warn({ err, step }, 'teardown step failed'));
 
   try {
     const engine = await openEngine(config, {
@@ -90,16 +82,16 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
       // A long target job shows up in the worker's log as it moves, not only when it ends.
       progress: config.queue.progressLogSeconds > 0 ? progressLog(logger, config.queue.progressLogSeconds) : undefined,
     });
-    teardown.push({ what: 'stores', run: () => engine.close() });
+    teardown.push('stores', () => engine.close());
     await engine.audit.migrate();
     // A wrong or missing key stops the worker (exit 2) before it takes a job or signs a payload.
     await engine.audit.checkKey();
 
     const connection = createQueueConnection(config.queue.redisUrl, { logger, connectionName: `retention-worker:${name}` });
-    teardown.push({ what: 'queue connection', run: () => closeQueueConnection(connection) });
+    teardown.push('queue connection', () => closeQueueConnection(connection));
     await connectQueue(connection);
     const queues = openRetentionQueues(config.queue, connection, logger);
-    teardown.push({ what: 'queues', run: () => queues.close() });
+    teardown.push('queues', () => queues.close());
     try {
       for (const warning of await queueWarnings(connection, config)) logger.warn(warning);
     } catch (err) {
@@ -137,7 +129,7 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
       metrics,
     });
     await watchdog.start();
-    teardown.push({ what: 'watchdog', run: () => watchdog.stop() });
+    teardown.push('watchdog', () => watchdog.stop());
     const jobContext: QueueJobContext = {
       ctx: engine.ctx,
       queues,
@@ -173,7 +165,7 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
       w.on('stalled', (jobId) => logger.warn({ queue: w.name, jobId }, 'job stalled: its worker stopped renewing it; taken over'));
     }
     // Closing a worker lets its active jobs finish (they stop after the batch in hand).
-    teardown.push({ what: 'workers', run: () => Promise.all([runsWorker.close(), targetsWorker.close()]) });
+    teardown.push('workers', () => Promise.all([runsWorker.close(), targetsWorker.close()]));
 
     let reportTimer: NodeJS.Timeout | null = null;
     let reporting: Promise<unknown> = Promise.resolve();
@@ -188,12 +180,9 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
       };
       refresh();
       reportTimer = setInterval(refresh, config.report.intervalSeconds * 1000);
-      teardown.push({
-        what: 'report',
-        run: async () => {
-          if (reportTimer) clearInterval(reportTimer);
-          await reporting;
-        },
+      teardown.push('report', async () => {
+        if (reportTimer) clearInterval(reportTimer);
+        await reporting;
       });
     }
 
@@ -211,7 +200,7 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
       },
       metrics: async () => ({ contentType: metrics.contentType, body: await metrics.text() }),
     });
-    teardown.push({ what: 'http', run: () => http.close() });
+    teardown.push('http', () => http.close());
 
     let resolveClosed!: () => void;
     const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
@@ -233,7 +222,7 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
           shuttingDown = true;
           logger.info({ reason }, 'worker stopping: no new jobs; purges stop after the batch in hand');
           stop.request(reason);
-          await closeAll();
+          await teardown.release();
           logger.info('worker stopped');
           resolveClosed();
         })();
@@ -241,7 +230,7 @@ export async function startWorker(config: ResolvedConfig, options: StartWorkerOp
       },
     };
   } catch (err) {
-    await closeAll();
+    await teardown.release();
     throw err;
   }
 }

@@ -12,6 +12,7 @@ import { createPolicyLocks } from './policy-lock.js';
 import { mysqlCopies } from './derived-copies.js';
 import { createReplicaLagGate } from './replica-lag.js';
 import { asStoreError, type MysqlStoreContext } from './store-context.js';
+import { TeardownStack } from '../../lib/teardown-stack.js';
 
 /**
  * The store's settings: `stores.mysql` of the configuration (fields and defaults in
@@ -125,10 +126,11 @@ export function createMysqlStore(config: MysqlStoreConfig, logger: Logger): Mysq
     },
 
     async close() {
-      // Reverse order of creation.
-      await locks.close();
-      await replicaLag.close();
-      await pool.end();
+      const teardown = new TeardownStack((what, err) => log.warn({ err, what }, 'closing the MySQL store failed'));
+      teardown.push('pool', () => pool.end());
+      teardown.push('replica lag gate', () => replicaLag.close());
+      teardown.push('policy locks', () => locks.close());
+      await teardown.release();
     },
   };
 }
