@@ -173,19 +173,12 @@ describe('the read-only web console, in a real browser', () => {
 
   it('Runs: every run of the trail, its deleted count, and the charts drawn from the same figures', async () => {
     const listed = JSON.parse((await runCli(['--config', file, 'audit', 'list', '--since', '24h', '--json'])).stdout) as {
-      runs: {
-        runId: string;
-        policy: string;
-        dryRun: boolean;
-        entries: { kind: string; data: { deleted?: string; wouldDelete?: string } }[];
-      }[];
+      runs: { runId: string; policy: string; dryRun: boolean; targets: { data: { deleted?: string; wouldDelete?: string } }[] }[];
     };
     const page = await open('/runs?since=1d', 'runs');
     expect(await page.locator('#runs tbody tr').count()).toBe(listed.runs.length);
     for (const run of listed.runs) {
-      const sum = run.entries
-        .filter((e) => e.kind === 'target')
-        .reduce((n, e) => n + Number((run.dryRun ? e.data.wouldDelete : e.data.deleted) ?? 0), 0);
+      const sum = run.targets.reduce((n, t) => n + Number((run.dryRun ? t.data.wouldDelete : t.data.deleted) ?? 0), 0);
       expect(await page.locator(`#runs tr[data-run="${run.runId}"][data-policy="${run.policy}"] td.deleted`).textContent()).toBe(
         String(sum),
       );
