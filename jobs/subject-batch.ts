@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { OpenPolicyRun } from '../src/engine/policy-run.js';
-import { targetName } from '../src/engine/policy-run.js';
+import { notRunResult } from '../src/engine/target-result.js';
 import { subjectBatchPayload, subjectRangeContext } from '../src/queue/job-payloads.js';
 import { awaitRunLease, watchRunLease } from '../src/queue/run-lease-gate.js';
 import type { SubjectBatchOutcome } from '../src/queue/job-outcomes.js';
@@ -33,16 +33,9 @@ export async function processSubjectBatch(job: Job, token: string | undefined, q
   const notRun = (reason: 'orphaned' | 'superseded'): SubjectBatchOutcome => ({
     planned: payload.due,
     counts: { due: payload.due, purged: 0, failed: 0, skipped: 0, deferred: payload.due, held: 0 },
-    targets: policy.targets.map((t) => ({
-      store: t.store,
-      target: targetName(t),
-      status: ctx.stores.has(t.store) ? 'partial' : 'skipped',
-      reason: ctx.stores.has(t.store) ? reason : 'disabled',
-      deleted: 0,
-      error: null,
-      batches: 0,
-      durationMs: 0,
-    })),
+    targets: policy.targets.map((t) =>
+      ctx.stores.has(t.store) ? notRunResult(t, 'partial', { reason }) : notRunResult(t, 'skipped', { reason: 'disabled' }),
+    ),
   });
 
   const gate = await awaitRunLease(q, job, token, policy.name, payload);

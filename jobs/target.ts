@@ -1,5 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { runPolicyTarget, targetName, type OpenPolicyRun } from '../src/engine/policy-run.js';
+import { runPolicyTarget, type OpenPolicyRun } from '../src/engine/policy-run.js';
+import { notRunResult } from '../src/engine/target-result.js';
 import { combineProgressListeners } from '../src/engine/target-progress.js';
 import { jobProgress } from '../src/queue/job-progress.js';
 import { refuseJob } from '../src/queue/refuse-job.js';
@@ -30,16 +31,7 @@ export async function processTarget(job: Job, token: string | undefined, q: Queu
   const refusal = cutoffRefusal(cutoff, evaluatedAt, policy, ctx.config);
   if (refusal) throw refuseJob(q, job, refusal);
   // Not run: `partial`, so the run does not count the target as done (the next run does it).
-  const notRun = (reason: 'orphaned' | 'superseded'): TargetResult => ({
-    store: target.store,
-    target: targetName(target),
-    status: 'partial',
-    reason,
-    deleted: 0,
-    error: null,
-    batches: 0,
-    durationMs: 0,
-  });
+  const notRun = (reason: 'orphaned' | 'superseded'): TargetResult => notRunResult(target, 'partial', { reason });
 
   const gate = await awaitRunLease(q, job, token, policy.name, payload);
   if (gate !== 'held') return notRun(gate);

@@ -6,8 +6,8 @@ import type { EngineContext } from './engine-context.js';
 import { computeCutoff, describeRetain, promiseMillis } from './cutoff.js';
 import { policyStatus } from './policy-status.js';
 import { runAgeTarget } from './run-age-target.js';
+import { notRunResult, targetName } from './target-result.js';
 import { errorLine } from '../lib/error-line.js';
-import { targetLabel } from '../stores/kafka/target-label.js';
 import { randomUUID } from 'node:crypto';
 import { appendDurably } from './durable-append.js';
 import { HaltError } from './halt-error.js';
@@ -54,22 +54,6 @@ export interface BeginOptions {
 }
 
 export type BeginOutcome = { open: OpenPolicyRun } | { refused: PolicyResult };
-
-/** Identifies a target within a policy: the table, collection, Redis match pattern, `bucket/prefix` (S3), or Kafka topic (`match:REGEX` for a regex). */
-export function targetName(target: TargetConfig): string {
-  switch (target.store) {
-    case 'mysql':
-      return target.table;
-    case 'mongo':
-      return target.collection;
-    case 'redis':
-      return target.match;
-    case 's3':
-      return `${target.bucket}/${target.prefix}`;
-    case 'kafka':
-      return targetLabel(target);
-  }
-}
 
 /**
  * Opens a policy run: takes the single-flight lock, refuses on clock skew, closes runs left
@@ -180,28 +164,10 @@ export async function runPolicyTarget(
   let result: TargetResult;
   if (run.halted) {
     // Not started: the run lost its lock or its audit trail before this target's turn.
-    result = {
-      store: target.store,
-      target: name,
-      status: 'skipped',
-      reason: run.halted,
-      deleted: 0,
-      error: null,
-      batches: 0,
-      durationMs: 0,
-    };
+    result = notRunResult(target, 'skipped', { reason: run.halted });
   } else if (!store) {
     logger.info('store disabled: target skipped');
-    result = {
-      store: target.store,
-      target: name,
-      status: 'skipped',
-      reason: 'disabled',
-      deleted: 0,
-      error: null,
-      batches: 0,
-      durationMs: 0,
-    };
+    result = notRunResult(target, 'skipped', { reason: 'disabled' });
   } else if (run.cutoff === null) {
     throw new Error('runPolicyTarget is for age policies; subject policies run per subject');
   } else {
@@ -213,7 +179,7 @@ export async function runPolicyTarget(
         retainMs: promiseMillis(run.policy.retain),
       });
     } catch (err) {
-      result = { store: target.store, target: name, status: 'failed', deleted: 0, error: errorLine(err), batches: 0, durationMs: 0 };
+      result = notRunResult(target, 'failed', { error: errorLine(err) });
     }
     const recorder = createProgressRecorder(ctx, run, { store: target.store, target: name, attempt }, logger);
     result ??= await runAgeTarget({
@@ -371,3 +337,5 @@ async function checkpointAfterRun(ctx: EngineContext, logger: Logger): Promise<v
     logger.warn({ err: { message: errorLine(err) } }, 'could not sign an audit checkpoint; the next run tries again');
   }
 }
+
+export { targetName } from './target-result.js';

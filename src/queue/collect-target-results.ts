@@ -1,8 +1,9 @@
 import type { Job } from 'bullmq';
-import { auditTarget, targetName, type OpenPolicyRun } from '../engine/policy-run.js';
+import { auditTarget, type OpenPolicyRun } from '../engine/policy-run.js';
 import type { TargetResult } from '../types.js';
 import { targetIndexOfJobKey, targetPayload } from './job-payloads.js';
 import type { QueueJobContext } from './queue-job-context.js';
+import { notRunResult } from '../engine/target-result.js';
 
 /** The job id in a child's key (`<prefix>:<queue>:<id>`; none of the three contains a colon). */
 function jobIdOfKey(key: string): string {
@@ -43,15 +44,7 @@ export async function collectTargetResults(
     }
     const target = run.policy.targets[index];
     if (!target) continue;
-    const result: TargetResult = {
-      store: target.store,
-      target: targetName(target),
-      status: 'failed',
-      deleted: 0,
-      error: failedReason.split('\n')[0]!.slice(0, 500),
-      batches: 0,
-      durationMs: 0,
-    };
+    const result = notRunResult(target, 'failed', { error: failedReason.split('\n')[0]!.slice(0, 500) });
     await auditTarget(ctx, run, result);
     byIndex.set(index, result);
   }
@@ -60,25 +53,8 @@ export async function collectTargetResults(
     let result = byIndex.get(index);
     if (!result) {
       result = stopped
-        ? {
-            store: target.store,
-            target: targetName(target),
-            status: 'partial',
-            reason: 'signal',
-            deleted: 0,
-            error: null,
-            batches: 0,
-            durationMs: 0,
-          }
-        : {
-            store: target.store,
-            target: targetName(target),
-            status: 'failed',
-            deleted: 0,
-            error: 'the target job was lost before it reported',
-            batches: 0,
-            durationMs: 0,
-          };
+        ? notRunResult(target, 'partial', { reason: 'signal' })
+        : notRunResult(target, 'failed', { error: 'the target job was lost before it reported' });
       await auditTarget(ctx, run, result);
     }
     results.push(result);

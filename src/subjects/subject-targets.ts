@@ -3,11 +3,11 @@ import type { Clock } from '../clock.js';
 import type { TargetConfig } from '../config/schema.js';
 import type { EngineContext } from '../engine/engine-context.js';
 import { errorLine } from '../lib/error-line.js';
-import { targetName } from '../engine/policy-run.js';
 import { RefusalError } from '../errors/index.js';
 import type { SubjectPurger } from '../stores/purger.js';
 import type { StoreName, TargetResult } from '../types.js';
 import { EXPIRED, withinTimeLimit } from './time-limit.js';
+import { notRunResult } from '../engine/target-result.js';
 
 /** One target of a subject policy within one run: its purger and its running totals. */
 export interface SubjectTarget {
@@ -49,15 +49,7 @@ export function prepareSubjectTargets(
       if (store) markAllowed = false;
       continue;
     }
-    const result: TargetResult = {
-      store: config.store,
-      target: targetName(config),
-      status: 'succeeded',
-      deleted: 0,
-      error: null,
-      batches: 0,
-      durationMs: 0,
-    };
+    const result: TargetResult = notRunResult(config, 'succeeded');
     if (!store) {
       all.push({ config, result: { ...result, status: 'skipped', reason: 'disabled' }, purger: null, broken: false });
       continue;
