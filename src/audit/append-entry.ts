@@ -9,19 +9,9 @@ import type { CanonicalJson } from './canonical-json.js';
 import { ensureTrailKey, readHeadRow } from './trail-key.js';
 
 /** An entry already checked and written in canonical form (buildCanonicalEntry). */
-export interface PreparedEntry {
+export interface PreparedEntry extends Omit<AuditRecord, 'id' | 'data' | 'prevHash' | 'hash'> {
+  /** The canonical text that is hashed and stored. */
   text: string;
-  kind: AuditRecord['kind'];
-  runId: string;
-  policy: string | null;
-  store: string | null;
-  target: string | null;
-  subjectHash: string | null;
-  at: Date;
-  dryRun: boolean;
-  retain: string | null;
-  configHash: string;
-  workerVersion: string;
 }
 
 /**

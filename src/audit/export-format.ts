@@ -1,5 +1,5 @@
 import { UsageError } from '../errors/index.js';
-import { AUDIT_KINDS, type AuditKind } from './audit-entry.js';
+import { AUDIT_KINDS, type AuditKind, type AuditRecord } from './audit-entry.js';
 import type { CanonicalJson } from './canonical-json.js';
 import { isChainHash } from './chain-hash.js';
 import type { ChainEntry } from './stream-entries.js';
@@ -31,22 +31,10 @@ export const EXPORT_COLUMNS = [
 export type ExportFormat = 'jsonl' | 'csv';
 
 /** One exported entry, as a JSON Lines record. */
-export interface ExportRecord {
-  id: number;
+export interface ExportRecord extends Omit<AuditRecord, 'at'> {
+  /** ISO-8601 instant. */
   at: string;
-  kind: AuditKind;
-  runId: string;
-  policy: string | null;
-  store: string | null;
-  target: string | null;
-  subjectHash: string | null;
-  dryRun: boolean;
-  retain: string | null;
-  configHash: string;
-  workerVersion: string;
-  data: { readonly [key: string]: CanonicalJson };
-  prevHash: string;
-  hash: string;
+  /** The canonical text that was hashed. */
   entry: string;
 }
 
