@@ -56,6 +56,33 @@ export interface BeginOptions {
 export type BeginOutcome = { open: OpenPolicyRun } | { refused: PolicyResult };
 
 /**
+ * A run refused before anything was touched: its `run-finished` data and its result, built in one
+ * place for every refusal (the gates here, a subject policy without subjects or audit key).
+ */
+export function refusedRun(
+  policy: PolicyConfig,
+  evaluatedAt: Date,
+  cutoff: Date | null,
+  reason: string,
+  message: string,
+): { data: { status: 'refused'; reason: string; error: string; cutoff: string | null }; result: PolicyResult } {
+  const at = cutoff?.toISOString() ?? null;
+  return {
+    data: { status: 'refused', reason, error: message, cutoff: at },
+    result: {
+      name: policy.name,
+      category: policy.category,
+      status: 'refused',
+      reason,
+      error: message,
+      evaluatedAt: evaluatedAt.toISOString(),
+      cutoff: at,
+      targets: [],
+    },
+  };
+}
+
+/**
  * Opens a policy run: takes the single-flight lock, refuses on clock skew, closes runs left
  * abandoned by a crashed process, and audits `run-started`. A refusal is audited and returned.
  */
@@ -69,22 +96,11 @@ export async function beginPolicyRun(ctx: EngineContext, policy: PolicyConfig, o
 
   const refuse = async (reason: string, message: string): Promise<BeginOutcome> => {
     logger.warn({ reason }, message);
-    const data = { status: 'refused', reason, error: message, cutoff: cutoff?.toISOString() ?? null };
-    await ctx.audit.append({ ...base, kind: 'run-started', at: evaluatedAt, data: { cutoff: data.cutoff } });
-    await ctx.audit.append({ ...base, kind: 'run-finished', at: ctx.clock.now(), data });
+    const refused = refusedRun(policy, evaluatedAt, cutoff, reason, message);
+    await ctx.audit.append({ ...base, kind: 'run-started', at: evaluatedAt, data: { cutoff: refused.data.cutoff } });
+    await ctx.audit.append({ ...base, kind: 'run-finished', at: ctx.clock.now(), data: refused.data });
     await checkpointAfterRun(ctx, logger);
-    return {
-      refused: {
-        name: policy.name,
-        category: policy.category,
-        status: 'refused',
-        reason,
-        error: message,
-        evaluatedAt: evaluatedAt.toISOString(),
-        cutoff: data.cutoff,
-        targets: [],
-      },
-    };
+    return { refused: refused.result };
   };
 
   if (!policy.enabled) return refuse('disabled', `policy ${policy.name} is disabled (enabled: false)`);

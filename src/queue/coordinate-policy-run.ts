@@ -25,7 +25,7 @@ import { SUBJECT_BATCH_JOB, TARGET_JOB } from './queue-names.js';
 import { collectTargetResults } from './collect-target-results.js';
 import { collectSubjectBatches } from './collect-subject-batches.js';
 import { checkedSubjectTargets, partitionSubjects, type SubjectPlan } from '../subjects/partition-subjects.js';
-import { refuseSubjectRun, subjectRunRefusal } from '../subjects/run-subject-policy.js';
+import { refuseSubjectRun, subjectRunRefusal } from '../subjects/refuse-subject-run.js';
 import { sealRange } from '../subjects/subject-range-cipher.js';
 
 /**

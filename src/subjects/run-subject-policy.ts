@@ -1,5 +1,4 @@
 import type { SubjectSourceConfig } from '../config/schema.js';
-import { describeRetain } from '../engine/cutoff.js';
 import type { EngineContext } from '../engine/engine-context.js';
 import { errorLine } from '../lib/error-line.js';
 import { auditTarget, finishPolicyRun, lockStillHeld, type OpenPolicyRun } from '../engine/policy-run.js';
@@ -9,6 +8,7 @@ import type { SubjectPolicyRunner } from '../engine/run-policies.js';
 import { TimeBudget } from '../engine/stop-signal.js';
 import type { PolicyResult, StoreName, SubjectCounts, TargetResult } from '../types.js';
 import { auditSubject } from './audit-subject.js';
+import { refuseSubjectRun, subjectRunRefusal } from './refuse-subject-run.js';
 import { callTargets, type TargetCall } from './call-targets.js';
 import { candidateBound, retainDeadline } from './deadline.js';
 import { redactSubjectIds } from './redact-subject-ids.js';
@@ -89,20 +89,6 @@ async function runSubjects(
     result = await finishPolicyRun(ctx, run, range.targets, { subjects: range.counts });
   }
   return result;
-}
-
-/** Why a subject policy cannot run at all (checked before anything is read), or null. */
-export function subjectRunRefusal(ctx: EngineContext, run: OpenPolicyRun): { reason: string; message: string } | null {
-  const { policy } = run;
-  if (!policy.subjects)
-    return { reason: 'no-subjects', message: `policy ${policy.name} has retain.after termination but no subjects table` };
-  if (ctx.config.audit.key === '') {
-    return {
-      reason: 'no-audit-key',
-      message: `policy ${policy.name} purges subjects, which the audit trail records only as HMAC-SHA-256(audit key, id): set audit.key (AUDIT_KEY) to run it`,
-    };
-  }
-  return null;
 }
 
 /** A range of subject ids: `after < id <= upTo` (`after` null: from the first id). Exact decimal strings. */
@@ -387,32 +373,4 @@ function sum(counts: ReadonlyMap<string, number>, ids: readonly string[]): numbe
   let total = 0;
   for (const id of ids) total += counts.get(id) ?? 0;
   return total;
-}
-
-/** Closes an open run as refused before anything was touched: audited, lock released. */
-export async function refuseSubjectRun(ctx: EngineContext, run: OpenPolicyRun, reason: string, message: string): Promise<PolicyResult> {
-  run.logger.warn({ reason }, message);
-  try {
-    await ctx.audit.append({
-      kind: 'run-finished',
-      runId: run.runId,
-      policy: run.policy.name,
-      at: ctx.clock.now(),
-      dryRun: run.dryRun,
-      retain: describeRetain(run.policy.retain),
-      data: { status: 'refused', reason, error: message, cutoff: null },
-    });
-  } finally {
-    await run.lock.release();
-  }
-  return {
-    name: run.policy.name,
-    category: run.policy.category,
-    status: 'refused',
-    reason,
-    error: message,
-    evaluatedAt: run.evaluatedAt.toISOString(),
-    cutoff: null,
-    targets: [],
-  };
 }
