@@ -20,15 +20,15 @@ export const JOB_PROCESSORS: Readonly<Record<JobName, JobProcessor>> = {
  * The queue is untrusted: a payload that is unsigned or altered is refused for good before any
  * processor reads it (logged with the job's id, never its data).
  */
-export function processJob(job: Job, token: string | undefined, q: QueueJobContext): Promise<unknown> {
+export function processJob(job: Job, token: string | undefined, queue: QueueJobContext): Promise<unknown> {
   const processor = (JOB_PROCESSORS as Record<string, JobProcessor | undefined>)[job.name];
   if (!processor) throw new UnrecoverableError(`unknown job type ${job.name}`);
   try {
-    q.signer.verify(job.name, job.data);
+    queue.signer.verify(job.name, job.data);
   } catch (err) {
-    throw refuseJob(q, job, (err as Error).message);
+    throw refuseJob(queue, job, (err as Error).message);
   }
-  return processor(job, token, q);
+  return processor(job, token, queue);
 }
 
 export type { PolicyRunOutcome } from '../src/queue/job-outcomes.js';

@@ -18,10 +18,10 @@ import { childJobPolicy, LOCK_HELD_BY_COORDINATOR } from '../src/queue/child-job
  * next run), so the job is not retried for them: a retry would audit its subjects twice. Past the
  * run's `maxRunSeconds` (counted from the run's evaluation) or once stopped, the rest is `deferred`.
  */
-export async function processSubjectBatch(job: Job, token: string | undefined, q: QueueJobContext): Promise<SubjectBatchOutcome> {
-  const { ctx } = q;
+export async function processSubjectBatch(job: Job, token: string | undefined, queue: QueueJobContext): Promise<SubjectBatchOutcome> {
+  const { ctx } = queue;
   const payload = subjectBatchPayload.parse(job.data);
-  const policy = await childJobPolicy(job, token, q, payload);
+  const policy = await childJobPolicy(job, token, queue, payload);
   if (!policy.subjects) throw new UnrecoverableError(`policy ${policy.name} has no subjects table`);
   let range;
   try {
@@ -38,9 +38,9 @@ export async function processSubjectBatch(job: Job, token: string | undefined, q
     ),
   });
 
-  const gate = await awaitRunLease(q, job, token, policy.name, payload);
+  const gate = await awaitRunLease(queue, job, token, policy.name, payload);
   if (gate !== 'held') return notRun(gate);
-  const lease = watchRunLease(q, policy.name, payload.runId);
+  const lease = watchRunLease(queue, policy.name, payload.runId);
   const evaluatedAt = new Date(payload.evaluatedAt);
   const run: OpenPolicyRun = {
     runId: payload.runId,

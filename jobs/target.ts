@@ -19,23 +19,23 @@ import { childJobPolicy, LOCK_HELD_BY_COORDINATOR } from '../src/queue/child-job
  * UnrecoverableError (retrying cannot change the answer). Either way the result is kept in the
  * job's data for the coordinator, with counts summed over attempts.
  */
-export async function processTarget(job: Job, token: string | undefined, q: QueueJobContext): Promise<TargetResult> {
-  const { ctx } = q;
+export async function processTarget(job: Job, token: string | undefined, queue: QueueJobContext): Promise<TargetResult> {
+  const { ctx } = queue;
   const payload = targetPayload.parse(job.data);
-  const policy = await childJobPolicy(job, token, q, payload);
+  const policy = await childJobPolicy(job, token, queue, payload);
   const target = policy.targets[payload.targetIndex];
   if (!target) throw new UnrecoverableError(`policy ${policy.name} has no target #${payload.targetIndex}`);
   // The cutoff is never taken from the queue as it stands: it must be the one this replica computes.
   const evaluatedAt = new Date(payload.evaluatedAt);
   const cutoff = new Date(payload.cutoff);
   const refusal = cutoffRefusal(cutoff, evaluatedAt, policy, ctx.config);
-  if (refusal) throw refuseJob(q, job, refusal);
+  if (refusal) throw refuseJob(queue, job, refusal);
   // Not run: `partial`, so the run does not count the target as done (the next run does it).
   const notRun = (reason: 'orphaned' | 'superseded'): TargetResult => notRunResult(target, 'partial', { reason });
 
-  const gate = await awaitRunLease(q, job, token, policy.name, payload);
+  const gate = await awaitRunLease(queue, job, token, policy.name, payload);
   if (gate !== 'held') return notRun(gate);
-  const lease = watchRunLease(q, policy.name, payload.runId);
+  const lease = watchRunLease(queue, policy.name, payload.runId);
   const run: OpenPolicyRun = {
     runId: payload.runId,
     policy,
@@ -53,10 +53,10 @@ export async function processTarget(job: Job, token: string | undefined, q: Queu
   } finally {
     lease.close();
   }
-  q.metrics?.recordTarget(policy.name, result);
+  queue.metrics?.recordTarget(policy.name, result);
   const total = withEarlierAttempts(result, payload);
   if (result.status === 'failed' || result.status === 'refused') {
-    await job.updateData(q.signer.sign(job.name, { ...payload, lastResult: total as unknown as Record<string, unknown> }));
+    await job.updateData(queue.signer.sign(job.name, { ...payload, lastResult: total as unknown as Record<string, unknown> }));
     if (result.status === 'refused') throw new UnrecoverableError(`refused (${result.reason ?? 'refused'}): ${result.error ?? ''}`);
     throw new Error(result.error ?? 'target failed');
   }

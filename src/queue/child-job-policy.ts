@@ -26,10 +26,10 @@ export interface ChildJobPolicyRef {
 export async function childJobPolicy(
   job: Job,
   token: string | undefined,
-  q: QueueJobContext,
+  queue: QueueJobContext,
   payload: ChildJobPolicyRef,
 ): Promise<PolicyConfig> {
-  const { ctx, timing } = q;
+  const { ctx, timing } = queue;
   const policy = ctx.config.policies.find((p) => p.name === payload.policy);
   if (!policy || policyHash(ctx.config, policy) !== payload.policyHash) {
     return deferJob(job, token, timing.pollMs * 5, `policy ${payload.policy} is not defined in this replica as it was for this run`, {
@@ -38,6 +38,6 @@ export async function childJobPolicy(
     });
   }
   const refusal = evaluatedAtRefusal(new Date(payload.evaluatedAt), ctx.clock.now(), ctx.config);
-  if (refusal) throw refuseJob(q, job, refusal);
+  if (refusal) throw refuseJob(queue, job, refusal);
   return policy;
 }

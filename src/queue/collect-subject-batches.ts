@@ -39,7 +39,7 @@ function sharesAs(base: readonly TargetResult[], status: 'failed' | 'partial', e
  */
 export async function collectSubjectBatches(
   job: Job,
-  q: QueueJobContext,
+  queue: QueueJobContext,
   plan: SubjectPlan,
   base: readonly TargetResult[],
   stopped: string | null,
@@ -70,7 +70,7 @@ export async function collectSubjectBatches(
   }
   for (const [key, failedReason] of Object.entries(await job.getIgnoredChildrenFailures())) {
     if (partitionOfJobKey(key) === null) continue;
-    const child = await q.queues.targets.getJob(jobIdOfKey(key));
+    const child = await queue.queues.targets.getJob(jobIdOfKey(key));
     const parsed = child ? subjectBatchPayload.safeParse(child.data) : null;
     const due = parsed?.success ? parsed.data.due : 0;
     add({ due, purged: 0, failed: due, skipped: 0, deferred: 0 });

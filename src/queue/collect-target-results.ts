@@ -19,11 +19,11 @@ function jobIdOfKey(key: string): string {
  */
 export async function collectTargetResults(
   job: Job,
-  q: QueueJobContext,
+  queue: QueueJobContext,
   run: OpenPolicyRun,
   stopped: string | null,
 ): Promise<TargetResult[]> {
-  const { ctx } = q;
+  const { ctx } = queue;
   const byIndex = new Map<number, TargetResult>();
   for (const [key, value] of Object.entries(await job.getChildrenValues<TargetResult>())) {
     const index = targetIndexOfJobKey(key);
@@ -35,7 +35,7 @@ export async function collectTargetResults(
   for (const [key, failedReason] of Object.entries(await job.getIgnoredChildrenFailures())) {
     const index = targetIndexOfJobKey(key);
     if (index === null) continue;
-    const child = await q.queues.targets.getJob(jobIdOfKey(key));
+    const child = await queue.queues.targets.getJob(jobIdOfKey(key));
     const parsed = child ? targetPayload.safeParse(child.data) : null;
     const last = parsed?.success ? (parsed.data.lastResult as TargetResult | undefined) : undefined;
     if (last) {

@@ -44,15 +44,15 @@ import { sealRange } from '../subjects/subject-range-cipher.js';
 export async function coordinatePolicyRun(
   job: Job,
   token: string | undefined,
-  q: QueueJobContext,
+  queue: QueueJobContext,
   payload: PolicyRunPayload,
 ): Promise<PolicyRunOutcome> {
-  const { ctx, timing } = q;
+  const { ctx, timing } = queue;
   const policy = ctx.config.policies.find((p) => p.name === payload.policy);
   const sameDefinition = policy !== undefined && policyHash(ctx.config, policy) === payload.policyHash;
   // A fresh scheduled tick may run with the newest configuration's definition (its scheduler is
   // about to be updated); anything else waits for a replica that has the definition it was made for.
-  if (!policy || (!sameDefinition && !(payload.trigger === 'schedule' && !payload.evaluatedAt && q.isNewestConfig()))) {
+  if (!policy || (!sameDefinition && !(payload.trigger === 'schedule' && !payload.evaluatedAt && queue.isNewestConfig()))) {
     const reason = policy
       ? `policy ${payload.policy} is defined differently in this replica's configuration`
       : `policy ${payload.policy} is not in this replica's configuration`;
@@ -61,7 +61,7 @@ export async function coordinatePolicyRun(
   if (payload.closed) return waitForStragglers(job, token, payload);
   if (payload.evaluatedAt) {
     const refusal = evaluatedAtRefusal(new Date(payload.evaluatedAt), ctx.clock.now(), ctx.config);
-    if (refusal) throw refuseJob(q, job, refusal);
+    if (refusal) throw refuseJob(queue, job, refusal);
   }
 
   const logger = ctx.logger.child({ policy: policy.name, jobId: job.id });
@@ -75,7 +75,7 @@ export async function coordinatePolicyRun(
       // Closed meanwhile: by a run that found it abandoned while no process held its lock.
       logger.warn({ runId }, 'this run was closed by another run while its coordinator was down; not resuming it');
       await job.removeUnprocessedChildren();
-      return markClosed(job, token, q, payload, null);
+      return markClosed(job, token, queue, payload, null);
     }
     if (await ctx.coordination.isPolicyLocked(policy.name)) {
       // Someone holds the lock: the first coordinator may still be alive (it lost its job lock only).
@@ -84,19 +84,19 @@ export async function coordinatePolicyRun(
     logger.warn({ runId, attemptsStarted: job.attemptsStarted }, 'resuming a run whose coordinator stopped');
   } else {
     if (payload.trigger === 'schedule' && (await ctx.coordination.isPolicyLocked(policy.name))) {
-      return skipTick(job, q, policy);
+      return skipTick(job, queue, policy);
     }
     if (!payload.runId || !payload.evaluatedAt)
-      await job.updateData(q.signer.sign(job.name, { ...payload, runId, evaluatedAt: evaluatedAt.toISOString() }));
+      await job.updateData(queue.signer.sign(job.name, { ...payload, runId, evaluatedAt: evaluatedAt.toISOString() }));
   }
 
   const begun = await beginPolicyRun(ctx, policy, { runId, dryRun, evaluatedAt });
   if ('refused' in begun) {
-    q.metrics?.recordPolicyRun(begun.refused, ctx.clock.now().getTime() - evaluatedAt.getTime());
+    queue.metrics?.recordPolicyRun(begun.refused, ctx.clock.now().getTime() - evaluatedAt.getTime());
     if (!resuming) return { kind: 'run', runId, result: begun.refused };
     // The refusal closed the resumed run (clock skew, or the lock taken meanwhile): drop what is left of it.
     await job.removeUnprocessedChildren();
-    return markClosed(job, token, q, payload, begun.refused);
+    return markClosed(job, token, queue, payload, begun.refused);
   }
   const run = begun.open;
   const data: PolicyRunPayload = { ...payload, runId, evaluatedAt: evaluatedAt.toISOString(), started: true };
@@ -107,9 +107,9 @@ export async function coordinatePolicyRun(
     () => {
       lockStillHeld(run)
         .then((held) => {
-          if (held) return q.lease.claim(policy.name, runId, timing.leaseMs);
+          if (held) return queue.lease.claim(policy.name, runId, timing.leaseMs);
           clearInterval(heartbeat);
-          return q.lease.release(policy.name, runId);
+          return queue.lease.release(policy.name, runId);
         })
         .catch((err) => logger.warn({ err }, 'could not renew the run lease'));
     },
@@ -118,13 +118,13 @@ export async function coordinatePolicyRun(
   let result: PolicyResult;
   let stragglers = false;
   try {
-    await job.updateData(q.signer.sign(job.name, data));
-    await q.lease.claim(policy.name, runId, timing.leaseMs);
+    await job.updateData(queue.signer.sign(job.name, data));
+    await queue.lease.claim(policy.name, runId, timing.leaseMs);
     if (run.cutoff === null) {
       // Subject policies fan out too: one `subject-batch` child per partition of the subjects.
-      ({ result, stragglers } = await coordinateSubjects(job, q, run, data, () => clearInterval(heartbeat)));
+      ({ result, stragglers } = await coordinateSubjects(job, queue, run, data, () => clearInterval(heartbeat)));
     } else {
-      ({ result, stragglers } = await coordinateTargets(job, q, run, data, () => clearInterval(heartbeat)));
+      ({ result, stragglers } = await coordinateTargets(job, queue, run, data, () => clearInterval(heartbeat)));
     }
   } catch (err) {
     // Never leave the policy locked behind a failure (the lock lives as long as this process):
@@ -133,33 +133,33 @@ export async function coordinatePolicyRun(
     throw err;
   } finally {
     clearInterval(heartbeat);
-    await q.lease.release(policy.name, runId).catch((err) => logger.warn({ err }, 'could not release the run lease'));
+    await queue.lease.release(policy.name, runId).catch((err) => logger.warn({ err }, 'could not release the run lease'));
   }
   const durationMs = ctx.clock.now().getTime() - evaluatedAt.getTime();
-  q.metrics?.recordPolicyRun(result, durationMs);
+  queue.metrics?.recordPolicyRun(result, durationMs);
   if (result.status === 'succeeded' || result.status === 'partial') {
-    await q.lastSuccess
+    await queue.lastSuccess
       .record(policy.name, ctx.clock.now())
       .catch((err) => logger.warn({ err }, 'could not record the last successful run'));
-    q.metrics?.setLastSuccess(policy.name, ctx.clock.now());
+    queue.metrics?.setLastSuccess(policy.name, ctx.clock.now());
   }
-  if (stragglers) return markClosed(job, token, q, data, result);
+  if (stragglers) return markClosed(job, token, queue, data, result);
   return { kind: 'run', runId, result };
 }
 
 /** Adds the children (once), waits for them, and closes the run with their results. */
 async function coordinateTargets(
   job: Job,
-  q: QueueJobContext,
+  queue: QueueJobContext,
   run: OpenPolicyRun,
   data: PolicyRunPayload,
   stopHeartbeat: () => void,
 ): Promise<{ result: PolicyResult; stragglers: boolean }> {
-  const { ctx } = q;
+  const { ctx } = queue;
   const cutoff = run.cutoff!;
   if (!data.childrenAdded) {
     const parent = { id: job.id!, queue: job.queueQualifiedName };
-    await q.queues.targets.addBulk(
+    await queue.queues.targets.addBulk(
       run.policy.targets.map((_, targetIndex) => {
         const child: TargetPayload = {
           runId: run.runId,
@@ -173,17 +173,17 @@ async function coordinateTargets(
         };
         return {
           name: TARGET_JOB,
-          data: q.signer.sign(TARGET_JOB, child),
+          data: queue.signer.sign(TARGET_JOB, child),
           opts: { ...targetJobOptions(ctx.config.queue), jobId: targetJobId(run.runId, targetIndex), parent },
         };
       }),
     );
     data.childrenAdded = true;
-    await job.updateData(q.signer.sign(job.name, data));
+    await job.updateData(queue.signer.sign(job.name, data));
     run.logger.info({ targets: run.policy.targets.length }, 'target jobs added');
   }
-  const unprocessed = await waitForChildren(job, q, run, stopHeartbeat);
-  const targets = await collectTargetResults(job, q, run, ctx.stop.requested);
+  const unprocessed = await waitForChildren(job, queue, run, stopHeartbeat);
+  const targets = await collectTargetResults(job, queue, run, ctx.stop.requested);
   const result = await finishPolicyRun(ctx, run, targets);
   return { result, stragglers: unprocessed > 0 };
 }
@@ -196,12 +196,12 @@ async function coordinateTargets(
  */
 async function coordinateSubjects(
   job: Job,
-  q: QueueJobContext,
+  queue: QueueJobContext,
   run: OpenPolicyRun,
   data: PolicyRunPayload,
   stopHeartbeat: () => void,
 ): Promise<{ result: PolicyResult; stragglers: boolean }> {
-  const { ctx } = q;
+  const { ctx } = queue;
   const refusal = subjectRunRefusal(ctx, run);
   if (refusal) return { result: await refuseSubjectRun(ctx, run, refusal.reason, refusal.message), stragglers: false };
   const base = await checkedSubjectTargets(ctx, run);
@@ -232,12 +232,12 @@ async function coordinateSubjects(
       };
       return {
         name: SUBJECT_BATCH_JOB,
-        data: q.signer.sign(SUBJECT_BATCH_JOB, child),
+        data: queue.signer.sign(SUBJECT_BATCH_JOB, child),
         opts: { ...targetJobOptions(ctx.config.queue), jobId: subjectBatchJobId(run.runId, partition), parent },
       };
     });
     // Deterministic ids: a coordinator resumed after a crash mid-way adds nothing twice.
-    for (let i = 0; i < children.length; i += ADD_CHUNK) await q.queues.targets.addBulk(children.slice(i, i + ADD_CHUNK));
+    for (let i = 0; i < children.length; i += ADD_CHUNK) await queue.queues.targets.addBulk(children.slice(i, i + ADD_CHUNK));
     data.subjectPlan = {
       partitions: plan.partitions.length,
       due: plan.due,
@@ -245,11 +245,11 @@ async function coordinateSubjects(
       withoutTerminationTime: plan.withoutTerminationTime,
     };
     data.childrenAdded = true;
-    await job.updateData(q.signer.sign(job.name, data));
+    await job.updateData(queue.signer.sign(job.name, data));
     run.logger.info({ partitions: plan.partitions.length, due: plan.due }, 'subject batch jobs added');
   }
-  const unprocessed = await waitForChildren(job, q, run, stopHeartbeat);
-  const { counts, targets } = await collectSubjectBatches(job, q, data.subjectPlan!, base, ctx.stop.requested);
+  const unprocessed = await waitForChildren(job, queue, run, stopHeartbeat);
+  const { counts, targets } = await collectSubjectBatches(job, queue, data.subjectPlan!, base, ctx.stop.requested);
   run.logger.info({ ...counts }, 'subjects done');
   let result: PolicyResult;
   try {
@@ -268,8 +268,8 @@ const ADD_CHUNK = 500;
  * the lease (so those running elsewhere stop after their batch), then waits `childStopWaitMs` at
  * most. Returns how many were still unprocessed.
  */
-async function waitForChildren(job: Job, q: QueueJobContext, run: OpenPolicyRun, stopHeartbeat: () => void): Promise<number> {
-  const { ctx, timing } = q;
+async function waitForChildren(job: Job, queue: QueueJobContext, run: OpenPolicyRun, stopHeartbeat: () => void): Promise<number> {
+  const { ctx, timing } = queue;
   let stopDeadline: number | null = null;
   let unprocessed = 0;
   for (;;) {
@@ -282,7 +282,7 @@ async function waitForChildren(job: Job, q: QueueJobContext, run: OpenPolicyRun,
       stopDeadline = Date.now() + timing.childStopWaitMs;
       await job.removeUnprocessedChildren();
       stopHeartbeat();
-      await q.lease.release(run.policy.name, run.runId);
+      await queue.lease.release(run.policy.name, run.runId);
       continue;
     }
     if (stopDeadline !== null && Date.now() > stopDeadline) break;
@@ -292,9 +292,9 @@ async function waitForChildren(job: Job, q: QueueJobContext, run: OpenPolicyRun,
 }
 
 /** A scheduled tick while a run of the policy is going: audited, not queued. */
-async function skipTick(job: Job, q: QueueJobContext, policy: PolicyConfig): Promise<PolicyRunOutcome> {
-  const { ctx } = q;
-  const runningRunId = await q.lease.holder(policy.name);
+async function skipTick(job: Job, queue: QueueJobContext, policy: PolicyConfig): Promise<PolicyRunOutcome> {
+  const { ctx } = queue;
+  const runningRunId = await queue.lease.holder(policy.name);
   // A scheduler's job id is `repeat:<scheduler>:<millis of the tick>`.
   const tickMillis = Number(/:(\d+)$/.exec(job.id ?? '')?.[1] ?? job.timestamp);
   ctx.logger.warn({ policy: policy.name, runningRunId }, 'scheduled tick skipped: a run of this policy is still going');
@@ -307,7 +307,7 @@ async function skipTick(job: Job, q: QueueJobContext, policy: PolicyConfig): Pro
     retain: describeRetain(policy.retain),
     data: { runningRunId, scheduledAt: new Date(tickMillis).toISOString() },
   });
-  q.metrics?.tickSkipped(policy.name);
+  queue.metrics?.tickSkipped(policy.name);
   return { kind: 'tick-skipped', policy: policy.name, runningRunId };
 }
 
@@ -318,7 +318,7 @@ async function skipTick(job: Job, q: QueueJobContext, policy: PolicyConfig): Pro
 async function markClosed(
   job: Job,
   token: string | undefined,
-  q: QueueJobContext,
+  queue: QueueJobContext,
   payload: PolicyRunPayload,
   result: PolicyResult | null,
 ): Promise<PolicyRunOutcome> {
@@ -327,7 +327,7 @@ async function markClosed(
     closed: true,
     ...(result ? { result: result as unknown as Record<string, unknown> } : {}),
   };
-  await job.updateData(q.signer.sign(job.name, closed));
+  await job.updateData(queue.signer.sign(job.name, closed));
   return waitForStragglers(job, token, closed);
 }
 

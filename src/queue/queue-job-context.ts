@@ -26,4 +26,4 @@ export interface QueueJobContext {
  * worker by the CLI (as BullMQ's own Worker is handed its processor), so the queue runtime never
  * imports the job modules built on it.
  */
-export type QueueJobProcessor = (job: Job, token: string | undefined, q: QueueJobContext) => Promise<unknown>;
+export type QueueJobProcessor = (job: Job, token: string | undefined, queue: QueueJobContext) => Promise<unknown>;

@@ -7,8 +7,8 @@ import type { QueueJobContext } from './queue-job-context.js';
  * anyone with access to Redis may have written — and failed for good (UnrecoverableError: a retry
  * would read the same payload). Returns the error for the caller to throw.
  */
-export function refuseJob(q: QueueJobContext, job: Job, reason: string): UnrecoverableError {
-  q.metrics?.jobRefused(job.name);
-  q.ctx.logger.error({ queue: job.queueName, job: job.name, jobId: job.id, reason }, 'job refused: its payload is not trusted');
+export function refuseJob(queue: QueueJobContext, job: Job, reason: string): UnrecoverableError {
+  queue.metrics?.jobRefused(job.name);
+  queue.ctx.logger.error({ queue: job.queueName, job: job.name, jobId: job.id, reason }, 'job refused: its payload is not trusted');
   return new UnrecoverableError(`job refused: ${reason}`);
 }

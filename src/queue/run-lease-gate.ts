@@ -16,19 +16,19 @@ export interface LeasedPayload {
  * later instead — `deferJob` throws BullMQ's DelayedError, so this never returns in that case.
  */
 export async function awaitRunLease(
-  q: QueueJobContext,
+  queue: QueueJobContext,
   job: Job,
   token: string | undefined,
   policy: string,
   payload: LeasedPayload,
 ): Promise<'held' | 'superseded' | 'orphaned'> {
-  const { timing } = q;
-  const holder = await q.lease.holder(policy);
+  const { timing } = queue;
+  const holder = await queue.lease.holder(policy);
   if (holder === payload.runId) return 'held';
   if (holder !== null) return 'superseded';
   const since = payload.leaseMissingSince ?? Date.now();
   if (Date.now() - since > timing.orphanAfterMs) return 'orphaned';
-  if (payload.leaseMissingSince === undefined) await job.updateData(q.signer.sign(job.name, { ...job.data, leaseMissingSince: since }));
+  if (payload.leaseMissingSince === undefined) await job.updateData(queue.signer.sign(job.name, { ...job.data, leaseMissingSince: since }));
   return deferJob(job, token, Math.max(timing.pollMs, Math.floor(timing.leaseMs / 3)), 'waiting for the run to be resumed', {
     since,
     giveUpAfterMs: Number.POSITIVE_INFINITY,
@@ -39,10 +39,10 @@ export async function awaitRunLease(
  * A stop signal for a child job: requested by the process (`ctx.stop`) or when the run's lease no
  * longer names its run, checked every `pollMs`. `close()` ends the watch.
  */
-export function watchRunLease(q: QueueJobContext, policy: string, runId: string): { stop: LinkedStopSignal; close(): void } {
-  const stop = new LinkedStopSignal(q.ctx.stop);
+export function watchRunLease(queue: QueueJobContext, policy: string, runId: string): { stop: LinkedStopSignal; close(): void } {
+  const stop = new LinkedStopSignal(queue.ctx.stop);
   const watch = setInterval(() => {
-    q.lease
+    queue.lease
       .holder(policy)
       .then((h) => {
         if (h !== runId) stop.request('run lease lost');
@@ -50,6 +50,6 @@ export function watchRunLease(q: QueueJobContext, policy: string, runId: string)
       .catch(() => {
         // Redis unreachable: keep going; the coordinator's lock still stands, and the next check may pass.
       });
-  }, q.timing.pollMs);
+  }, queue.timing.pollMs);
   return { stop, close: () => clearInterval(watch) };
 }

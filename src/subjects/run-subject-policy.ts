@@ -1,4 +1,3 @@
-import type { SubjectSourceConfig } from '../config/schema.js';
 import type { EngineContext } from '../engine/engine-context.js';
 import { errorLine } from '../lib/error-line.js';
 import { auditTarget, finishPolicyRun, lockStillHeld, type OpenPolicyRun } from '../engine/policy-run.js';
@@ -7,46 +6,13 @@ import { randomUUID } from 'node:crypto';
 import type { SubjectPolicyRunner } from '../engine/run-policies.js';
 import { TimeBudget } from '../engine/stop-signal.js';
 import type { PolicyResult, StoreName, SubjectCounts, TargetResult } from '../types.js';
-import { auditSubject } from './audit-subject.js';
 import { refuseSubjectRun, subjectRunRefusal } from './refuse-subject-run.js';
-import { callTargets, type TargetCall } from './call-targets.js';
 import { candidateBound, retainDeadline } from './deadline.js';
 import { redactSubjectIds } from './redact-subject-ids.js';
-import { recheckSubject } from './subject-recheck.js';
-import type { SubjectOutcome } from './subject-outcome.js';
 import { openSubjectSource, type SubjectSource } from './subject-source.js';
-import { checkSubjectTargets, markFailed, prepareSubjectTargets, type SubjectTarget, type SubjectTargets } from './subject-targets.js';
-
-/** Test seams; production passes none. */
-export interface SubjectRunHooks {
-  /** Called with a batch's ids after they were selected as due, before their rows are locked. */
-  beforeClaim?: (ids: readonly string[]) => Promise<void>;
-  /** Called with the confirmed ids while their rows are locked, before anything is deleted. */
-  afterClaim?: (ids: readonly string[]) => Promise<void>;
-}
-
-/** A due subject as selected, with the deadline computed from the candidate row. */
-interface DueSubject {
-  id: string;
-  deadline: Date;
-}
-
-/** Everything one policy run of a subject policy shares between its batches. */
-interface SubjectRun {
-  ctx: EngineContext;
-  run: OpenPolicyRun;
-  subjects: SubjectSourceConfig;
-  source: SubjectSource;
-  targets: SubjectTargets;
-  counts: SubjectCounts;
-  deadlineOf: (terminatedAt: Date) => Date;
-  hooks: SubjectRunHooks;
-  /** Ids of the page in hand (and the paging cursor), to keep them out of error messages. */
-  inHand: Set<string>;
-  batches: number;
-  /** Durable progress of each target in this walk (one attempt per walk). */
-  progress: (target: SubjectTarget) => ProgressRecorder;
-}
+import { countBatch, purgeBatch } from './purge-subject-batch.js';
+import type { DueSubject, SubjectRun, SubjectRunHooks } from './subject-run.js';
+import { checkSubjectTargets, markFailed, prepareSubjectTargets, type SubjectTarget } from './subject-targets.js';
 
 /**
  * The runner of policies with `retain.after: termination`, for `runPolicies`. Subjects are walked
@@ -159,7 +125,7 @@ export async function runSubjectRange(
         }
       }
       const zone = ctx.config.timezone;
-      const sr: SubjectRun = {
+      const subjectRun: SubjectRun = {
         ctx,
         run,
         subjects,
@@ -180,7 +146,7 @@ export async function runSubjectRange(
           return recorder;
         },
       };
-      stopReason = await walkSubjects(sr, options.idRange ?? null, options.budgetFrom);
+      stopReason = await walkSubjects(subjectRun, options.idRange ?? null, options.budgetFrom);
     }
   } catch (err) {
     // The subject source (or the audit trail) failed: nothing more can be claimed safely.
@@ -207,8 +173,12 @@ export async function runSubjectRange(
 type StopReason = 'signal' | 'time-budget' | 'lock-lost';
 
 /** Pages through the candidates; returns why it stopped early, if it did. */
-async function walkSubjects(sr: SubjectRun, range: SubjectIdRange | null, budgetFrom: Date | undefined): Promise<StopReason | null> {
-  const { ctx, run, subjects, counts } = sr;
+async function walkSubjects(
+  subjectRun: SubjectRun,
+  range: SubjectIdRange | null,
+  budgetFrom: Date | undefined,
+): Promise<StopReason | null> {
+  const { ctx, run, subjects, counts } = subjectRun;
   const now = run.evaluatedAt;
   const bound = candidateBound(now, run.policy.retain, ctx.config.timezone);
   const spent = budgetFrom ? (ctx.clock.now().getTime() - budgetFrom.getTime()) / 1000 : 0;
@@ -216,14 +186,14 @@ async function walkSubjects(sr: SubjectRun, range: SubjectIdRange | null, budget
   let stopReason: StopReason | null = null;
   let after: string | null = range?.after ?? null;
   for (;;) {
-    const page = await sr.source.candidates(bound, after, subjects.batchSize, range?.upTo ?? null);
+    const page = await subjectRun.source.candidates(bound, after, subjects.batchSize, range?.upTo ?? null);
     if (page.length === 0) break;
-    sr.inHand.clear();
-    for (const c of page) sr.inHand.add(c.id);
+    subjectRun.inHand.clear();
+    for (const c of page) subjectRun.inHand.add(c.id);
     after = page[page.length - 1]!.id;
     const due: DueSubject[] = [];
     for (const candidate of page) {
-      const deadline = sr.deadlineOf(candidate.terminatedAt);
+      const deadline = subjectRun.deadlineOf(candidate.terminatedAt);
       if (!(deadline.getTime() < now.getTime())) continue; // inside the SQL margin: not due yet
       if (candidate.held) counts.held += 1;
       else due.push({ id: candidate.id, deadline });
@@ -235,10 +205,11 @@ async function walkSubjects(sr: SubjectRun, range: SubjectIdRange | null, budget
       if (!stopReason && !run.dryRun && !(await lockStillHeld(run))) stopReason = 'lock-lost';
       // After a stop, the walk only counts what is left for the next run (memory stays one page).
       if (stopReason) counts.deferred += due.length;
-      else if (run.dryRun) await countBatch(sr, due);
+      else if (run.dryRun) await countBatch(subjectRun, due);
       else {
-        await purgeBatch(sr, due);
-        for (const t of sr.targets.active) await sr.progress(t).afterBatch({ deleted: t.result.deleted, batches: t.result.batches });
+        await purgeBatch(subjectRun, due);
+        for (const t of subjectRun.targets.active)
+          await subjectRun.progress(t).afterBatch({ deleted: t.result.deleted, batches: t.result.batches });
       }
     }
     if (page.length < subjects.batchSize) break;
@@ -246,131 +217,4 @@ async function walkSubjects(sr: SubjectRun, range: SubjectIdRange | null, budget
   return stopReason;
 }
 
-/** Dry run: how many records each target holds for these subjects; nothing is locked or deleted. */
-async function countBatch(sr: SubjectRun, due: DueSubject[]): Promise<void> {
-  const ids = due.map((d) => d.id);
-  const calls = await callTargets(sr.targets.active, ids, (purger, batch) => purger.countSubjects(batch), {
-    limitMs: sr.subjects.maxSubjectSeconds * 1000,
-    clock: sr.ctx.clock,
-  });
-  for (const [target, call] of calls) {
-    if (call.ok) target.result.wouldDelete = (target.result.wouldDelete ?? 0) + sum(call.counts, ids);
-  }
-}
-
-/** Claims, re-checks, purges, audits and marks one batch (see createSubjectPolicyRunner). */
-async function purgeBatch(sr: SubjectRun, due: DueSubject[]): Promise<void> {
-  const { ctx, run, targets, counts } = sr;
-  const ids = due.map((d) => d.id);
-  sr.batches += 1;
-  await sr.hooks.beforeClaim?.(ids);
-
-  const claim = await sr.source.claim(ids);
-  const lockedAt = performance.now();
-  let purgeMs = 0;
-  let purgedCount = 0;
-  const outcomes: SubjectOutcome[] = [];
-  let committed = false;
-  try {
-    const confirmed: DueSubject[] = [];
-    for (const d of due) {
-      const check = recheckSubject(claim.rows.get(d.id), claim.missing.has(d.id), sr.deadlineOf, run.evaluatedAt);
-      if (check.due) confirmed.push({ id: d.id, deadline: check.deadline });
-      else outcomes.push(emptyOutcome(d.id, 'skipped', check.reason, check.deadline ?? d.deadline));
-    }
-    if (confirmed.length > 0) {
-      const confirmedIds = confirmed.map((d) => d.id);
-      await sr.hooks.afterClaim?.(confirmedIds);
-      const purgeStarted = performance.now();
-      const calls = await callTargets(targets.active, confirmedIds, (purger, batch) => purger.purgeSubjects(batch), {
-        limitMs: sr.subjects.maxSubjectSeconds * 1000,
-        clock: ctx.clock,
-      });
-      purgeMs = Math.round(performance.now() - purgeStarted);
-      for (const [target, call] of calls) if (call.ok) target.result.deleted += sum(call.counts, confirmedIds);
-      const purged: SubjectOutcome[] = [];
-      for (const d of confirmed) {
-        const outcome = outcomeOf(d, targets, calls);
-        (outcome.status === 'purged' ? purged : outcomes).push(outcome);
-      }
-      if (purged.length > 0) {
-        if (targets.markAllowed) {
-          await claim.markPurged(
-            purged.map((o) => o.id),
-            ctx.clock.now(),
-          );
-        }
-        // Audited before the commit: should the commit fail, the subject stays due and is purged
-        // (and audited) again next run, rather than marked with no proof in the trail.
-        for (const o of purged) {
-          o.marked = targets.markAllowed;
-          if (!o.marked) o.reason = 'store-filter';
-          await auditSubject(ctx, run, o);
-        }
-      }
-      purgedCount = purged.length;
-    }
-    await claim.commit();
-    committed = true;
-    counts.purged += purgedCount;
-  } finally {
-    if (!committed) await claim.rollback();
-  }
-  const lockedMs = Math.round(performance.now() - lockedAt);
-  // The rows are free again; the rest is bookkeeping.
-  for (const o of outcomes) {
-    await auditSubject(ctx, run, o);
-    if (o.status === 'skipped') counts.skipped += 1;
-    else counts.failed += 1;
-  }
-  run.logger.info(
-    {
-      batch: sr.batches,
-      subjects: ids.length,
-      lockedMs,
-      purgeMs,
-      skipped: outcomes.filter((o) => o.status === 'skipped').length,
-      failed: outcomes.filter((o) => o.status === 'failed').length,
-    },
-    'subject batch done',
-  );
-}
-
-function emptyOutcome(
-  id: string,
-  status: SubjectOutcome['status'],
-  reason: SubjectOutcome['reason'],
-  deadline: Date | null,
-): SubjectOutcome {
-  return { id, status, reason, deadline, marked: false, stores: [], targets: [] };
-}
-
-/** A confirmed subject's outcome from the batch's calls: purged only when every active target succeeded. */
-function outcomeOf(subject: DueSubject, targets: SubjectTargets, calls: ReadonlyMap<SubjectTarget, TargetCall>): SubjectOutcome {
-  const outcome = emptyOutcome(subject.id, 'purged', null, subject.deadline);
-  const storeOk = new Map<StoreName, boolean>();
-  for (const t of targets.all) {
-    const { store, target } = t.result;
-    if (!t.purger && t.result.status === 'skipped') {
-      outcome.targets.push({ store, target, deleted: null, status: 'skipped' });
-      continue;
-    }
-    const call = calls.get(t) ?? { ok: false, error: t.result.error ?? 'not called' };
-    if (call.ok) {
-      outcome.targets.push({ store, target, deleted: call.counts.get(subject.id) ?? 0, status: 'succeeded' });
-    } else {
-      outcome.targets.push({ store, target, deleted: null, status: 'failed', error: call.error });
-      outcome.status = 'failed';
-      outcome.reason = 'store-failed';
-    }
-    storeOk.set(store, (storeOk.get(store) ?? true) && call.ok);
-  }
-  outcome.stores = [...storeOk].filter(([, ok]) => ok).map(([store]) => store);
-  return outcome;
-}
-
-function sum(counts: ReadonlyMap<string, number>, ids: readonly string[]): number {
-  let total = 0;
-  for (const id of ids) total += counts.get(id) ?? 0;
-  return total;
-}
+export type { SubjectRunHooks } from './subject-run.js';
