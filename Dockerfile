@@ -24,7 +24,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: no `prepare` (it would need the dev dependencies); the build comes from above.
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+RUN npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --force
 # The compiled worker only: no tests, no benchmarks, no TypeScript sources (source maps stay, for stacks).
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/jobs ./dist/jobs

@@ -78,11 +78,13 @@ describe('the runtime image', () => {
 
     // Every package the lockfile marks dev-only is absent; every production one is there.
     const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as {
-      packages: Record<string, { dev?: boolean; optional?: boolean }>;
+      packages: Record<string, { dev?: boolean; optional?: boolean; devOptional?: boolean }>;
     };
     const entries = Object.entries(lock.packages).filter(([p]) => p.startsWith('node_modules/'));
     const devOnly = entries.filter(([, v]) => v.dev).map(([p]) => p);
-    const production = entries.filter(([, v]) => !v.dev && !v.optional).map(([p]) => p);
+    // Optional packages (prebuilt accelerators with JS fallbacks, optional peers such as valibot's
+    // typescript) are left out of the image: `npm ci --omit=dev --omit=optional`.
+    const production = entries.filter(([, v]) => !v.dev && !v.optional && !v.devOptional).map(([p]) => p);
     expect(devOnly.length).toBeGreaterThan(50);
     expect(devOnly.filter((p) => probe.modules.includes(p))).toEqual([]);
     expect(production.filter((p) => !probe.modules.includes(p))).toEqual([]);

@@ -101,7 +101,7 @@ describe('the worker container: /healthz, /readyz, /metrics and the HEALTHCHECK'
     expect(sampleValue(samples, 'retention_scheduler_next_run_timestamp_seconds', { policy: 'log-data' })).toBeGreaterThan(
       Date.now() / 1000,
     );
-    expect(samples.some((s) => s.name.startsWith('retention_process_') && s.name.endsWith('resident_memory_bytes'))).toBe(true);
+    expect(samples.some((s) => s.name === 'process_resident_memory_bytes')).toBe(true);
 
     // The image's HEALTHCHECK, run by podman in the container (no systemd here for its timer).
     const check = await podman(['healthcheck', 'run', worker.name]);
