@@ -4,14 +4,8 @@ import type { CanonicalJson } from './canonical-json.js';
 import { isChainHash } from './chain-hash.js';
 import type { ChainEntry } from './stream-entries.js';
 
-/**
- * The fields of an exported entry, in file order: the same names as JSON Lines keys and as the
- * CSV header. `entry` is the canonical text that was hashed; every other field is a readable
- * copy of it that `audit verify --file` checks against it.
- */
-export const EXPORT_COLUMNS = [
-  'id',
-  'at',
+/** The readable copies an export carries of fields inside the hashed entry (`audit verify --file` checks each). */
+export const COPIED_FIELDS = [
   'kind',
   'runId',
   'policy',
@@ -22,11 +16,14 @@ export const EXPORT_COLUMNS = [
   'retain',
   'configHash',
   'workerVersion',
-  'data',
-  'prevHash',
-  'hash',
-  'entry',
 ] as const;
+
+/**
+ * The fields of an exported entry, in file order: the same names as JSON Lines keys and as the
+ * CSV header. `entry` is the canonical text that was hashed; every other field is a readable
+ * copy of it that `audit verify --file` checks against it.
+ */
+export const EXPORT_COLUMNS = ['id', 'at', ...COPIED_FIELDS, 'data', 'prevHash', 'hash', 'entry'] as const;
 
 export type ExportFormat = 'jsonl' | 'csv';
 

@@ -1,6 +1,7 @@
 import { UsageError } from '../errors/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { chainHash, isChainHash } from './chain-hash.js';
+import { COPIED_FIELDS } from './export-format.js';
 import type { ChainEntry } from './stream-entries.js';
 import type { ChainFault } from './verify-chain.js';
 
@@ -35,20 +36,6 @@ export interface VerifyEntriesResult {
   headHash: string | null;
   firstBad: EntryFault | null;
 }
-
-/** The readable copies an export carries, each checked against the hashed entry. */
-const COPIED_FIELDS = [
-  'kind',
-  'runId',
-  'policy',
-  'store',
-  'target',
-  'subjectHash',
-  'dryRun',
-  'retain',
-  'configHash',
-  'workerVersion',
-] as const;
 
 /**
  * Checks a run of entries without a database: every entry's hash over its previous hash and
