@@ -1,4 +1,7 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/main.js';
+import { useLeanHeap } from '../dist/src/lib/lean-heap.js';
 
+// Before anything allocates: the GC settings that keep a long purge's memory flat.
+useLeanHeap();
+const { main } = await import('../dist/src/cli/main.js');
 process.exitCode = await main(process.argv.slice(2));

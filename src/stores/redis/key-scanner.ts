@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { globCouldMatchPrefix } from '../../config/redis-glob.js';
 import type { RedisKeyspace } from './redis-keyspace.js';
 
 /** Keys one SCAN call returned from one master. */
@@ -34,14 +35,15 @@ export class KeyScanner {
   private nodes: Redis[] | null = null;
   private nodeIndex = 0;
   private cursor = '0';
-  private readonly excluded: Buffer;
+  /** Null when no key the glob matches can start with the excluded prefix: nothing to filter. */
+  private readonly excluded: Buffer | null;
   private readonly remembered = new Set<string>();
 
   constructor(
     private readonly keyspace: RedisKeyspace,
     private readonly options: KeyScannerOptions,
   ) {
-    this.excluded = Buffer.from(options.excludePrefix, 'utf8');
+    this.excluded = globCouldMatchPrefix(options.match, options.excludePrefix) ? Buffer.from(options.excludePrefix, 'utf8') : null;
   }
 
   /** True once the cursor of every master came back to 0. */
@@ -67,17 +69,17 @@ export class KeyScanner {
     return { node, keys: this.filter(reply[1]) };
   }
 
-  private filter(keys: readonly Buffer[]): Buffer[] {
+  private filter(keys: Buffer[]): Buffer[] {
     const excluded = this.excluded;
+    const isExcluded = (key: Buffer): boolean =>
+      excluded !== null && key.length >= excluded.length && excluded.compare(key, 0, excluded.length) === 0;
     // Walks need no de-duplication (a key unlinked twice replies 0 the second time): skip the
     // per-key string and Set, a third of the client's time per key on a 1 M-key purge.
-    if ((this.options.rememberKeys ?? 0) === 0) {
-      return keys.filter((key) => !(key.length >= excluded.length && excluded.compare(key, 0, excluded.length) === 0));
-    }
+    if ((this.options.rememberKeys ?? 0) === 0) return excluded === null ? keys : keys.filter((key) => !isExcluded(key));
     const seen = new Set<string>();
     const out: Buffer[] = [];
     for (const key of keys) {
-      if (key.length >= excluded.length && excluded.compare(key, 0, excluded.length) === 0) continue;
+      if (isExcluded(key)) continue;
       const id = key.toString('latin1');
       if (seen.has(id) || this.remembered.has(id)) continue;
       seen.add(id);

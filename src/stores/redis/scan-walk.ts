@@ -1,81 +1,121 @@
-import type { Redis } from 'ioredis';
 import type { BatchResult, PurgeWalk } from '../purger.js';
 import type { KeyScanner, ScanPage } from './key-scanner.js';
-import type { RecordKind } from './record-kind.js';
+import type { KeyBatch, PurgeOutcome, RecordKind } from './record-kind.js';
 
 /**
- * At most this many SCAN calls in one batch while pages come back empty (a sparse pattern over a
- * big keyspace): the batch then returns `deleted: 0, done: false` so the engine can check its
- * time budget between batches. @defaultValue 32
+ * At most this many SCAN calls in one batch (a sparse pattern over a big keyspace returns nearly
+ * empty pages): the batch then returns what it has, possibly `deleted: 0, done: false`, so the
+ * engine can check its time budget between batches. @defaultValue 32
  */
-const MAX_EMPTY_SCANS_PER_BATCH = 32;
+const MAX_SCANS_PER_BATCH = 32;
 
 /**
- * A walk over a target: each batch takes up to `batchSize` keys (SCAN-ing one more page when none
- * are waiting), deletes their due records in one pipeline per master, and puts back the keys whose
- * bounded command left due records behind. Memory: one SCAN page of keys at most.
+ * Keys handed to one `RecordKind.purge` call: one pipeline, one round trip. A batch of
+ * `batchSize` keys goes out as several such pipelines, two in flight at a time. @defaultValue 1000
+ */
+const KEYS_PER_PIPELINE = 1000;
+
+/**
+ * Pipelines in flight at once within a batch. With two, the client reads the next SCAN page and
+ * prepares its commands while the server runs the previous page's; with one, client and server
+ * would take turns (measured: a third of the client's time was idle). @defaultValue 2
+ */
+const PIPELINES_IN_FLIGHT = 2;
+
+/**
+ * A walk over a target: each batch takes up to `batchSize` keys from SCAN pages, deletes their due
+ * records (one pipeline per page slice, on the master the page came from) and puts back the keys
+ * whose bounded command left due records behind. Memory: the SCAN pages in hand, a few thousand
+ * keys at most.
+ *
+ * Two things overlap so that neither side waits on the other: the next SCAN page is requested
+ * while the current deletions run (one SCAN in flight, so the cursor advances in order), and up to
+ * PIPELINES_IN_FLIGHT deletion pipelines run at once. Every command is idempotent (a key unlinked
+ * twice replies 0), so a slice whose pipeline failed is simply retried by the next batch.
  */
 export function openScanWalk(scanner: KeyScanner, kind: RecordKind, cutoffMs: number, batchSize: number): PurgeWalk {
-  let waiting: Array<{ node: Redis; key: Buffer }> = [];
+  // Keys scanned and not yet handed to a pipeline, as slices of pages (never one object per key).
+  const waiting: KeyBatch[] = [];
   // Deleted by a batch that then failed: reported by the next batch that succeeds, so a retried
   // batch (the engine retries transient failures) neither loses nor double-counts records.
   let unreported = 0;
-  // The next SCAN page, requested while this batch's deletions run: the server answers the SCAN
-  // right after the UNLINKs instead of idling a round trip (and the client's parsing) in between.
-  // Only ever one in flight, so the scanner's cursor advances in order.
   let prefetched: Promise<ScanPage | null> | null = null;
+  const prefetch = (): void => {
+    if (prefetched !== null || scanner.exhausted) return;
+    prefetched = scanner.next();
+    // A failed prefetch is thrown by the batch that awaits it (and retried from the same cursor).
+    prefetched.catch(() => undefined);
+  };
   const nextPage = (): Promise<ScanPage | null> => {
     const page = prefetched ?? scanner.next();
     prefetched = null;
     return page;
   };
+  const moreToScan = (): boolean => prefetched !== null || !scanner.exhausted;
+
+  /** Up to `room` keys from the front of `waiting`, as one slice of one master. */
+  function takeSlice(room: number): KeyBatch {
+    const first = waiting[0]!;
+    if (first.keys.length <= room) return waiting.shift()!;
+    const slice = { node: first.node, keys: first.keys.slice(0, room) };
+    first.keys = first.keys.slice(room);
+    return slice;
+  }
 
   return {
     async nextBatch(): Promise<BatchResult> {
-      for (let scans = 0; waiting.length === 0 && (prefetched || !scanner.exhausted) && scans < MAX_EMPTY_SCANS_PER_BATCH; scans += 1) {
-        const page = await nextPage();
-        if (page) waiting = page.keys.map((key) => ({ node: page.node, key }));
-      }
-      const taken = waiting.slice(0, batchSize);
-      waiting = waiting.slice(taken.length);
-      if (waiting.length === 0 && !scanner.exhausted && prefetched === null) {
-        prefetched = scanner.next();
-        // A failed prefetch is thrown by the batch that awaits it (and retried from the same cursor).
-        prefetched.catch(() => undefined);
-      }
-      // Keys of a failed group stay waiting: every command is idempotent (what is gone counts 0).
-      const retry: typeof waiting = [];
+      const inFlight: Array<{ slice: KeyBatch; outcome: Promise<PurgeOutcome | Error> }> = [];
+      const failed: KeyBatch[] = [];
       let failure: unknown = null;
-      for (const [node, keys] of groupByNode(taken)) {
-        if (failure === null) {
-          try {
-            const outcome = await kind.purge({ node, keys }, cutoffMs);
-            unreported += outcome.deleted;
-            if (outcome.error) failure = outcome.error;
-            else for (const key of outcome.more) waiting.push({ node, key });
-          } catch (err) {
-            failure = err;
-          }
+      const settleOldest = async (): Promise<void> => {
+        const { slice, outcome } = inFlight.shift()!;
+        const result = await outcome;
+        if (result instanceof Error) {
+          failure ??= result;
+          failed.push(slice);
+          return;
         }
-        if (failure !== null) for (const key of keys) retry.push({ node, key });
+        unreported += result.deleted;
+        if (result.more.length > 0) waiting.push({ node: slice.node, keys: result.more });
+        if (result.error) {
+          failure ??= result.error;
+          failed.push(slice);
+        }
+      };
+
+      let taken = 0;
+      let scans = 0;
+      try {
+        while (taken < batchSize && failure === null) {
+          if (waiting.length === 0) {
+            if (!moreToScan() || scans >= MAX_SCANS_PER_BATCH) break;
+            scans += 1;
+            const page = await nextPage();
+            if (page && page.keys.length > 0) waiting.push({ node: page.node, keys: page.keys });
+            continue;
+          }
+          const slice = takeSlice(Math.min(batchSize - taken, KEYS_PER_PIPELINE));
+          taken += slice.keys.length;
+          if (waiting.length === 0) prefetch();
+          inFlight.push({
+            slice,
+            outcome: kind.purge(slice, cutoffMs).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))),
+          });
+          if (inFlight.length >= PIPELINES_IN_FLIGHT) await settleOldest();
+        }
+      } catch (err) {
+        failure ??= err;
       }
+      while (inFlight.length > 0) await settleOldest();
       if (failure !== null) {
-        waiting = retry.concat(waiting);
+        // Keys of a failed slice go back to the front: every command is idempotent.
+        waiting.unshift(...failed);
         throw failure;
       }
+      if (waiting.length === 0) prefetch();
       const deleted = unreported;
       unreported = 0;
-      return { deleted, done: scanner.exhausted && waiting.length === 0 && prefetched === null };
+      return { deleted, done: waiting.length === 0 && !moreToScan() };
     },
   };
-}
-
-function groupByNode(entries: ReadonlyArray<{ node: Redis; key: Buffer }>): Map<Redis, Buffer[]> {
-  const groups = new Map<Redis, Buffer[]>();
-  for (const { node, key } of entries) {
-    const keys = groups.get(node);
-    if (keys) keys.push(key);
-    else groups.set(node, [key]);
-  }
-  return groups;
 }

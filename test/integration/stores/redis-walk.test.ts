@@ -6,6 +6,8 @@ import type { RecordKind } from '../../../src/stores/redis/record-kind.js';
 import { openRedisKeyspace, type RedisKeyspace } from '../../../src/stores/redis/redis-keyspace.js';
 import { openScanWalk } from '../../../src/stores/redis/scan-walk.js';
 import { sortedSetRecords } from '../../../src/stores/redis/sorted-set-records.js';
+import { keyNameRecords } from '../../../src/stores/redis/key-records.js';
+import { keyNameTime } from '../../../src/stores/redis/record-time.js';
 import { createTestKeyspace, REDIS_TEST_URL, type TestKeyspace } from '../../support/redis.js';
 
 const cutoffMs = Date.parse('2026-11-21T10:00:00.012Z');
@@ -51,5 +53,43 @@ describe('Redis purge walk', () => {
     }
     expect(deleted).toBe(40);
     for (let app = 0; app < 40; app += 1) expect(await redis.zrange(`${prefix}fail:${app}`, '0', '-1')).toEqual(['kept']);
+  });
+
+  it('runs a batch as several pipelines in flight; a failed one is retried, none counted twice', async () => {
+    const { redis, prefix } = space;
+    // 2,500 keys, half due: one 5,000-key batch is three pipelines of at most 1,000 keys.
+    const pipeline = redis.pipeline();
+    for (let i = 0; i < 2500; i += 1) pipeline.set(`${prefix}multi:${i}:${i % 2 === 0 ? '202611211000' : '202611211001'}`, '1');
+    await pipeline.exec();
+    const real = keyNameRecords(
+      (node, commands) => runOnNode(node, keyspace.route, commands),
+      true,
+      keyNameTime(':(\\d{12})$', 'yyyyMMddHHmm', 'UTC'),
+    );
+    let calls = 0;
+    const flaky: RecordKind = {
+      ...real,
+      async purge(batch, cutoff) {
+        calls += 1;
+        // The second pipeline of the first batch fails before it reaches Redis.
+        if (calls === 2) throw new Error('ECONNRESET (simulated)');
+        return real.purge(batch, cutoff);
+      },
+    };
+    const scanner = new KeyScanner(keyspace, { match: `${prefix}multi:*`, count: 1000, excludePrefix: `${prefix}queue:` });
+    const walk = openScanWalk(scanner, flaky, Date.parse('2026-11-21T10:01:00.000Z'), 5000);
+
+    await expect(walk.nextBatch()).rejects.toThrow(/simulated/);
+    let deleted = 0;
+    for (let done = false; !done;) {
+      const batch = await walk.nextBatch();
+      deleted += batch.deleted;
+      done = batch.done;
+    }
+    expect(calls).toBeGreaterThan(3);
+    expect(deleted).toBe(1250);
+    const left = await redis.keys(`${prefix}multi:*`);
+    expect(left).toHaveLength(1250);
+    expect(left.every((key) => key.endsWith('202611211001'))).toBe(true);
   });
 });
