@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PurgeWalk } from '../../../src/stores/purger.js';
 import { silentLogger } from '../../../src/logging/logger.js';
 import { KeyScanner } from '../../../src/stores/redis/key-scanner.js';
 import { runOnNode } from '../../../src/stores/redis/node-commands.js';
@@ -9,6 +10,17 @@ import { sortedSetRecords } from '../../../src/stores/redis/sorted-set-records.j
 import { keyNameRecords } from '../../../src/stores/redis/key-records.js';
 import { keyNameTime } from '../../../src/stores/redis/record-time.js';
 import { createTestKeyspace, REDIS_TEST_URL, type TestKeyspace } from '../../support/redis.js';
+
+/** Runs the walk's batches until it is done; returns what they deleted. */
+async function walkToTheEnd(walk: PurgeWalk): Promise<number> {
+  let deleted = 0;
+  for (let done = false; !done;) {
+    const batch = await walk.nextBatch();
+    deleted += batch.deleted;
+    done = batch.done;
+  }
+  return deleted;
+}
 
 const cutoffMs = Date.parse('2026-11-21T10:00:00.012Z');
 
@@ -45,12 +57,7 @@ describe('Redis purge walk', () => {
     const walk = openScanWalk(scanner, flaky, cutoffMs, 10);
 
     await expect(walk.nextBatch()).rejects.toThrow(/simulated/);
-    let deleted = 0;
-    for (let done = false; !done;) {
-      const batch = await walk.nextBatch();
-      deleted += batch.deleted;
-      done = batch.done;
-    }
+    const deleted = await walkToTheEnd(walk);
     expect(deleted).toBe(40);
     for (let app = 0; app < 40; app += 1) expect(await redis.zrange(`${prefix}fail:${app}`, '0', '-1')).toEqual(['kept']);
   });
@@ -80,12 +87,7 @@ describe('Redis purge walk', () => {
     const walk = openScanWalk(scanner, flaky, Date.parse('2026-11-21T10:01:00.000Z'), 5000);
 
     await expect(walk.nextBatch()).rejects.toThrow(/simulated/);
-    let deleted = 0;
-    for (let done = false; !done;) {
-      const batch = await walk.nextBatch();
-      deleted += batch.deleted;
-      done = batch.done;
-    }
+    const deleted = await walkToTheEnd(walk);
     expect(calls).toBeGreaterThan(3);
     expect(deleted).toBe(1250);
     const left = await redis.keys(`${prefix}multi:*`);
