@@ -19,13 +19,15 @@ export const LEAN_HEAP_FLAGS: readonly string[] = [
 ];
 
 /**
- * Applies LEAN_HEAP_FLAGS, except a flag the operator set already (on the command line or in
- * `NODE_OPTIONS`). Returns the flags applied.
+ * Applies LEAN_HEAP_FLAGS, except a flag the operator gave node on its command line
+ * (`node --heap-growing-percent=0 bin/retention.js …`; Node refuses these flags in `NODE_OPTIONS`),
+ * and none at all when `RETENTION_LEAN_HEAP` is `off`. Returns the flags applied.
  */
 export function useLeanHeap(
-  given: { execArgv: readonly string[]; nodeOptions: string } = { execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS ?? '' },
+  given: { execArgv: readonly string[]; env: NodeJS.ProcessEnv } = { execArgv: process.execArgv, env: process.env },
 ): string[] {
-  const operatorFlags = [...given.execArgv, ...given.nodeOptions.split(/\s+/)].map(flagName);
+  if (given.env.RETENTION_LEAN_HEAP === 'off') return [];
+  const operatorFlags = given.execArgv.map(flagName);
   const applied = LEAN_HEAP_FLAGS.filter((flag) => !operatorFlags.includes(flagName(flag)));
   for (const flag of applied) setFlagsFromString(flag);
   return applied;

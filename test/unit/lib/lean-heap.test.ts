@@ -3,12 +3,15 @@ import { LEAN_HEAP_FLAGS, useLeanHeap } from '../../../src/lib/lean-heap.js';
 
 describe('useLeanHeap', () => {
   it('applies every lean-heap flag when the operator set none', () => {
-    expect(useLeanHeap({ execArgv: ['--enable-source-maps'], nodeOptions: '--max-old-space-size=256' })).toEqual([...LEAN_HEAP_FLAGS]);
+    expect(useLeanHeap({ execArgv: ['--enable-source-maps', '--max-old-space-size=256'], env: {} })).toEqual([...LEAN_HEAP_FLAGS]);
   });
 
-  it('leaves a flag the operator set on the command line or in NODE_OPTIONS, in either spelling', () => {
-    expect(useLeanHeap({ execArgv: ['--semi-space-growth-factor=2'], nodeOptions: '' })).toEqual(['--heap-growing-percent=20']);
-    expect(useLeanHeap({ execArgv: [], nodeOptions: '--inspect --heap_growing_percent=50' })).toEqual(['--semi-space-growth-factor=1']);
-    expect(useLeanHeap({ execArgv: ['--heap-growing-percent=5'], nodeOptions: '--semi_space_growth_factor=4' })).toEqual([]);
+  it('leaves a flag the operator gave node, in either spelling', () => {
+    expect(useLeanHeap({ execArgv: ['--semi-space-growth-factor=2'], env: {} })).toEqual(['--heap-growing-percent=20']);
+    expect(useLeanHeap({ execArgv: ['--heap_growing_percent=50'], env: {} })).toEqual(['--semi-space-growth-factor=1']);
+  });
+
+  it('applies none with RETENTION_LEAN_HEAP=off', () => {
+    expect(useLeanHeap({ execArgv: [], env: { RETENTION_LEAN_HEAP: 'off' } })).toEqual([]);
   });
 });
