@@ -67,6 +67,7 @@ async function main(): Promise<void> {
   if (options.only.has('redis')) {
     redisResult = await runRedisBench({
       keys: options.redisKeys,
+      memoryKeys: options.redisMemoryKeys,
       collections: options.redisCollections,
       mysqlServerUrl: options.mysqlUrl,
       log,

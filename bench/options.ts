@@ -18,6 +18,8 @@ export interface BenchOptions {
   redisKeys: number;
   /** Sorted sets and streams of the Redis scenario (half each). @defaultValue 10_000 */
   redisCollections: number;
+  /** Keys of the Redis memory run (0: none): peak RSS there against the main run's. */
+  redisMemoryKeys: number;
   /** Documents of the MongoDB scenario (only with TEST_MONGO_URL). @defaultValue 1_000_000 */
   mongoDocs: number;
   /** Objects of the S3 scenario (half due), on a private s3rver. @defaultValue 100_000 */
@@ -38,7 +40,7 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: npm run bench -- [--rows N] [--memory-rows N] [--runs N] [--steady-runs N] [--partition-rows N] [--redis-keys N]
-                      [--redis-collections N] [--mongo-docs N] [--s3-objects N] [--s3-folders day|hour] [--audit-entries N]
+                      [--redis-memory-keys N] [--redis-collections N] [--mongo-docs N] [--s3-objects N] [--s3-folders day|hour] [--audit-entries N]
                       [--probe-rate N] [--mysql-url URL]
                       [--only mysql,partitions,redis,mongo,s3,audit] [--out FILE] [--quick]
        npm run bench -- --render bench/results/<file>.json
@@ -56,6 +58,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       'partition-rows': { type: 'string' },
       'redis-keys': { type: 'string' },
       'redis-collections': { type: 'string' },
+      'redis-memory-keys': { type: 'string' },
       'mongo-docs': { type: 'string' },
       's3-objects': { type: 'string' },
       's3-folders': { type: 'string' },
@@ -92,6 +95,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     steadyRuns: int('steady-runs', values['steady-runs'], quick ? 1 : 3),
     partitionRows: int('partition-rows', values['partition-rows'], quick ? 200_000 : 10_000_000, 1000),
     redisKeys: int('redis-keys', values['redis-keys'], quick ? 50_000 : 1_000_000, 1000),
+    redisMemoryKeys: int('redis-memory-keys', values['redis-memory-keys'], quick ? 200_000 : 4_000_000, 0),
     redisCollections: int('redis-collections', values['redis-collections'], quick ? 1000 : 10_000, 2),
     mongoDocs: int('mongo-docs', values['mongo-docs'], quick ? 50_000 : 1_000_000, 1000),
     s3Objects: int('s3-objects', values['s3-objects'], quick ? 10_000 : 100_000, 100),

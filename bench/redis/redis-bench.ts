@@ -49,10 +49,21 @@ export interface RedisBenchResult {
     countedAtExpiry: number;
     loadedBeforeExpiry: boolean;
   };
+  /** The defaults run again on a larger keyspace (`--redis-memory-keys`): is memory flat? */
+  memory: {
+    keys: number;
+    dueKeys: number;
+    keysDeleted: number;
+    wallMs: number;
+    keysDeletedPerSecond: number;
+    peakRssKib: number | null;
+  } | null;
 }
 
 export interface RedisBenchOptions {
   keys: number;
+  /** Keys of the memory run (0: none). */
+  memoryKeys: number;
   collections: number;
   mysqlServerUrl: string;
   log: (line: string) => void;
@@ -214,7 +225,31 @@ export async function runRedisBench(options: RedisBenchOptions): Promise<RedisBe
         `(${sizeAtExpiry - keptTotal} expired keys still counted at the expiry time${loadedBeforeExpiry ? '' : '; the load overran the expiry time'})`,
     );
 
+    let memory: RedisBenchResult['memory'] = null;
+    if (options.memoryKeys > 0) {
+      // A fresh keyspace of another size, purged with the defaults: peak RSS against the main run's.
+      await redis.client.flushall();
+      const big = new MonitoringKeys(options.memoryKeys, cutoffMs);
+      log(`  memory run: loading ${big.dueCount + big.keptCount} keys…`);
+      await big.write(redis.client, 'all');
+      const before = await redis.client.dbsize();
+      const r = await runWorkerCli(defaultsConfig, 'bench-mon');
+      const keysDeleted = before - (await redis.client.dbsize());
+      memory = {
+        keys: big.dueCount + big.keptCount,
+        dueKeys: big.dueCount,
+        keysDeleted,
+        wallMs: r.wallMs,
+        keysDeletedPerSecond: keysDeleted / (r.wallMs / 1000),
+        peakRssKib: r.peakRssKib,
+      };
+      log(
+        `  memory run: ${keysDeleted} keys deleted in ${(r.wallMs / 1000).toFixed(2)} s, peak RSS ${((r.peakRssKib ?? 0) / 1024).toFixed(1)} MiB`,
+      );
+    }
+
     return {
+      memory,
       server,
       keys: mon.dueCount + mon.keptCount,
       dueKeys: mon.dueCount,

@@ -202,6 +202,14 @@ export function renderReport(result: BenchResult): string {
         `(GET p50/p99 ${lat(redis.expiry.get)} ms). An EXPIREAT already in the past deletes the key inside the command.`,
       '',
     );
+    if (redis.memory) {
+      const m = redis.memory;
+      out.push(
+        `Memory: the defaults again on ${int(m.keys)} keys (${int(m.dueKeys)} due): ${int(m.keysDeleted)} deleted in ${sec(m.wallMs)} s = ` +
+          `${int(m.keysDeletedPerSecond)} keys/s, peak RSS ${m.peakRssKib === null ? 'n/a' : (m.peakRssKib / 1024).toFixed(1)} MiB.`,
+        '',
+      );
+    }
   }
   const mongo = result.mongo;
   out.push('## MongoDB', '');
