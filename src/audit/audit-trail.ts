@@ -10,7 +10,8 @@ import { buildCanonicalEntry, type AuditEntryInput, type AuditRecord } from './a
 import { auditStoreError } from './audit-store-error.js';
 import { auditTables, DEFAULT_AUDIT_TABLE, type AuditTables } from './audit-tables.js';
 import { migrateAudit, type MigrateAuditResult } from './migrate-audit.js';
-import { groupRuns, type AuditRun, type IsPolicyLocked } from './group-runs.js';
+import { groupRuns, type AuditRun } from './group-runs.js';
+import type { IsPolicyLocked } from './run-header.js';
 import { findSubjectEntries, listEntries, openRunIds, readHead, type ChainHead, type ListOptions } from './read-entries.js';
 import { subjectHash } from './subject-hash.js';
 import { countEntries } from './count-entries.js';

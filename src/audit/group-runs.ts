@@ -1,35 +1,12 @@
-import type { RunStatus } from '../types.js';
 import type { AuditRecord } from './audit-entry.js';
+import { runKey } from './find-run-starts.js';
+import { auditRunStatus, type IsPolicyLocked, type RunHeader } from './run-header.js';
 
-/**
- * A finished run carries the status its `run-finished` entry recorded. A run with a start and
- * no finish is `running` while its policy's lock is held, `abandoned` after (also once a later
- * run has appended `run-closed` for it). `unknown`: a finish entry with an unrecognised status.
- */
-export type AuditRunStatus = RunStatus | 'running' | 'abandoned' | 'unknown';
-
-/** The entries of one run of one policy (`policy` null: entries about the run as a whole). */
-export interface AuditRun {
-  runId: string;
-  policy: string | null;
-  status: AuditRunStatus;
-  dryRun: boolean;
-  /** From `run-started`; null when that entry is outside the listing. */
-  startedAt: Date | null;
-  /** From `run-finished` or `run-closed`. */
-  finishedAt: Date | null;
-  /** `target` entries, oldest first. */
-  targets: AuditRecord[];
-  /** Number of `subject` entries. */
-  subjects: number;
+/** The entries of one run of one policy, all of them (`audit-trail.listRuns`). */
+export interface AuditRun extends RunHeader {
   /** Every entry of the run in the listing, oldest first. */
   entries: AuditRecord[];
 }
-
-/** Whether some session holds the policy's single-flight lock (Coordination.isPolicyLocked). */
-export type IsPolicyLocked = (policy: string) => Promise<boolean>;
-
-const RUN_STATUSES: readonly string[] = ['succeeded', 'partial', 'failed', 'refused'];
 
 /**
  * Groups entries (any order) into runs, newest run first. Asks `isPolicyLocked` once per policy,
@@ -38,7 +15,7 @@ const RUN_STATUSES: readonly string[] = ['succeeded', 'partial', 'failed', 'refu
 export async function groupRuns(records: readonly AuditRecord[], isPolicyLocked: IsPolicyLocked): Promise<AuditRun[]> {
   const groups = new Map<string, AuditRecord[]>();
   for (const record of records) {
-    const key = `${record.runId}\u0000${record.policy ?? ''}`;
+    const key = runKey(record);
     const group = groups.get(key);
     if (group) group.push(record);
     else groups.set(key, [record]);
@@ -60,10 +37,10 @@ export async function groupRuns(records: readonly AuditRecord[], isPolicyLocked:
     const started = entries.find((e) => e.kind === 'run-started');
     const finished = entries.find((e) => e.kind === 'run-finished');
     const closed = entries.find((e) => e.kind === 'run-closed');
-    let status: AuditRunStatus;
-    if (finished) status = RUN_STATUSES.includes(String(finished.data.status)) ? (finished.data.status as RunStatus) : 'unknown';
-    else if (closed) status = 'abandoned';
-    else status = first.policy !== null && (await locked(first.policy)) ? 'running' : 'abandoned';
+    const status = await auditRunStatus(
+      { policy: first.policy, finishStatus: finished ? String(finished.data.status) : null, closed: closed !== undefined },
+      locked,
+    );
     runs.push({
       runId: first.runId,
       policy: first.policy,

@@ -5,7 +5,8 @@ export { auditTables, DEFAULT_AUDIT_TABLE, type AuditTables } from './audit-tabl
 export { canonicalJson, type CanonicalJson } from './canonical-json.js';
 export { chainHash, GENESIS_HASH, isChainHash } from './chain-hash.js';
 export { subjectHash, normalizeDecimalId } from './subject-hash.js';
-export { groupRuns, type AuditRun, type AuditRunStatus, type IsPolicyLocked } from './group-runs.js';
+export { groupRuns, type AuditRun } from './group-runs.js';
+export { runHeaderJson, type AuditRunStatus, type IsPolicyLocked, type RunHeader, type RunHeaderJson } from './run-header.js';
 export type { ChainHead, ListOptions } from './read-entries.js';
 export type { ChainFault, FirstBad, VerifyOptions, VerifyResult } from './verify-chain.js';
 export { AuditKeyError, keyFingerprint, UNKEYED_FINGERPRINT, type KeyStatus } from './trail-key.js';

@@ -1,24 +1,14 @@
 import type { AuditRecord } from './audit-entry.js';
 import { runKey } from './find-run-starts.js';
-import type { AuditRunStatus, IsPolicyLocked } from './group-runs.js';
-import type { RunStatus } from '../types.js';
+import { auditRunStatus, type IsPolicyLocked, type RunHeader } from './run-header.js';
 
-/** One run of one policy as a listing shows it: counts and target entries, never every entry. */
-export interface RunSummary {
-  runId: string;
-  policy: string | null;
-  status: AuditRunStatus;
-  dryRun: boolean;
-  /** From `run-started`, looked up when that entry lies outside the listing; null if there is none. */
-  startedAt: Date | null;
-  /** From `run-finished` or `run-closed`, when in the listing. */
-  finishedAt: Date | null;
-  /** `target` entries in the listing, oldest first. */
-  targets: AuditRecord[];
+/**
+ * One run of one policy as a listing shows it: counts and target entries, never every entry.
+ * `startedAt` is looked up when the run's `run-started` lies outside the listing.
+ */
+export interface RunSummary extends RunHeader {
   /** Entries of the run in the listing, by kind. */
   counts: Record<string, number>;
-  /** `subject` entries in the listing. */
-  subjects: number;
   /** False when the listing holds only part of the run (its range or `--limit` cut it). */
   complete: boolean;
 }
@@ -27,8 +17,6 @@ interface OpenRun extends Omit<RunSummary, 'status' | 'complete'> {
   finishStatus: string | null;
   closed: boolean;
 }
-
-const RUN_STATUSES: readonly string[] = ['succeeded', 'partial', 'failed', 'refused'];
 
 /**
  * Folds a newest-first stream of entries into run summaries in constant memory per run: each
@@ -85,16 +73,9 @@ export class RunSummaries {
   }
 }
 
-/**
- * A run's status: the one its `run-finished` recorded; `abandoned` once closed by a later run;
- * else `running` while its policy's lock is held, `abandoned` after. Unfinished runs the listing
- * holds only part of are judged the same way: the lock says whether they still go on.
- */
+/** A run's summary, its status judged (`auditRunStatus`) once the listing has all it holds of it. */
 export async function summarize(run: OpenRun, complete: boolean, isPolicyLocked: IsPolicyLocked): Promise<RunSummary> {
-  let status: AuditRunStatus;
-  if (run.finishStatus !== null) status = RUN_STATUSES.includes(run.finishStatus) ? (run.finishStatus as RunStatus) : 'unknown';
-  else if (run.closed) status = 'abandoned';
-  else status = run.policy !== null && (await isPolicyLocked(run.policy)) ? 'running' : 'abandoned';
+  const status = await auditRunStatus(run, isPolicyLocked);
   const { finishStatus: _f, closed: _c, ...rest } = run;
   return { ...rest, status, complete };
 }

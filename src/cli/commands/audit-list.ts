@@ -1,4 +1,4 @@
-import { RunSummaries, runKey, summarize, type AuditRecord, type EntryFilter, type RunSummary } from '../../audit/index.js';
+import { RunSummaries, runHeaderJson, runKey, summarize, type AuditRecord, type EntryFilter, type RunSummary } from '../../audit/index.js';
 import { EXIT } from '../exit-codes.js';
 import { writeStdout, type CliIo, type GlobalOptions } from '../io.js';
 import { loadConfig, withEngine } from '../load.js';
@@ -112,12 +112,7 @@ function entryJson(e: AuditRecord) {
 
 function runJson(run: RunSummary) {
   return {
-    runId: run.runId,
-    policy: run.policy,
-    status: run.status,
-    dryRun: run.dryRun,
-    startedAt: run.startedAt?.toISOString() ?? null,
-    finishedAt: run.finishedAt?.toISOString() ?? null,
+    ...runHeaderJson(run),
     complete: run.complete,
     subjects: run.subjects,
     counts: run.counts,
