@@ -56,6 +56,25 @@ function publicDir(): string {
 }
 
 /**
+ * Runs a lookup on the subject id the form posted. A malformed id or a missing audit key is
+ * answered here, without echoing the id: 400 and the form with the message; the lookup is then
+ * undefined.
+ */
+async function lookUpPostedSubject<T>(req: Request, res: Response, lookup: (id: string) => Promise<T>): Promise<{ answer: T } | undefined> {
+  const id = typeof req.body?.id === 'string' ? req.body.id.trim() : '';
+  try {
+    return { answer: await lookup(id) };
+  } catch (err) {
+    if (!(err instanceof UsageError || (err as { exitCode?: number }).exitCode === 2)) throw err;
+    res
+      .status(400)
+      .type('html')
+      .send(subjectPage(null, (err as Error).message.replace(id, '…')));
+    return undefined;
+  }
+}
+
+/**
  * `retention console`: read-only pages over the audit trail, the promises' health and the queue.
  * Only GET (and the subject lookup's POST, which reads) are routed; there is nothing to change.
  */
@@ -131,38 +150,17 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     '/subject',
     express.urlencoded({ extended: false, limit: '1kb' }),
     page(async (req, res) => {
-      const id = typeof req.body?.id === 'string' ? req.body.id.trim() : '';
-      try {
-        res.type('html').send(subjectPage(await data.subject(id)));
-      } catch (err) {
-        // A malformed id or a missing audit key: say so without echoing the id.
-        if (err instanceof UsageError || (err as { exitCode?: number }).exitCode === 2) {
-          res
-            .status(400)
-            .type('html')
-            .send(subjectPage(null, (err as Error).message.replace(id, '…')));
-        } else throw err;
-      }
+      const lookup = await lookUpPostedSubject(req, res, (id) => data.subject(id));
+      if (lookup) res.type('html').send(subjectPage(lookup.answer));
     }),
   );
   app.post(
     '/subject/certificate',
     express.urlencoded({ extended: false, limit: '1kb' }),
     page(async (req, res) => {
-      const id = typeof req.body?.id === 'string' ? req.body.id.trim() : '';
-      let certificate;
-      try {
-        certificate = await data.subjectCertificate(id);
-      } catch (err) {
-        if (err instanceof UsageError || (err as { exitCode?: number }).exitCode === 2) {
-          res
-            .status(400)
-            .type('html')
-            .send(subjectPage(null, (err as Error).message.replace(id, '…')));
-          return;
-        }
-        throw err;
-      }
+      const lookup = await lookUpPostedSubject(req, res, (id) => data.subjectCertificate(id));
+      if (!lookup) return;
+      const certificate = lookup.answer;
       if (!certificate) {
         const why =
           'No certificate can be issued here: the subject was not completely purged, or no signed checkpoint covers its purge yet.';

@@ -1,6 +1,20 @@
 import type { PromisesView } from '../console-data.js';
 import { html } from '../html.js';
+import { dataTable } from './data-table.js';
 import { formatAge, formatInstant, layout } from './layout.js';
+
+const PROMISE_HEADINGS = [
+  'policy',
+  'promise',
+  'store',
+  'target',
+  'status',
+  'last successful run',
+  'oldest record / promise',
+  'overdue',
+  'next run',
+  'error',
+];
 
 /** Promises: one row per policy and target, red where `retention report` would exit non-zero. */
 export function promisesPage(view: PromisesView): string {
@@ -41,44 +55,11 @@ export function promisesPage(view: PromisesView): string {
   return layout(
     'Promises',
     '/',
-    html`${verdict}
-      <table id="promises">
-        <thead>
-          <tr>
-            <th>policy</th>
-            <th>promise</th>
-            <th>store</th>
-            <th>target</th>
-            <th>status</th>
-            <th>last successful run</th>
-            <th>oldest record / promise</th>
-            <th>overdue</th>
-            <th>next run</th>
-            <th>error</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows}
-        </tbody>
-      </table>
+    html`${verdict} ${dataTable('promises', PROMISE_HEADINGS, rows)}
       ${
         view.blocked.length > 0
           ? html`<h2>Promises that cannot be kept as configured</h2>
-              <table id="blocked">
-                <thead>
-                  <tr>
-                    <th>policy</th>
-                    <th>store</th>
-                    <th>target</th>
-                    <th>reason</th>
-                    <th>count</th>
-                    <th>what to do</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${blocked}
-                </tbody>
-              </table>`
+              ${dataTable('blocked', ['policy', 'store', 'target', 'reason', 'count', 'what to do'], blocked)}`
           : ''
       }
       ${

@@ -1,15 +1,10 @@
-import type { AuditRecord, AuditRun } from '../../audit/index.js';
+import { runHeaderJson, type AuditRecord, type AuditRun, type RunHeaderJson } from '../../audit/index.js';
 import { html } from '../html.js';
+import { dataTable } from './data-table.js';
 import { formatAge, formatInstant, layout } from './layout.js';
 
 /** What one run did, from its entries: totals the Runs page and its chart both use. */
-export interface RunSummary {
-  runId: string;
-  policy: string | null;
-  status: string;
-  dryRun: boolean;
-  startedAt: string | null;
-  finishedAt: string | null;
+export interface RunSummary extends RunHeaderJson {
   durationSeconds: number | null;
   deleted: number;
   /** Per `store:target`: records deleted (or, for a dry run, that would be). */
@@ -29,12 +24,7 @@ export function summarizeRun(run: AuditRun): RunSummary {
   const started = run.startedAt?.getTime() ?? null;
   const finished = run.finishedAt?.getTime() ?? null;
   return {
-    runId: run.runId,
-    policy: run.policy,
-    status: run.status,
-    dryRun: run.dryRun,
-    startedAt: run.startedAt?.toISOString() ?? null,
-    finishedAt: run.finishedAt?.toISOString() ?? null,
+    ...runHeaderJson(run),
     durationSeconds: started !== null && finished !== null ? (finished - started) / 1000 : null,
     deleted,
     perTarget,
@@ -77,22 +67,7 @@ export function runsPage(summaries: readonly RunSummary[], since: string): strin
           <div id="chart-duration"></div>
         </figure>
       </section>
-      <table id="runs">
-        <thead>
-          <tr>
-            <th>started</th>
-            <th>policy</th>
-            <th>status</th>
-            <th>deleted</th>
-            <th>subjects</th>
-            <th>duration</th>
-            <th>run</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows}
-        </tbody>
-      </table>`,
+      ${dataTable('runs', ['started', 'policy', 'status', 'deleted', 'subjects', 'duration', 'run'], rows)}`,
     ['/assets/uPlot.iife.min.js', '/assets/runs-chart.js'],
     ['/assets/uPlot.min.css'],
   );
@@ -128,38 +103,7 @@ export function runPage(runId: string, runs: readonly AuditRun[], entries: reado
   return layout(
     `Run ${runId}`,
     '/runs',
-    html`<table id="run-policies">
-        <thead>
-          <tr>
-            <th>policy</th>
-            <th>status</th>
-            <th>started</th>
-            <th>finished</th>
-            <th>records deleted (due, for a dry run)</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${policies}
-        </tbody>
-      </table>
-      <table id="entries">
-        <thead>
-          <tr>
-            <th>entry</th>
-            <th>kind</th>
-            <th>at</th>
-            <th>store</th>
-            <th>target</th>
-            <th>status</th>
-            <th>deleted</th>
-            <th>cutoff</th>
-            <th>error</th>
-            <th>hash</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows}
-        </tbody>
-      </table>`,
+    html`${dataTable('run-policies', ['policy', 'status', 'started', 'finished', 'records deleted (due, for a dry run)'], policies)}
+    ${dataTable('entries', ['entry', 'kind', 'at', 'store', 'target', 'status', 'deleted', 'cutoff', 'error', 'hash'], rows)}`,
   );
 }

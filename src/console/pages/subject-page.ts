@@ -1,5 +1,6 @@
 import type { SubjectView } from '../console-data.js';
 import { html } from '../html.js';
+import { dataTable } from './data-table.js';
 import { formatInstant, layout } from './layout.js';
 
 const FORM = html`<form method="post" action="/subject" autocomplete="off">
@@ -33,29 +34,20 @@ export function subjectPage(result: SubjectView | null, error: string | null = n
     </p>`;
   const entries =
     result && result.entries.length > 0
-      ? html`<table id="subject-entries">
-            <thead>
-              <tr>
-                <th>entry</th>
-                <th>at</th>
-                <th>run</th>
-                <th>complete</th>
-                <th>hash</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${result.entries.map(
-                (e) =>
-                  html`<tr>
-                    <td class="num">${e.id}</td>
-                    <td>${formatInstant(e.at)}</td>
-                    <td>${e.runId}</td>
-                    <td>${e.complete ? 'yes' : 'no'}</td>
-                    <td><code>${e.hash.slice(0, 12)}…</code></td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>
+      ? html`${dataTable(
+            'subject-entries',
+            ['entry', 'at', 'run', 'complete', 'hash'],
+            result.entries.map(
+              (e) =>
+                html`<tr>
+                  <td class="num">${e.id}</td>
+                  <td>${formatInstant(e.at)}</td>
+                  <td>${e.runId}</td>
+                  <td>${e.complete ? 'yes' : 'no'}</td>
+                  <td><code>${e.hash.slice(0, 12)}…</code></td>
+                </tr>`,
+            ),
+          )}
           <p>
             <small>subject hash <code id="subject-hash">${result.subjectHash}</code></small>
           </p>`
