@@ -11,7 +11,7 @@ import { checkEpochUnit } from './epoch-plausibility.js';
 import { duePredicate, unusablePredicate, usablePredicate, type SqlFragment } from './due-predicate.js';
 import { openMysqlPurgeWalk, type MysqlPurgeWalk } from './purge-walk.js';
 import { timeFromStored } from './sql-values.js';
-import { asStoreError, type MysqlStoreContext } from './store-context.js';
+import { asStoreErrors, type MysqlStoreContext } from './store-context.js';
 import { readTableShape } from './table-shape.js';
 import { readPartitionLayout } from './partition-layout.js';
 import { countPartitionRows, duePartitions } from './partition-purge.js';
@@ -74,15 +74,11 @@ export function createMysqlAgePurger(
     target: table,
 
     async check() {
-      try {
-        await plan();
-      } catch (err) {
-        throw asStoreError(`checking ${table}`, err);
-      }
+      await asStoreErrors(`checking ${table}`, plan);
     },
 
-    async count(cutoff: Date): Promise<DueCount> {
-      try {
+    count(cutoff: Date): Promise<DueCount> {
+      return asStoreErrors(`counting ${table}`, async () => {
         const p = await plan();
         // due and unusable read only their part of the time index. total is an exact COUNT(*):
         // a full scan of the smallest index, O(table) — acceptable for the blast-radius guard and
@@ -92,17 +88,11 @@ export function createMysqlAgePurger(
         const unusableTime = await countUnusable(p);
         const wholePartitions = await partitionsDue(p, cutoff);
         return { due, total, unusableTime, ...(wholePartitions.length > 0 ? { partitions: wholePartitions } : {}) };
-      } catch (err) {
-        throw asStoreError(`counting ${table}`, err);
-      }
+      });
     },
 
-    async countUnusable(): Promise<number> {
-      try {
-        return await countUnusable(await plan());
-      } catch (err) {
-        throw asStoreError(`counting ${table}`, err);
-      }
+    countUnusable(): Promise<number> {
+      return asStoreErrors(`counting ${table}`, async () => countUnusable(await plan()));
     },
 
     openWalk(cutoff: Date): MysqlPurgeWalk {
@@ -111,8 +101,8 @@ export function createMysqlAgePurger(
       return openPartitionWalk(ctx, { plan, cutoff, now: now(), partitions, table }, rows);
     },
 
-    async inspect(overdueBefore: Date): Promise<AgeInspection> {
-      try {
+    inspect(overdueBefore: Date): Promise<AgeInspection> {
+      return asStoreErrors(`inspecting ${table}`, async () => {
         const p = await plan();
         const usable = usablePredicate(p);
         const time = mysql.escapeId(p.time.name);
@@ -124,9 +114,7 @@ export function createMysqlAgePurger(
         const overdue = await countWhere(p, duePredicate(p, overdueBefore));
         const unusableTime = await countUnusable(p);
         return { oldest, overdue, unusableTime };
-      } catch (err) {
-        throw asStoreError(`inspecting ${table}`, err);
-      }
+      });
     },
   };
 }

@@ -11,7 +11,7 @@ import { createMysqlSubjectPurger } from './subject-purger.js';
 import { createPolicyLocks } from './policy-lock.js';
 import { mysqlCopies } from './derived-copies.js';
 import { createReplicaLagGate } from './replica-lag.js';
-import { asStoreError, type MysqlStoreContext } from './store-context.js';
+import { asStoreErrors, type MysqlStoreContext } from './store-context.js';
 import { TeardownStack } from '../../lib/teardown-stack.js';
 
 /**
@@ -97,32 +97,22 @@ export function createMysqlStore(config: MysqlStoreConfig, logger: Logger): Mysq
       }
     },
 
-    async serverTime() {
-      try {
+    serverTime() {
+      return asStoreErrors('reading the server time', async () => {
         // UTC_TIMESTAMP does not depend on the session time zone; mysql2 reads it as UTC (timezone 'Z').
         const [rows] = await pool.query<RowDataPacket[]>('SELECT UTC_TIMESTAMP(3) AS now');
         const now = rows[0]?.now;
         if (!(now instanceof Date)) throw new Error('UTC_TIMESTAMP(3) did not return a date');
         return now;
-      } catch (err) {
-        throw asStoreError('reading the server time', err);
-      }
+      });
     },
 
-    async tryLockPolicy(policy) {
-      try {
-        return await locks.tryLockPolicy(policy);
-      } catch (err) {
-        throw asStoreError(`taking the lock of policy ${policy}`, err);
-      }
+    tryLockPolicy(policy) {
+      return asStoreErrors(`taking the lock of policy ${policy}`, () => locks.tryLockPolicy(policy));
     },
 
-    async isPolicyLocked(policy) {
-      try {
-        return await locks.isPolicyLocked(policy);
-      } catch (err) {
-        throw asStoreError(`reading the lock of policy ${policy}`, err);
-      }
+    isPolicyLocked(policy) {
+      return asStoreErrors(`reading the lock of policy ${policy}`, () => locks.isPolicyLocked(policy));
     },
 
     async close() {

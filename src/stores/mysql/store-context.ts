@@ -27,3 +27,12 @@ export function asStoreError(action: string, err: unknown): Error {
   const message = err instanceof Error ? err.message : String(err);
   return new StoreError('mysql', `${action}: ${message}`, { cause: err });
 }
+
+/** Runs one operation of the store; its failure reaches the engine as `asStoreError` makes it. */
+export async function asStoreErrors<T>(action: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (err) {
+    throw asStoreError(action, err);
+  }
+}

@@ -7,7 +7,7 @@ import { RefusalError } from '../../errors/refusal-error.js';
 import { withRetry } from '../../lib/retry.js';
 import { planSubjectTarget, type SubjectTargetPlan } from './check-target.js';
 import { subjectParam } from './sql-values.js';
-import { asStoreError, type MysqlStoreContext } from './store-context.js';
+import { asStoreErrors, type MysqlStoreContext } from './store-context.js';
 import { readTableShape } from './table-shape.js';
 
 /**
@@ -50,38 +50,29 @@ export function createMysqlSubjectPurger(storeContext: MysqlStoreContext, target
     }
   }
 
+  /** `one` for each distinct subject in turn, on the checked target: the counts by subject. */
+  function eachSubject(
+    action: string,
+    subjectIds: readonly string[],
+    one: (p: SubjectTargetPlan, subjectId: string) => Promise<number>,
+  ): Promise<Map<string, number>> {
+    return asStoreErrors(action, async () => {
+      const p = await plan();
+      const counts = new Map<string, number>();
+      for (const id of new Set(subjectIds)) counts.set(id, await one(p, id));
+      return counts;
+    });
+  }
+
   return {
     store: 'mysql',
     target: table,
 
     async check() {
-      try {
-        await plan();
-      } catch (err) {
-        throw asStoreError(`checking ${table}`, err);
-      }
+      await asStoreErrors(`checking ${table}`, plan);
     },
 
-    async countSubjects(subjectIds) {
-      try {
-        const p = await plan();
-        const counts = new Map<string, number>();
-        for (const id of new Set(subjectIds)) counts.set(id, await countOne(p, id));
-        return counts;
-      } catch (err) {
-        throw asStoreError(`counting subjects in ${table}`, err);
-      }
-    },
-
-    async purgeSubjects(subjectIds) {
-      try {
-        const p = await plan();
-        const deleted = new Map<string, number>();
-        for (const id of new Set(subjectIds)) deleted.set(id, await purgeOne(p, id));
-        return deleted;
-      } catch (err) {
-        throw asStoreError(`purging subjects from ${table}`, err);
-      }
-    },
+    countSubjects: (subjectIds) => eachSubject(`counting subjects in ${table}`, subjectIds, countOne),
+    purgeSubjects: (subjectIds) => eachSubject(`purging subjects from ${table}`, subjectIds, purgeOne),
   };
 }
