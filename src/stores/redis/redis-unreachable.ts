@@ -53,36 +53,39 @@ export class RedisErrorTranslator {
 
   /** The purger, with every failure of its calls translated. */
   agePurger(purger: AgePurger): AgePurger {
-    const t = (err: unknown) => {
-      throw this.translate(err);
-    };
+    const rethrow = this.#rethrow;
     return {
-      // Optional members the contract may grow (nativeExpiry, countUnusable…) are kept, bound.
-      ...bindAll(purger),
-      store: purger.store,
-      target: purger.target,
-      check: () => purger.check().catch(t),
-      count: (cutoff) => purger.count(cutoff).catch(t),
+      ...this.#sharedMembers(purger),
+      count: (cutoff) => purger.count(cutoff).catch(rethrow),
       openWalk: (cutoff): PurgeWalk => {
         const walk = purger.openWalk(cutoff);
-        return { nextBatch: () => walk.nextBatch().catch(t) };
+        return { nextBatch: () => walk.nextBatch().catch(rethrow) };
       },
-      inspect: (before) => purger.inspect(before).catch(t),
+      inspect: (before) => purger.inspect(before).catch(rethrow),
     };
   }
 
   subjectPurger(purger: SubjectPurger): SubjectPurger {
-    const t = (err: unknown) => {
-      throw this.translate(err);
+    const rethrow = this.#rethrow;
+    return {
+      ...this.#sharedMembers(purger),
+      countSubjects: (ids) => purger.countSubjects(ids).catch(rethrow),
+      purgeSubjects: (ids) => purger.purgeSubjects(ids).catch(rethrow),
     };
+  }
+
+  readonly #rethrow = (err: unknown): never => {
+    throw this.translate(err);
+  };
+
+  /** What both kinds of purger share: every member bound, `check` translated. */
+  #sharedMembers<P extends AgePurger | SubjectPurger>(purger: P): P {
     return {
       // Optional members the contract may grow (nativeExpiry, countUnusable…) are kept, bound.
       ...bindAll(purger),
       store: purger.store,
       target: purger.target,
-      check: () => purger.check().catch(t),
-      countSubjects: (ids) => purger.countSubjects(ids).catch(t),
-      purgeSubjects: (ids) => purger.purgeSubjects(ids).catch(t),
+      check: () => purger.check().catch(this.#rethrow),
     };
   }
 }

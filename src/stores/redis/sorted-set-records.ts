@@ -1,6 +1,7 @@
 import { TRIM_SORTED_SET } from './lua-scripts.js';
-import { arrayReply, bulkReply, integerReply, scriptCommand, type RedisCommand } from './node-commands.js';
-import { emptySurvey, isWrongType, tallyRemoved, type NodeRunner, type RecordKind } from './record-kind.js';
+import { arrayReply, bulkReply, integerReply, type RedisCommand } from './node-commands.js';
+import { emptySurvey, isWrongType, type NodeRunner, type RecordKind } from './record-kind.js';
+import { trimKeys } from './trim-keys.js';
 
 /**
  * Sorted sets whose members are the records and whose scores are their times in epoch ms. Due:
@@ -11,19 +12,8 @@ export function sortedSetRecords(run: NodeRunner, batchSize: number): RecordKind
   return {
     scanType: 'zset',
 
-    async purge({ node, keys }, cutoffMs) {
-      const replies = await run(
-        node,
-        keys.map((key) => scriptCommand(TRIM_SORTED_SET, key, [`(${cutoffMs}`, batchSize])),
-      );
-      const more: Buffer[] = [];
-      const tally = tallyRemoved(replies, (reply, i) => {
-        if (isWrongType(reply)) return 0;
-        const [removed = 0, hasMore] = arrayReply(reply).map(integerReply);
-        if (hasMore) more.push(keys[i]!);
-        return removed;
-      });
-      return { ...tally, more };
+    purge(batch, cutoffMs) {
+      return trimKeys(run, batch, TRIM_SORTED_SET, [`(${cutoffMs}`, batchSize]);
     },
 
     async survey({ node, keys }, cutoffMs, wantOldest) {

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import { COUNT_STREAM_RANGE, TRIM_STREAM } from './lua-scripts.js';
 import { arrayReply, bulkReply, integerReply, scriptCommand, type RedisCommand } from './node-commands.js';
-import { emptySurvey, isWrongType, tallyRemoved, type NodeRunner, type RecordKind } from './record-kind.js';
+import { emptySurvey, isWrongType, type NodeRunner, type RecordKind } from './record-kind.js';
+import { trimKeys } from './trim-keys.js';
 
 /** The largest sequence number of a stream ID: `<ms>-18446744073709551615` is the last ID of that ms. */
 const MAX_SEQUENCE = '18446744073709551615';
@@ -15,22 +16,10 @@ export function streamRecords(run: NodeRunner, batchSize: number): RecordKind {
   return {
     scanType: 'stream',
 
-    async purge({ node, keys }, cutoffMs) {
+    async purge(batch, cutoffMs) {
       // No entry ID is below 0-0.
       if (cutoffMs <= 0) return { deleted: 0, more: [] };
-      const args = [`${cutoffMs - 1}-${MAX_SEQUENCE}`, batchSize, `${cutoffMs}-0`];
-      const replies = await run(
-        node,
-        keys.map((key) => scriptCommand(TRIM_STREAM, key, args)),
-      );
-      const more: Buffer[] = [];
-      const tally = tallyRemoved(replies, (reply, i) => {
-        if (isWrongType(reply)) return 0;
-        const [removed = 0, hasMore] = arrayReply(reply).map(integerReply);
-        if (hasMore) more.push(keys[i]!);
-        return removed;
-      });
-      return { ...tally, more };
+      return trimKeys(run, batch, TRIM_STREAM, [`${cutoffMs - 1}-${MAX_SEQUENCE}`, batchSize, `${cutoffMs}-0`]);
     },
 
     async survey({ node, keys }, cutoffMs, wantOldest) {
