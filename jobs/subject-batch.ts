@@ -1,5 +1,5 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { OpenPolicyRun } from '../src/engine/policy-run.js';
+import type { OpenPolicyRun } from '../src/engine/open-policy-run.js';
 import { notRunResult } from '../src/engine/target-result.js';
 import { subjectBatchPayload, subjectRangeContext } from '../src/queue/job-payloads.js';
 import { awaitRunLease, watchRunLease } from '../src/queue/run-lease-gate.js';

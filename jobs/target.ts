@@ -1,5 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { runPolicyTarget, type OpenPolicyRun } from '../src/engine/policy-run.js';
+import type { OpenPolicyRun } from '../src/engine/open-policy-run.js';
+import { runPolicyTarget } from '../src/engine/policy-run.js';
 import { notRunResult } from '../src/engine/target-result.js';
 import { combineProgressListeners } from '../src/engine/target-progress.js';
 import { jobProgress } from '../src/queue/job-progress.js';

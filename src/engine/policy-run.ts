@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { PolicyConfig, TargetConfig } from '../config/schema.js';
-import type { PolicyLock } from '../stores/purger.js';
 import type { PolicyResult, StoreName, TargetResult } from '../types.js';
 import type { EngineContext } from './engine-context.js';
 import { computeCutoff, describeRetain, promiseMillis } from './cutoff.js';
@@ -13,33 +12,7 @@ import { appendDurably } from './durable-append.js';
 import { HaltError } from './halt-error.js';
 import { createProgressRecorder } from './progress-recorder.js';
 import { recordedDeletions } from './recorded-deletions.js';
-
-/** A policy run that has passed its gates: lock held, clocks agree, `run-started` audited. */
-export interface OpenPolicyRun {
-  runId: string;
-  policy: PolicyConfig;
-  evaluatedAt: Date;
-  /** Age policies: `evaluatedAt − retain`; subject policies: null. */
-  cutoff: Date | null;
-  dryRun: boolean;
-  lock: PolicyLock;
-  logger: Logger;
-  /**
-   * Set when the run must stop deleting: its lock is gone, or the trail cannot record. Targets not
-   * yet started are then not run; `run-finished` carries the reason.
-   */
-  halted?: 'lock-lost' | 'audit-unavailable' | undefined;
-}
-
-/** Whether the run still holds its policy lock (a lock held elsewhere, without a check, counts as held). */
-export async function lockStillHeld(run: OpenPolicyRun): Promise<boolean> {
-  if (!run.lock.held) return true;
-  if (run.halted === 'lock-lost') return false;
-  if (await run.lock.held()) return true;
-  run.halted = 'lock-lost';
-  run.logger.error('the policy lock was lost (its MySQL connection died or was killed): stopping after the batch in hand');
-  return false;
-}
+import { lockStillHeld, runEntry, type OpenPolicyRun } from './open-policy-run.js';
 
 export interface BeginOptions {
   runId: string;
@@ -243,17 +216,13 @@ export async function auditTarget(
   try {
     await appendDurably(
       ctx,
-      {
+      runEntry(run, {
         kind: 'target',
-        runId: run.runId,
-        policy: run.policy.name,
         store,
         target,
         at: ctx.clock.now(),
-        dryRun: run.dryRun,
-        retain: describeRetain(run.policy.retain),
         data: { ...data, ...extra, cutoff: run.cutoff?.toISOString() ?? null },
-      },
+      }),
       run.logger,
     );
     return true;
@@ -305,13 +274,9 @@ export async function finishPolicyRun(
     // `unaudited` names the targets whose entries are missing.
     await appendDurably(
       ctx,
-      {
+      runEntry(run, {
         kind: 'run-finished',
-        runId: run.runId,
-        policy: run.policy.name,
         at: ctx.clock.now(),
-        dryRun: run.dryRun,
-        retain: describeRetain(run.policy.retain),
         data: {
           status,
           ...(reason ? { reason } : {}),
@@ -328,7 +293,7 @@ export async function finishPolicyRun(
               }
             : {}),
         },
-      },
+      }),
       run.logger,
     );
     const head = await ctx.audit.head();

@@ -1,10 +1,9 @@
 import type { Logger } from 'pino';
 import type { StoreName } from '../types.js';
-import { describeRetain } from './cutoff.js';
 import { appendDurably } from './durable-append.js';
 import type { EngineContext } from './engine-context.js';
 import { HaltError } from './halt-error.js';
-import type { OpenPolicyRun } from './policy-run.js';
+import { runEntry, type OpenPolicyRun } from './open-policy-run.js';
 
 /** Records, in the audit chain, how far one attempt at one target has got. */
 export interface ProgressRecorder {
@@ -42,17 +41,13 @@ export function createProgressRecorder(ctx: EngineContext, run: OpenPolicyRun, r
       try {
         await appendDurably(
           ctx,
-          {
+          runEntry(run, {
             kind: 'progress',
-            runId: run.runId,
-            policy: run.policy.name,
             store: ref.store,
             target: ref.target,
             at: now,
-            dryRun: run.dryRun,
-            retain: describeRetain(run.policy.retain),
             data: { attempt: ref.attempt, deleted, batches, cutoff: run.cutoff?.toISOString() ?? null },
-          },
+          }),
           logger,
         );
       } catch (err) {

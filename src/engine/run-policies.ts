@@ -5,7 +5,8 @@ import type { PolicyConfig } from '../config/schema.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import type { PolicyResult, RunDocument, StoreName, TargetResult } from '../types.js';
 import type { EngineContext } from './engine-context.js';
-import { beginPolicyRun, finishPolicyRun, runPolicyTarget, type OpenPolicyRun } from './policy-run.js';
+import type { OpenPolicyRun } from './open-policy-run.js';
+import { beginPolicyRun, finishPolicyRun, runPolicyTarget } from './policy-run.js';
 import { runStatus } from './policy-status.js';
 
 export interface RunOptions {

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
-import { auditTarget, type OpenPolicyRun } from '../engine/policy-run.js';
+import type { OpenPolicyRun } from '../engine/open-policy-run.js';
+import { auditTarget } from '../engine/policy-run.js';
 import type { TargetResult } from '../types.js';
 import { targetIndexOfJobKey, targetPayload } from './job-payloads.js';
 import type { QueueJobContext } from './queue-job-context.js';

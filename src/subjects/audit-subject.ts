@@ -1,7 +1,6 @@
 import { subjectHash } from '../audit/subject-hash.js';
-import { describeRetain } from '../engine/cutoff.js';
 import type { EngineContext } from '../engine/engine-context.js';
-import type { OpenPolicyRun } from '../engine/policy-run.js';
+import { runEntry, type OpenPolicyRun } from '../engine/open-policy-run.js';
 import type { SubjectOutcome } from './subject-outcome.js';
 
 /**
@@ -10,21 +9,19 @@ import type { SubjectOutcome } from './subject-outcome.js';
  * contents.
  */
 export async function auditSubject(ctx: EngineContext, run: OpenPolicyRun, outcome: SubjectOutcome): Promise<void> {
-  await ctx.audit.append({
-    kind: 'subject',
-    runId: run.runId,
-    policy: run.policy.name,
-    at: ctx.clock.now(),
-    dryRun: run.dryRun,
-    retain: describeRetain(run.policy.retain),
-    subjectHash: subjectHash(ctx.config.audit.key, outcome.id),
-    data: {
-      status: outcome.status,
-      reason: outcome.reason,
-      deadline: outcome.deadline?.toISOString() ?? null,
-      marked: outcome.marked,
-      stores: outcome.stores,
-      targets: outcome.targets,
-    },
-  });
+  await ctx.audit.append(
+    runEntry(run, {
+      kind: 'subject',
+      at: ctx.clock.now(),
+      subjectHash: subjectHash(ctx.config.audit.key, outcome.id),
+      data: {
+        status: outcome.status,
+        reason: outcome.reason,
+        deadline: outcome.deadline?.toISOString() ?? null,
+        marked: outcome.marked,
+        stores: outcome.stores,
+        targets: outcome.targets,
+      },
+    }),
+  );
 }

@@ -1,6 +1,6 @@
 import type { EngineContext } from '../engine/engine-context.js';
 import { errorLine } from '../lib/error-line.js';
-import type { OpenPolicyRun } from '../engine/policy-run.js';
+import type { OpenPolicyRun } from '../engine/open-policy-run.js';
 import { candidateBound, retainDeadline } from './deadline.js';
 import { redactSubjectIds } from './redact-subject-ids.js';
 import type { SubjectIdRange } from './run-subject-policy.js';

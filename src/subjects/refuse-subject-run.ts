@@ -1,6 +1,6 @@
-import { describeRetain } from '../engine/cutoff.js';
 import type { EngineContext } from '../engine/engine-context.js';
-import { refusedRun, type OpenPolicyRun } from '../engine/policy-run.js';
+import { runEntry, type OpenPolicyRun } from '../engine/open-policy-run.js';
+import { refusedRun } from '../engine/policy-run.js';
 import type { PolicyResult } from '../types.js';
 
 /** Why a subject policy cannot run at all (checked before anything is read), or null. */
@@ -22,15 +22,7 @@ export async function refuseSubjectRun(ctx: EngineContext, run: OpenPolicyRun, r
   run.logger.warn({ reason }, message);
   const refused = refusedRun(run.policy, run.evaluatedAt, null, reason, message);
   try {
-    await ctx.audit.append({
-      kind: 'run-finished',
-      runId: run.runId,
-      policy: run.policy.name,
-      at: ctx.clock.now(),
-      dryRun: run.dryRun,
-      retain: describeRetain(run.policy.retain),
-      data: refused.data,
-    });
+    await ctx.audit.append(runEntry(run, { kind: 'run-finished', at: ctx.clock.now(), data: refused.data }));
   } finally {
     await run.lock.release();
   }

@@ -1,6 +1,7 @@
 import type { EngineContext } from '../engine/engine-context.js';
 import { errorLine } from '../lib/error-line.js';
-import { auditTarget, finishPolicyRun, lockStillHeld, type OpenPolicyRun } from '../engine/policy-run.js';
+import { lockStillHeld, type OpenPolicyRun } from '../engine/open-policy-run.js';
+import { auditTarget, finishPolicyRun } from '../engine/policy-run.js';
 import { createProgressRecorder, type ProgressRecorder } from '../engine/progress-recorder.js';
 import { randomUUID } from 'node:crypto';
 import type { SubjectPolicyRunner } from '../engine/run-policies.js';

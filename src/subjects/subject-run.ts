@@ -1,6 +1,6 @@
 import type { SubjectSourceConfig } from '../config/schema.js';
 import type { EngineContext } from '../engine/engine-context.js';
-import type { OpenPolicyRun } from '../engine/policy-run.js';
+import type { OpenPolicyRun } from '../engine/open-policy-run.js';
 import type { ProgressRecorder } from '../engine/progress-recorder.js';
 import type { SubjectCounts } from '../types.js';
 import type { SubjectSource } from './subject-source.js';

@@ -3,7 +3,7 @@ import { createConnection } from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
 import { subjectHash } from '../../../src/audit/subject-hash.js';
 import type { OpenEngine } from '../../../src/engine/open-engine.js';
-import type { OpenPolicyRun } from '../../../src/engine/policy-run.js';
+import type { OpenPolicyRun } from '../../../src/engine/open-policy-run.js';
 import { createSubjectPolicyRunner, runSubjectPolicy } from '../../../src/subjects/run-subject-policy.js';
 import { findSubjectPurges } from '../../../src/subjects/find-subject-purges.js';
 import { AUDIT_KEY, SubjectFixture } from './subject-fixture.js';
