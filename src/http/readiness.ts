@@ -1,4 +1,5 @@
 import { errorLine } from '../lib/error-line.js';
+import { withTimeout } from '../lib/with-timeout.js';
 
 /** One dependency `/readyz` reaches: MySQL, the queue's Redis, each enabled store. */
 export interface ReadinessCheck {
@@ -15,19 +16,11 @@ export interface ReadinessResult {
 export async function checkReadiness(checks: readonly ReadinessCheck[], timeoutMs: number): Promise<ReadinessResult> {
   const entries = await Promise.all(
     checks.map(async (c) => {
-      let timer: NodeJS.Timeout | undefined;
       try {
-        await Promise.race([
-          c.check(),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-          }),
-        ]);
+        await withTimeout(c.check(), timeoutMs);
         return [c.name, { ok: true }] as const;
       } catch (err) {
         return [c.name, { ok: false, error: errorLine(err) }] as const;
-      } finally {
-        clearTimeout(timer);
       }
     }),
   );

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { StoreError } from '../errors/index.js';
+import { withTimeout } from '../lib/with-timeout.js';
 import { redactUrls } from '../logging/redact.js';
 
 export interface QueueConnectionOptions {
@@ -50,18 +51,10 @@ export async function closeQueueConnection(client: Redis): Promise<void> {
  * `timeoutMs`: the client itself would keep retrying in the background for ever.
  */
 export async function connectQueue(client: Redis, timeoutMs = 10_000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      client.connect(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
+    await withTimeout(client.connect(), timeoutMs);
   } catch (err) {
     client.disconnect();
     throw new StoreError('redis', `cannot reach the queue's Redis: ${(err as Error).message}`, { cause: err });
-  } finally {
-    clearTimeout(timer);
   }
 }
