@@ -121,12 +121,9 @@ export async function coordinatePolicyRun(
   try {
     await job.updateData(queue.signer.sign(job.name, data));
     await queue.lease.claim(policy.name, runId, timing.leaseMs);
-    if (run.cutoff === null) {
-      // Subject policies fan out too: one `subject-batch` child per partition of the subjects.
-      ({ result, stragglers } = await coordinateSubjects(job, queue, run, data, () => clearInterval(heartbeat)));
-    } else {
-      ({ result, stragglers } = await coordinateTargets(job, queue, run, data, () => clearInterval(heartbeat)));
-    }
+    const inHand: RunInHand = { job, queue, run, data, stopHeartbeat: () => clearInterval(heartbeat) };
+    // Subject policies fan out too: one `subject-batch` child per partition of the subjects.
+    ({ result, stragglers } = await (run.cutoff === null ? coordinateSubjects(inHand) : coordinateTargets(inHand)));
   } catch (err) {
     // Never leave the policy locked behind a failure (the lock lives as long as this process):
     // the job's next attempt resumes the run. Releasing twice is harmless.
@@ -148,21 +145,33 @@ export async function coordinatePolicyRun(
   return { kind: 'run', runId, result };
 }
 
+/** A begun run as its coordinator holds it while it fans out and waits for the children. */
+interface RunInHand {
+  job: Job;
+  queue: QueueJobContext;
+  run: OpenPolicyRun;
+  /** The job's payload: updated, and signed again, as the run moves on. */
+  data: PolicyRunPayload;
+  stopHeartbeat: () => void;
+}
+
+/** One child job of the run, before it is signed. */
+type ChildJob =
+  | { name: typeof TARGET_JOB; jobId: string; payload: TargetPayload }
+  | { name: typeof SUBJECT_BATCH_JOB; jobId: string; payload: SubjectBatchPayload };
+
 /** Adds the children (once), waits for them, and closes the run with their results. */
-async function coordinateTargets(
-  job: Job,
-  queue: QueueJobContext,
-  run: OpenPolicyRun,
-  data: PolicyRunPayload,
-  stopHeartbeat: () => void,
-): Promise<{ result: PolicyResult; stragglers: boolean }> {
+async function coordinateTargets(inHand: RunInHand): Promise<{ result: PolicyResult; stragglers: boolean }> {
+  const { job, queue, run, data } = inHand;
   const { ctx } = queue;
   const cutoff = run.cutoff!;
   if (!data.childrenAdded) {
-    const parent = { id: job.id!, queue: job.queueQualifiedName };
-    await queue.queues.targets.addBulk(
-      run.policy.targets.map((_, targetIndex) => {
-        const child: TargetPayload = {
+    await addChildren(
+      inHand,
+      run.policy.targets.map((_, targetIndex) => ({
+        name: TARGET_JOB,
+        jobId: targetJobId(run.runId, targetIndex),
+        payload: {
           runId: run.runId,
           policy: run.policy.name,
           policyHash: data.policyHash,
@@ -171,19 +180,12 @@ async function coordinateTargets(
           cutoff: cutoff.toISOString(),
           dryRun: run.dryRun,
           allowLarge: data.allowLarge ?? false,
-        };
-        return {
-          name: TARGET_JOB,
-          data: queue.signer.sign(TARGET_JOB, child),
-          opts: { ...targetJobOptions(ctx.config.queue), jobId: targetJobId(run.runId, targetIndex), parent },
-        };
-      }),
+        },
+      })),
     );
-    data.childrenAdded = true;
-    await job.updateData(queue.signer.sign(job.name, data));
     run.logger.info({ targets: run.policy.targets.length }, 'target jobs added');
   }
-  const unprocessed = await waitForChildren(job, queue, run, stopHeartbeat);
+  const unprocessed = await waitForChildren(inHand);
   const targets = await collectTargetResults(job, queue, run, ctx.stop.requested);
   const result = await finishPolicyRun(ctx, run, targets);
   return { result, stragglers: unprocessed > 0 };
@@ -195,13 +197,8 @@ async function coordinateTargets(
  * id range sealed, waits for them, audits each target's totals and closes the run with the
  * children's counts. `held` and `withoutTerminationTime` are counted here, once.
  */
-async function coordinateSubjects(
-  job: Job,
-  queue: QueueJobContext,
-  run: OpenPolicyRun,
-  data: PolicyRunPayload,
-  stopHeartbeat: () => void,
-): Promise<{ result: PolicyResult; stragglers: boolean }> {
+async function coordinateSubjects(inHand: RunInHand): Promise<{ result: PolicyResult; stragglers: boolean }> {
+  const { job, queue, run, data } = inHand;
   const { ctx } = queue;
   const refusal = subjectRunRefusal(ctx, run);
   if (refusal) return { result: await refuseSubjectRun(ctx, run, refusal.reason, refusal.message), stragglers: false };
@@ -219,37 +216,33 @@ async function coordinateSubjects(
       const counts = { due: 0, purged: 0, failed: 0, skipped: 0, deferred: 0, held: 0 };
       return { result: await finishPolicyRun(ctx, run, targets, { subjects: counts }), stragglers: false };
     }
-    const parent = { id: job.id!, queue: job.queueQualifiedName };
-    const children = plan.partitions.map((p, partition) => {
-      const child: SubjectBatchPayload = {
-        runId: run.runId,
-        policy: run.policy.name,
-        policyHash: data.policyHash,
-        partition,
-        evaluatedAt: run.evaluatedAt.toISOString(),
-        dryRun: run.dryRun,
-        due: p.due,
-        range: sealRange(p.range, ctx.config.audit.key, subjectRangeContext(run.runId, partition)),
-      };
-      return {
-        name: SUBJECT_BATCH_JOB,
-        data: queue.signer.sign(SUBJECT_BATCH_JOB, child),
-        opts: { ...targetJobOptions(ctx.config.queue), jobId: subjectBatchJobId(run.runId, partition), parent },
-      };
-    });
-    // Deterministic ids: a coordinator resumed after a crash mid-way adds nothing twice.
-    for (let i = 0; i < children.length; i += ADD_CHUNK) await queue.queues.targets.addBulk(children.slice(i, i + ADD_CHUNK));
+    // Written to the job's data with the children (addChildren): a resumed coordinator counts from this plan.
     data.subjectPlan = {
       partitions: plan.partitions.length,
       due: plan.due,
       held: plan.held,
       withoutTerminationTime: plan.withoutTerminationTime,
     };
-    data.childrenAdded = true;
-    await job.updateData(queue.signer.sign(job.name, data));
+    await addChildren(
+      inHand,
+      plan.partitions.map((p, partition) => ({
+        name: SUBJECT_BATCH_JOB,
+        jobId: subjectBatchJobId(run.runId, partition),
+        payload: {
+          runId: run.runId,
+          policy: run.policy.name,
+          policyHash: data.policyHash,
+          partition,
+          evaluatedAt: run.evaluatedAt.toISOString(),
+          dryRun: run.dryRun,
+          due: p.due,
+          range: sealRange(p.range, ctx.config.audit.key, subjectRangeContext(run.runId, partition)),
+        },
+      })),
+    );
     run.logger.info({ partitions: plan.partitions.length, due: plan.due }, 'subject batch jobs added');
   }
-  const unprocessed = await waitForChildren(job, queue, run, stopHeartbeat);
+  const unprocessed = await waitForChildren(inHand);
   const { counts, targets } = await collectSubjectBatches(job, queue, data.subjectPlan!, base, ctx.stop.requested);
   run.logger.info({ ...counts }, 'subjects done');
   let result: PolicyResult;
@@ -265,11 +258,28 @@ async function coordinateSubjects(
 const ADD_CHUNK = 500;
 
 /**
+ * Adds the run's children under its job, signed, and records in the job's data that they were
+ * added. Deterministic ids: a coordinator resumed after a crash mid-way adds nothing twice.
+ */
+async function addChildren({ job, queue, data }: RunInHand, children: readonly ChildJob[]): Promise<void> {
+  const parent = { id: job.id!, queue: job.queueQualifiedName };
+  const options = targetJobOptions(queue.ctx.config.queue);
+  const jobs = children.map((child) => ({
+    name: child.name,
+    data: queue.signer.sign(child.name, child.payload),
+    opts: { ...options, jobId: child.jobId, parent },
+  }));
+  for (let i = 0; i < jobs.length; i += ADD_CHUNK) await queue.queues.targets.addBulk(jobs.slice(i, i + ADD_CHUNK));
+  data.childrenAdded = true;
+  await job.updateData(queue.signer.sign(job.name, data));
+}
+
+/**
  * Waits until the run's children are processed; on a stop, drops those not started and releases
  * the lease (so those running elsewhere stop after their batch), then waits `childStopWaitMs` at
  * most. Returns how many were still unprocessed.
  */
-async function waitForChildren(job: Job, queue: QueueJobContext, run: OpenPolicyRun, stopHeartbeat: () => void): Promise<number> {
+async function waitForChildren({ job, queue, run, stopHeartbeat }: RunInHand): Promise<number> {
   const { ctx, timing } = queue;
   let stopDeadline: number | null = null;
   let unprocessed = 0;
