@@ -19,13 +19,32 @@ export async function createTestKeyspace(): Promise<TestKeyspace> {
     prefix,
     redis,
     async drop() {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.unlink(...keys);
-      } while (cursor !== '0');
+      await unlinkKeys(redis, `${prefix}*`);
       await redis.quit();
     },
   };
+}
+
+/** Hands each page of the keys matching `pattern` to `page`, by SCAN: KEYS would block the shared server. */
+export async function scanPages(redis: Redis, pattern: string, page: (keys: string[]) => Promise<void> | void): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    await page(keys);
+  } while (cursor !== '0');
+}
+
+/** Every key matching `pattern`. */
+export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  await scanPages(redis, pattern, (keys) => void found.push(...keys));
+  return found;
+}
+
+/** Removes every key matching `pattern`, a page at a time. */
+export async function unlinkKeys(redis: Redis, pattern: string): Promise<void> {
+  await scanPages(redis, pattern, async (keys) => {
+    if (keys.length > 0) await redis.unlink(...keys);
+  });
 }

@@ -1,25 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RefusalError, StoreError } from '../../../src/errors/index.js';
-import type { Store } from '../../../src/stores/purger.js';
-import { createTestKeyspace, type TestKeyspace } from '../../support/redis.js';
-import { drain, redisTarget, testStore } from './redis-fixtures.js';
+import { drain, redisStoreFixture, redisTarget, testStore } from './redis-fixtures.js';
 
 const context = { zone: 'UTC' };
 const cutoff = new Date('2026-11-21T10:00:00.012Z');
 const ms = cutoff.getTime();
 
-let space: TestKeyspace;
-let store: Store;
-
-beforeAll(async () => {
-  space = await createTestKeyspace();
-  store = testStore(space.prefix);
-});
-
-afterAll(async () => {
-  await store?.close();
-  await space?.drop();
-});
+const fx = redisStoreFixture();
 
 async function refusal(check: Promise<void>): Promise<string> {
   const err: unknown = await check.catch((e: unknown) => e);
@@ -30,56 +17,60 @@ async function refusal(check: Promise<void>): Promise<string> {
 describe('Redis target checks', () => {
   it('accepts a prefixed pattern on a reachable server', async () => {
     await expect(
-      store.agePurger(redisTarget({ type: 'sorted-set', match: `${space.prefix}reqlog:*` }), context).check(),
+      fx.store.agePurger(redisTarget({ type: 'sorted-set', match: `${fx.space.prefix}reqlog:*` }), context).check(),
     ).resolves.toBeUndefined();
   });
 
   it('refuses a pattern with no literal prefix unless allowBroadMatch, for age and subject targets', async () => {
-    expect(await refusal(store.agePurger(redisTarget({ type: 'sorted-set', match: '*:reqlog' }), context).check())).toBe('broad-match');
-    expect(await refusal(store.agePurger(redisTarget({ type: 'sorted-set', match: '[a-z]m:*' }), context).check())).toBe('broad-match');
-    expect(await refusal(store.subjectPurger(redisTarget({ type: 'key', match: '*:cfg:<subject>' }), context).check())).toBe('broad-match');
+    expect(await refusal(fx.store.agePurger(redisTarget({ type: 'sorted-set', match: '*:reqlog' }), context).check())).toBe('broad-match');
+    expect(await refusal(fx.store.agePurger(redisTarget({ type: 'sorted-set', match: '[a-z]m:*' }), context).check())).toBe('broad-match');
+    expect(await refusal(fx.store.subjectPurger(redisTarget({ type: 'key', match: '*:cfg:<subject>' }), context).check())).toBe(
+      'broad-match',
+    );
   });
 
   it("refuses a pattern that could reach the queue's own keys, even with allowBroadMatch", async () => {
-    const queue = `${space.prefix}queue`;
-    expect(await refusal(store.agePurger(redisTarget({ type: 'sorted-set', match: `${queue}:*` }), context).check())).toBe('queue-keys');
-    expect(await refusal(store.agePurger(redisTarget({ type: 'sorted-set', match: `${space.prefix}*` }), context).check())).toBe(
+    const queue = `${fx.space.prefix}queue`;
+    expect(await refusal(fx.store.agePurger(redisTarget({ type: 'sorted-set', match: `${queue}:*` }), context).check())).toBe('queue-keys');
+    expect(await refusal(fx.store.agePurger(redisTarget({ type: 'sorted-set', match: `${fx.space.prefix}*` }), context).check())).toBe(
       'queue-keys',
     );
-    expect(await refusal(store.agePurger(redisTarget({ type: 'sorted-set', match: '*', allowBroadMatch: true }), context).check())).toBe(
+    expect(await refusal(fx.store.agePurger(redisTarget({ type: 'sorted-set', match: '*', allowBroadMatch: true }), context).check())).toBe(
       'queue-keys',
     );
   });
 
   it('never touches keys under the queue prefix, even in a walk over a pattern that matches them', async () => {
-    const { redis, prefix } = space;
+    const { redis, prefix } = fx.space;
     await redis.zadd(`${prefix}queue:bull:delayed`, ms - 1, 'job');
     await redis.zadd(`${prefix}queued:1`, ms - 1, 'old');
     // check() refuses this pattern; the walk is run anyway to show the scanner's own guard.
-    const purger = store.agePurger(redisTarget({ type: 'sorted-set', match: `${prefix}queue*` }), context);
+    const purger = fx.store.agePurger(redisTarget({ type: 'sorted-set', match: `${prefix}queue*` }), context);
     expect(await purger.count(cutoff)).toEqual({ due: 1, total: 1, unusableTime: 0 });
     expect((await drain(purger.openWalk(cutoff))).deleted).toBe(1);
     expect(await redis.zrange(`${prefix}queue:bull:delayed`, '0', '-1')).toEqual(['job']);
-    const subjects = store.subjectPurger(redisTarget({ type: 'key', match: `${prefix}queue:<subject>` }), context);
+    const subjects = fx.store.subjectPurger(redisTarget({ type: 'key', match: `${prefix}queue:<subject>` }), context);
     await redis.set(`${prefix}queue:42`, 'job');
     expect(await subjects.purgeSubjects(['42'])).toEqual(new Map([['42', 0]]));
     expect(await redis.get(`${prefix}queue:42`)).toBe('job');
   });
 
   it('refuses a fromKey that is not a regular expression, and a key target without a time', async () => {
-    const badRegex = redisTarget({ type: 'key', match: `${space.prefix}mon:*`, time: { fromKey: '(\\d{12}$', format: 'yyyyMMddHHmm' } });
-    expect(await refusal(store.agePurger(badRegex, context).check())).toBe('invalid-regex');
-    expect(await refusal(store.agePurger(redisTarget({ type: 'key', match: `${space.prefix}mon:*` }), context).check())).toBe('no-time');
+    const badRegex = redisTarget({ type: 'key', match: `${fx.space.prefix}mon:*`, time: { fromKey: '(\\d{12}$', format: 'yyyyMMddHHmm' } });
+    expect(await refusal(fx.store.agePurger(badRegex, context).check())).toBe('invalid-regex');
+    expect(await refusal(fx.store.agePurger(redisTarget({ type: 'key', match: `${fx.space.prefix}mon:*` }), context).check())).toBe(
+      'no-time',
+    );
   });
 
   it('reports an unreachable server as a StoreError, without the URL password', async () => {
-    const down = testStore(space.prefix, { url: 'redis://user:s3cret@127.0.0.1:1/0' });
+    const down = testStore(fx.space.prefix, { url: 'redis://user:s3cret@127.0.0.1:1/0' });
     try {
       const err: unknown = await down.ping().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StoreError);
       expect((err as Error).message).not.toContain('s3cret');
       const check: unknown = await down
-        .agePurger(redisTarget({ type: 'sorted-set', match: `${space.prefix}x:*` }), context)
+        .agePurger(redisTarget({ type: 'sorted-set', match: `${fx.space.prefix}x:*` }), context)
         .check()
         .catch((e: unknown) => e);
       expect(check).toBeInstanceOf(StoreError);

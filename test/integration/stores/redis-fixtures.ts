@@ -2,7 +2,8 @@ import type { RedisTargetConfig } from '../../../src/config/schema.js';
 import { silentLogger } from '../../../src/logging/logger.js';
 import type { PurgeWalk, Store } from '../../../src/stores/purger.js';
 import { createRedisStore, type RedisStoreConfig } from '../../../src/stores/redis/redis-store.js';
-import { REDIS_TEST_URL } from '../../support/redis.js';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestKeyspace, REDIS_TEST_URL, type TestKeyspace } from '../../support/redis.js';
 
 /** A Redis target with the schema's defaults, as config validation would produce it. */
 export function redisTarget(fields: Pick<RedisTargetConfig, 'type' | 'match'> & Partial<RedisTargetConfig>): RedisTargetConfig {
@@ -25,4 +26,39 @@ export async function drain(walk: PurgeWalk): Promise<{ deleted: number; batches
     if (done) return { deleted, batches };
     if (batches > 1_000_000) throw new Error('the walk never finished');
   }
+}
+
+/** What every test of a Redis store file shares (see `redisStoreFixture`). */
+export interface RedisStoreFixture {
+  /** The file's own key prefix on the test Redis, and a connection to write and read keys directly. */
+  readonly space: TestKeyspace;
+  /** A store on the test Redis whose queue keys live under the file's prefix. */
+  readonly store: Store;
+}
+
+/**
+ * Registers the file's hooks: a key prefix of its own and a store over the test Redis, opened
+ * before the first test; the store closed and every key under the prefix removed after the last.
+ */
+export function redisStoreFixture(): RedisStoreFixture {
+  let space: TestKeyspace | undefined;
+  let store: Store | undefined;
+  beforeAll(async () => {
+    space = await createTestKeyspace();
+    store = testStore(space.prefix);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await space?.drop();
+  });
+  return {
+    get space() {
+      if (!space) throw new Error('redisStoreFixture: no keyspace outside the tests');
+      return space;
+    },
+    get store() {
+      if (!store) throw new Error('redisStoreFixture: no store outside the tests');
+      return store;
+    },
+  };
 }

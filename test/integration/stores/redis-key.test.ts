@@ -1,33 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../../src/stores/purger.js';
-import { createTestKeyspace, type TestKeyspace } from '../../support/redis.js';
-import { drain, redisTarget, testStore } from './redis-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { drain, redisStoreFixture, redisTarget } from './redis-fixtures.js';
 
 /** 12:00 in Paris (summer time, UTC+2). */
 const cutoff = new Date('2024-06-01T10:00:00.000Z');
 const ms = cutoff.getTime();
 
-let space: TestKeyspace;
-let store: Store;
-
-beforeAll(async () => {
-  space = await createTestKeyspace();
-  store = testStore(space.prefix);
-});
-
-afterAll(async () => {
-  await store?.close();
-  await space?.drop();
-});
+const fx = redisStoreFixture();
 
 async function existing(keys: string[]): Promise<string[]> {
-  const flags = await Promise.all(keys.map((k) => space.redis.exists(k)));
+  const flags = await Promise.all(keys.map((k) => fx.space.redis.exists(k)));
   return keys.filter((_, i) => flags[i] === 1);
 }
 
 describe('Redis key target timed by its name', () => {
   it('reads key-name times in the configured zone (Europe/Paris), so keys from 10:00 to 11:59 in their digits are due at 10:00Z', async () => {
-    const { redis, prefix } = space;
+    const { redis, prefix } = fx.space;
     const keys = {
       // 11:59 Paris = 09:59Z: due. Read as UTC it would be 11:59Z and kept.
       before: `${prefix}mon:1:login:202406011159`,
@@ -39,7 +26,7 @@ describe('Redis key target timed by its name', () => {
       month13: `${prefix}mon:1:login:202413011200`,
     };
     for (const key of Object.values(keys)) await redis.hset(key, 'total', '1');
-    const purger = store.agePurger(
+    const purger = fx.store.agePurger(
       redisTarget({ type: 'key', match: `${prefix}mon:*`, time: { fromKey: '(\\d{12})$', format: 'yyyyMMddHHmm' } }),
       { zone: 'Europe/Paris' },
     );
@@ -52,10 +39,10 @@ describe('Redis key target timed by its name', () => {
   });
 
   it('compares to the millisecond: a key stamped 1 ms before the cutoff goes, one stamped at it stays', async () => {
-    const { redis, prefix } = space;
+    const { redis, prefix } = fx.space;
     await redis.set(`${prefix}ms:20240601095959999`, 'x');
     await redis.set(`${prefix}ms:20240601100000000`, 'x');
-    const purger = store.agePurger(
+    const purger = fx.store.agePurger(
       redisTarget({ type: 'key', match: `${prefix}ms:*`, time: { fromKey: ':(\\d{17})$', format: 'yyyyMMddHHmmssSSS' } }),
       { zone: 'UTC' },
     );
@@ -64,12 +51,12 @@ describe('Redis key target timed by its name', () => {
   });
 
   it('deletes a page of keys in several pipelined batches, counting each key once', async () => {
-    const { redis, prefix } = space;
+    const { redis, prefix } = fx.space;
     const pipeline = redis.pipeline();
     for (let i = 0; i < 500; i += 1) pipeline.set(`${prefix}many:${i}:202406010959`, 'x');
     for (let i = 0; i < 100; i += 1) pipeline.set(`${prefix}many:${i}:202406011000`, 'x');
     await pipeline.exec();
-    const purger = store.agePurger(
+    const purger = fx.store.agePurger(
       redisTarget({
         type: 'key',
         match: `${prefix}many:*`,
@@ -89,11 +76,13 @@ describe('Redis key target timed by its name', () => {
 
 describe('Redis key target timed by a hash field', () => {
   async function purgeWith(name: string, format: 'epoch_ms' | 'epoch_s' | 'iso', values: Record<string, string | null>, zone = 'UTC') {
-    const { redis, prefix } = space;
+    const { redis, prefix } = fx.space;
     for (const [suffix, value] of Object.entries(values)) {
       await redis.hset(`${prefix}${name}:${suffix}`, value === null ? { other: '1' } : { ts: value, other: '1' });
     }
-    const purger = store.agePurger(redisTarget({ type: 'key', match: `${prefix}${name}:*`, time: { fromField: 'ts', format } }), { zone });
+    const purger = fx.store.agePurger(redisTarget({ type: 'key', match: `${prefix}${name}:*`, time: { fromField: 'ts', format } }), {
+      zone,
+    });
     await purger.check();
     const counted = await purger.count(cutoff);
     const { deleted } = await drain(purger.openWalk(cutoff));
@@ -142,11 +131,14 @@ describe('Redis key target timed by a hash field', () => {
   });
 
   it('keeps a key that is not a hash and counts it as unusable', async () => {
-    const { redis, prefix } = space;
+    const { redis, prefix } = fx.space;
     await redis.set(`${prefix}fstr:1`, String(ms - 1));
-    const purger = store.agePurger(redisTarget({ type: 'key', match: `${prefix}fstr:*`, time: { fromField: 'ts', format: 'epoch_ms' } }), {
-      zone: 'UTC',
-    });
+    const purger = fx.store.agePurger(
+      redisTarget({ type: 'key', match: `${prefix}fstr:*`, time: { fromField: 'ts', format: 'epoch_ms' } }),
+      {
+        zone: 'UTC',
+      },
+    );
     expect(await purger.count(cutoff)).toEqual({ due: 0, total: 1, unusableTime: 1 });
     expect((await drain(purger.openWalk(cutoff))).deleted).toBe(0);
     expect(await redis.get(`${prefix}fstr:1`)).toBe(String(ms - 1));

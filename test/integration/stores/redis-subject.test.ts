@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../../src/stores/purger.js';
+import { describe, expect, it } from 'vitest';
 import { tokenizeGlob, tokensToRegExpSource } from '../../../src/config/redis-glob.js';
-import { createTestKeyspace, type TestKeyspace } from '../../support/redis.js';
-import { redisTarget, testStore } from './redis-fixtures.js';
+import { scanKeys } from '../../support/redis.js';
+import { redisStoreFixture, redisTarget } from './redis-fixtures.js';
 
 const context = { zone: 'UTC' };
 /** 2^64 − 1, and 2^53 + 1 next to 2^53: as JavaScript numbers the last two are the same. */
@@ -10,33 +9,15 @@ const A = '18446744073709551615';
 const B = '9007199254740993';
 const C = '9007199254740992';
 
-let space: TestKeyspace;
-let store: Store;
-
-beforeAll(async () => {
-  space = await createTestKeyspace();
-  store = testStore(space.prefix);
-});
-
-afterAll(async () => {
-  await store?.close();
-  await space?.drop();
-});
+const fx = redisStoreFixture();
 
 async function keysUnder(match: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await space.redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-    cursor = next;
-    found.push(...keys);
-  } while (cursor !== '0');
-  return found.sort();
+  return (await scanKeys(fx.space.redis, match)).sort();
 }
 
 describe('Redis subject targets', () => {
   it('deletes X:cfg:<id> and X:cfg:<id>:* of the given ids exactly, not X:cfg:<id>0 nor neighbouring ids', async () => {
-    const { redis, prefix } = space;
+    const { redis, prefix } = fx.space;
     const p = `${prefix}cfg:`;
     const names = [
       `${p}${A}`,
@@ -51,8 +32,8 @@ describe('Redis subject targets', () => {
       `${p}x${A}:y`,
     ];
     for (const name of names) await redis.set(name, 'v');
-    const exact = store.subjectPurger(redisTarget({ type: 'key', match: `${prefix}cfg:<subject>` }), context);
-    const nested = store.subjectPurger(
+    const exact = fx.store.subjectPurger(redisTarget({ type: 'key', match: `${prefix}cfg:<subject>` }), context);
+    const nested = fx.store.subjectPurger(
       redisTarget({ type: 'key', match: `${prefix}cfg:<subject>:*`, scanCount: 3, batchSize: 2 }),
       context,
     );
@@ -96,9 +77,9 @@ describe('Redis subject targets', () => {
   });
 
   it('matches ids as the glob would when the id position is ambiguous (a wildcard right after it)', async () => {
-    const { redis, prefix } = space;
+    const { redis, prefix } = fx.space;
     for (const name of ['amb:12', 'amb:123abc', 'amb:12x', 'amb:1', 'amb:9912']) await redis.set(`${prefix}${name}`, 'v');
-    const purger = store.subjectPurger(redisTarget({ type: 'key', match: `${prefix}amb:<subject>*` }), context);
+    const purger = fx.store.subjectPurger(redisTarget({ type: 'key', match: `${prefix}amb:<subject>*` }), context);
     // `amb:12*` matches amb:12, amb:123abc and amb:12x; `amb:1*` would match all of those too.
     expect(await purger.countSubjects(['12'])).toEqual(new Map([['12', 3]]));
     expect(await purger.purgeSubjects(['12', '7'])).toEqual(
@@ -111,12 +92,12 @@ describe('Redis subject targets', () => {
   });
 
   it('refuses a subject id that is not a decimal string', async () => {
-    const purger = store.subjectPurger(redisTarget({ type: 'key', match: `${space.prefix}cfg:<subject>:*` }), context);
+    const purger = fx.store.subjectPurger(redisTarget({ type: 'key', match: `${fx.space.prefix}cfg:<subject>:*` }), context);
     await expect(purger.purgeSubjects(['12*'])).rejects.toThrow(/decimal/);
   });
 
   it('turns globs into regular expressions that agree with SCAN MATCH on the server', async () => {
-    const { redis, prefix } = space;
+    const { redis, prefix } = fx.space;
     const names = ['a', 'ab', 'abc', 'a:b', 'a\\b', 'a*b', 'a?b', 'a[b', 'a]b', 'b', 'c', 'x-y', 'é', 'éa', 'a\nb', '-', '^', 'z'];
     for (const name of names) await redis.set(`${prefix}g:${name}`, 'v');
     const globs = [

@@ -1,27 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../../src/stores/purger.js';
-import { createTestKeyspace, type TestKeyspace } from '../../support/redis.js';
-import { drain, redisTarget, testStore } from './redis-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { drain, redisStoreFixture, redisTarget } from './redis-fixtures.js';
 
 const KEYS = 200_000;
 const cutoff = new Date('2024-06-01T10:00:00.000Z');
 
-let space: TestKeyspace;
-let store: Store;
-
-beforeAll(async () => {
-  space = await createTestKeyspace();
-  store = testStore(space.prefix);
-});
-
-afterAll(async () => {
-  await store?.close();
-  await space?.drop();
-});
+const fx = redisStoreFixture();
 
 describe('Redis purge throughput', () => {
   it(`purges ${KEYS} keys timed by their names with multi-key UNLINKs (keys/s printed, not asserted)`, async () => {
-    const { redis, prefix } = space;
+    const { redis, prefix } = fx.space;
     // One minute window per key over the 4 days before the cutoff, 50 apps × 1000 minutes each.
     for (let start = 0; start < KEYS; start += 10_000) {
       const pipeline = redis.pipeline();
@@ -33,7 +20,7 @@ describe('Redis purge throughput', () => {
       await pipeline.exec();
     }
     await redis.set(`${prefix}mon:kept:202406011000`, '1');
-    const purger = store.agePurger(
+    const purger = fx.store.agePurger(
       redisTarget({ type: 'key', match: `${prefix}mon:*`, time: { fromKey: '(\\d{12})$', format: 'yyyyMMddHHmm' } }),
       {
         zone: 'UTC',
