@@ -1,23 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.js';
 import { Redis } from 'ioredis';
 
 export interface PrivateRedis {
   port: number;
   process: ChildProcess;
   stop(): Promise<void>;
-}
-
-/** A free loopback port (the OS picks it; another process could take it before we do, rarely). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 /**

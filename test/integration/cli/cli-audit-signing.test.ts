@@ -1,23 +1,14 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../support/free-port.js';
 import { createTestDatabase, type TestDatabase } from '../../support/mysql.js';
 import { runCli, spawnCli } from '../../support/cli.js';
 import { createReferenceTables } from '../../../src/seed/mysql-reference-schema.js';
 
 const DAY = 86_400_000;
-
-/** A port nothing listens on: a store or sink there is unreachable. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function configYaml(mysqlUrl: string, keyFile: string, sinks: string): string {
   return `
@@ -56,7 +47,7 @@ describe('signed checkpoints on the command line', () => {
     keyFile = join(dir, 'signing.pem');
     publicFile = join(dir, 'signing.pub.pem');
     sinkFile = join(dir, 'checkpoints.jsonl');
-    downPort = await closedPort();
+    downPort = await freePort();
     configFile = join(dir, 'retention.yaml');
     writeFileSync(
       configFile,

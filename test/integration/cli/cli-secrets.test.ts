@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReferenceTables } from '../../../src/seed/mysql-reference-schema.js';
 import { spawnCli } from '../../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../support/mysql.js';
-import { freePort, startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js';
+import { freePort } from '../../support/free-port.js';
+import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js';
 
 const PASSWORD = 'right-redis-password';
 const WRONG = 'wrong-redis-password-0xC0FFEE';

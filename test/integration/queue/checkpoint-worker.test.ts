@@ -1,32 +1,15 @@
-import { createServer } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createQueueFixture, insertOldRequestLogs, type QueueFixture } from '../../support/queue/queue-fixture.js';
-import { eventually, TEST_TIMING } from '../../support/queue/spawn-worker.js';
+import { createQueueFixture, insertOldRequestLogs, logDataPolicy, type QueueFixture } from '../../support/queue/queue-fixture.js';
+import { freePort } from '../../support/free-port.js';
+import { eventually } from '../../support/queue/spawn-worker.js';
 import { parsePrometheusText, sampleValue } from '../../support/queue/prometheus-text.js';
-import { startWorker, type RunningWorker } from '../../../src/queue/start-worker.js';
+import type { RunningWorker } from '../../../src/queue/start-worker.js';
 import { enqueueRuns, waitForRuns } from '../../../src/queue/enqueue-runs.js';
-import { silentLogger } from '../../../src/logging/logger.js';
 import { generateSigningKey } from '../../../src/audit/signing-key.js';
-import { processJob } from '../../../jobs/index.js';
 
-const POLICY = `
-  - name: log-data
-    category: log
-    retain: { days: 7 }
-    schedule: { cron: "0 0 1 1 *" }
-    targets:
-      - { store: mysql, table: im_request_log, time: requested_at }
-`;
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+const POLICY = logDataPolicy();
 
 describe('the worker signs a checkpoint after every policy run', () => {
   let fx: QueueFixture;
@@ -38,21 +21,13 @@ describe('the worker signs a checkpoint after every policy run', () => {
     const keyFile = join(fx.dir, 'signing.pem');
     writeFileSync(keyFile, generateSigningKey().privatePem, { mode: 0o600 });
     sinkFile = join(fx.dir, 'checkpoints.jsonl');
-    const down = await closedPort();
+    const down = await freePort();
     const { config } = fx.writeConfig(POLICY, {
       audit: `{ table: retention_audit, key: "queue-test-key", signingKey: "\${file:${keyFile}}", checkpoints: { sinks: [{ type: file, name: worm, path: "${sinkFile}" }, { type: webhook, name: down, url: "http://127.0.0.1:${down}/", timeoutMs: 500 }] } }`,
     });
-    worker = await startWorker(config, {
-      processJob,
-      logger: silentLogger(),
-      timing: TEST_TIMING,
-      httpPort: 0,
-      name: 'ckpt',
-      report: false,
-    });
+    worker = await fx.startWorker(config, { name: 'ckpt', report: false });
   });
   afterAll(async () => {
-    await worker?.shutdown('test over');
     await fx?.drop();
   });
 

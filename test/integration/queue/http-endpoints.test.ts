@@ -1,24 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createQueueFixture, insertOldRequestLogs, type QueueFixture } from '../../support/queue/queue-fixture.js';
-import { eventually, TEST_TIMING } from '../../support/queue/spawn-worker.js';
+import { createQueueFixture, insertOldRequestLogs, logDataPolicy, type QueueFixture } from '../../support/queue/queue-fixture.js';
+import { eventually } from '../../support/queue/spawn-worker.js';
 import { parsePrometheusText, sampleValue } from '../../support/queue/prometheus-text.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
-import { startWorker, type RunningWorker } from '../../../src/queue/start-worker.js';
+import type { RunningWorker } from '../../../src/queue/start-worker.js';
 import { enqueueRuns, waitForRuns } from '../../../src/queue/enqueue-runs.js';
 import { silentLogger } from '../../../src/logging/logger.js';
 import type { ResolvedConfig } from '../../../src/config/load-config.js';
 import type { RunDocument } from '../../../src/types.js';
 import { enqueueCommand } from '../../../src/cli/commands/enqueue.js';
-import { processJob } from '../../../jobs/index.js';
 
-const POLICY = `
-  - name: log-data
-    category: log
-    retain: { days: 7 }
-    schedule: { cron: "0 0 1 1 *" }
-    targets:
-      - { store: mysql, table: im_request_log, time: requested_at }
-`;
+const POLICY = logDataPolicy();
 
 describe('the worker HTTP endpoints', () => {
   let fx: QueueFixture;
@@ -31,17 +23,17 @@ describe('the worker HTTP endpoints', () => {
   beforeAll(async () => {
     fx = await createQueueFixture('q_http');
     proxy = await startTcpProxy('127.0.0.1', 3306);
+    fx.onDrop('proxy', () => proxy.close());
     // MySQL (stores, audit, locks) through the proxy, so the test can cut it off.
     const url = new URL(fx.db.url);
     url.port = String(proxy.port);
     ({ config, file } = fx.writeConfig(POLICY, { mysqlUrl: url.toString(), reportSeconds: 1 }));
-    worker = await startWorker(config, { processJob, logger: silentLogger(), timing: TEST_TIMING, httpPort: 0, name: 'http' });
+    worker = await fx.startWorker(config, { name: 'http' });
     base = `http://127.0.0.1:${worker.httpPort}`;
   });
   afterAll(async () => {
+    // Connected again, so that the worker can close its MySQL connections before the proxy goes.
     proxy?.resume();
-    await worker?.shutdown('test over');
-    await proxy?.close();
     await fx?.drop();
   });
 

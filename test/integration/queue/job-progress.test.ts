@@ -1,36 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
-import { createQueueFixture, insertOldRequestLogs, type QueueFixture } from '../../support/queue/queue-fixture.js';
-import { TEST_TIMING } from '../../support/queue/spawn-worker.js';
-import { startWorker, type RunningWorker } from '../../../src/queue/start-worker.js';
+import type { Queue } from 'bullmq';
+import { createQueueFixture, insertOldRequestLogs, logDataPolicy, type QueueFixture } from '../../support/queue/queue-fixture.js';
 import { enqueueRuns, waitForRuns } from '../../../src/queue/enqueue-runs.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { TARGETS_QUEUE } from '../../../src/queue/queue-names.js';
 import type { JobProgress } from '../../../src/queue/job-progress.js';
-import { processJob } from '../../../jobs/index.js';
 
-const POLICY = `
-  - name: log-data
-    category: log
-    retain: { days: 7 }
-    schedule: { cron: "0 0 1 1 *" }
-    targets:
-      - { store: mysql, table: im_request_log, time: requested_at, batchSize: 200, pauseMs: 40 }
-`;
+const POLICY = logDataPolicy({ batchSize: 200, pauseMs: 40 });
 
 describe('a target job reports its purge as it goes', () => {
   let fx: QueueFixture;
-  let worker: RunningWorker | null = null;
   let targets: Queue;
   let logged = '';
 
   beforeAll(async () => {
     fx = await createQueueFixture('q_progress');
-    targets = new Queue(TARGETS_QUEUE, { connection: fx.redis, prefix: fx.prefix });
+    targets = fx.bullQueue(TARGETS_QUEUE);
   });
   afterAll(async () => {
-    await worker?.shutdown('test over');
-    await targets?.close();
     await fx?.drop();
   });
 
@@ -38,7 +25,7 @@ describe('a target job reports its purge as it goes', () => {
     await insertOldRequestLogs(fx.db.pool, 4000, 30);
     const { config } = fx.writeConfig(POLICY, { progressLogSeconds: 0.1 });
     const logger = createLogger({ level: 'info', destination: { write: (s: string) => void (logged += s) } });
-    worker = await startWorker(config, { processJob, logger, timing: TEST_TIMING, httpPort: 0, name: 'progress' });
+    const worker = await fx.startWorker(config, { logger, name: 'progress' });
     const { jobs } = await enqueueRuns(worker.queues, config, config.policies);
     const outcome = await waitForRuns(worker.queues, config, jobs, { pollMs: 100, timeoutMs: 60_000 });
     expect(outcome.results[0]?.status).toBe('succeeded');

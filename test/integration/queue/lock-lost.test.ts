@@ -1,49 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnection } from 'mysql2/promise';
-import { createQueueFixture, auditEntries, countRows, insertOldRequestLogs, type QueueFixture } from '../../support/queue/queue-fixture.js';
-import { eventually, spawnWorker, type WorkerProcess } from '../../support/queue/spawn-worker.js';
-import { createQueueConnection, closeQueueConnection } from '../../../src/queue/queue-connection.js';
-import { openRetentionQueues, type RetentionQueues } from '../../../src/queue/retention-queues.js';
-import { enqueueRuns, waitForRuns } from '../../../src/queue/enqueue-runs.js';
+import {
+  createQueueFixture,
+  auditEntries,
+  countRows,
+  insertOldRequestLogs,
+  logDataPolicy,
+  type QueueFixture,
+} from '../../support/queue/queue-fixture.js';
+import { waitForRuns } from '../../../src/queue/enqueue-runs.js';
 import { policyLockName } from '../../../src/stores/mysql/policy-lock.js';
-import { silentLogger } from '../../../src/logging/logger.js';
-import type { Redis } from 'ioredis';
 
 const ROWS = 20_000;
-const POLICY = `
-  - name: log-data
-    category: log
-    retain: { days: 7 }
-    schedule: { cron: "0 0 1 1 *" }
-    targets:
-      - { store: mysql, table: im_request_log, time: requested_at, batchSize: 100, pauseMs: 100 }
-`;
+const POLICY = logDataPolicy({ batchSize: 100, pauseMs: 100 });
 
 describe('a queue run whose coordinator loses the policy lock (KILL)', () => {
   let fx: QueueFixture;
-  let connection: Redis;
-  let queues: RetentionQueues;
-  let worker: WorkerProcess | undefined;
 
   beforeAll(async () => {
     fx = await createQueueFixture('q_lock_lost');
     await insertOldRequestLogs(fx.db.pool, ROWS, 10);
-    connection = createQueueConnection('redis://127.0.0.1:6379/0', { logger: silentLogger() });
   });
   afterAll(async () => {
-    if (worker && worker.child.exitCode === null) worker.child.kill('SIGKILL');
-    await queues?.close();
-    if (connection) await closeQueueConnection(connection);
     await fx?.drop();
   });
 
   it('stops its target job after the batch in hand and closes the run failed, reason lock-lost', async () => {
-    const { file, config } = fx.writeConfig(POLICY);
-    queues = openRetentionQueues(config.queue, connection, silentLogger());
-    worker = spawnWorker(file, 'coordinator');
-    await worker.httpPort();
-    const { runId, jobs } = await enqueueRuns(queues, config, config.policies);
-    await eventually(async () => (await countRows(fx.db.pool, 'im_request_log')) < ROWS - 500, 60_000, 'the purge to be under way');
+    const written = fx.writeConfig(POLICY);
+    const { config } = written;
+    const { worker, queues, runId, jobs } = await fx.purgeUnderWay(written, 'coordinator', ROWS - 500);
 
     const admin = await createConnection(fx.db.url);
     const [rows] = await admin.query('SELECT IS_USED_LOCK(?) AS holder', [policyLockName(fx.db.name, 'log-data')]);

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueueFixture, auditEntries, auditOf, insertOldRequestLogs, type QueueFixture } from '../../support/queue/queue-fixture.js';
-import { eventually, TEST_TIMING } from '../../support/queue/spawn-worker.js';
-import { startWorker, type RunningWorker } from '../../../src/queue/start-worker.js';
+import { eventually } from '../../support/queue/spawn-worker.js';
+import type { RunningWorker } from '../../../src/queue/start-worker.js';
 import { silentLogger } from '../../../src/logging/logger.js';
 import { scheduleListCommand } from '../../../src/cli/commands/schedule-list.js';
 import type { ScheduleRow } from '../../../src/queue/list-schedules.js';
-import { processJob } from '../../../jobs/index.js';
 
 const SLOW = `
   - name: log-data
@@ -33,17 +32,9 @@ describe('a worker in this process', () => {
     const written = fx.writeConfig(SLOW);
     file = written.file;
     const { config } = written;
-    worker = await startWorker(config, {
-      processJob,
-      logger: silentLogger(),
-      timing: TEST_TIMING,
-      httpPort: 0,
-      report: false,
-      name: 'local',
-    });
+    worker = await fx.startWorker(config, { report: false, name: 'local' });
   });
   afterAll(async () => {
-    await worker?.shutdown('test over');
     await fx?.drop();
   });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DateTime } from 'luxon';
 import { auditEntries, auditOf, createQueueFixture, type QueueFixture } from '../../support/queue/queue-fixture.js';
-import { eventually, spawnWorker, type WorkerProcess } from '../../support/queue/spawn-worker.js';
+import { eventually } from '../../support/queue/spawn-worker.js';
 import { startS3Server } from '../../support/s3-server.js';
 import { testS3Client } from '../../support/s3-client.js';
 
@@ -17,14 +17,15 @@ describe('store: s3 through the worker: one target job per prefix', () => {
   let server: TestS3Server;
   let client: S3Client;
   let bucket: string;
-  let worker: WorkerProcess | undefined;
 
   const count = async (prefix: string) => (await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).KeyCount ?? 0;
 
   beforeAll(async () => {
     fx = await createQueueFixture('q_s3');
     server = await startS3Server();
+    fx.onDrop('s3 server', () => server.stop());
     client = testS3Client(server);
+    fx.onDrop('s3 client', () => client.destroy());
     bucket = await server.createBucket();
     const now = Date.now();
     for (const prefix of PREFIXES) {
@@ -36,9 +37,6 @@ describe('store: s3 through the worker: one target job per prefix', () => {
     }
   });
   afterAll(async () => {
-    if (worker && worker.child.exitCode === null) worker.child.kill('SIGKILL');
-    client?.destroy();
-    await server?.stop();
     await fx?.drop();
   });
 
@@ -55,7 +53,7 @@ ${PREFIXES.map((p) => `      - { store: s3, bucket: ${bucket}, prefix: "${p}", t
         extraStores: `  s3: { endpoint: "${server.endpoint}", region: us-east-1, forcePathStyle: true, accessKeyId: "${server.accessKeyId}", secretAccessKey: "${server.secretAccessKey}" }`,
       },
     );
-    worker = spawnWorker(file, 'solo');
+    const worker = fx.spawnWorker(file, 'solo');
     await worker.httpPort();
     const finished = await eventually(
       async () => (await auditEntries(fx.db.pool)).find((e) => e.kind === 'run-finished' && e.policy === 'object-logs') ?? null,

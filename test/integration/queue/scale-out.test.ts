@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import {
   createQueueFixture,
   auditEntries,
@@ -8,7 +8,7 @@ import {
   insertOldRequestLogs,
   type QueueFixture,
 } from '../../support/queue/queue-fixture.js';
-import { eventually, spawnWorker, type WorkerProcess } from '../../support/queue/spawn-worker.js';
+import { eventually, type WorkerProcess } from '../../support/queue/spawn-worker.js';
 import { RUNS_QUEUE, TARGETS_QUEUE } from '../../../src/queue/queue-names.js';
 
 const TABLES = ['log_a', 'log_b', 'log_c', 'log_d'];
@@ -45,21 +45,18 @@ describe('two worker processes on one queue', () => {
       await fx.db.pool.query(`INSERT INTO ${t} SELECT * FROM im_request_log`);
       await fx.db.pool.query('DELETE FROM im_request_log');
     }
-    runs = new Queue(RUNS_QUEUE, { connection: fx.redis, prefix: fx.prefix });
-    targets = new Queue(TARGETS_QUEUE, { connection: fx.redis, prefix: fx.prefix });
+    runs = fx.bullQueue(RUNS_QUEUE);
+    targets = fx.bullQueue(TARGETS_QUEUE);
   });
 
   afterAll(async () => {
-    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
-    await runs?.close();
-    await targets?.close();
     await fx?.drop();
   });
 
   it('runs each scheduled tick once, spreads its targets over both, and keeps one scheduler per policy', async () => {
     const { file } = fx.writeConfig(policies(true), { name: 'v1' });
     // Started together: both register the schedulers at once.
-    workers.push(spawnWorker(file, 'alpha'), spawnWorker(file, 'beta'));
+    workers.push(fx.spawnWorker(file, 'alpha'), fx.spawnWorker(file, 'beta'));
     await Promise.all(workers.map((w) => w.httpPort()));
     const schedulers = await runs.getJobSchedulers(0, -1, true);
     expect(schedulers.map((s) => s.key).sort()).toEqual(['log-data', 'monitoring-data']);
@@ -104,7 +101,7 @@ describe('two worker processes on one queue', () => {
 
   it("removes a removed policy's scheduler once a newer configuration is live, and older replicas leave it removed", async () => {
     const { file } = fx.writeConfig(policies(false), { name: 'v2' });
-    const gamma = spawnWorker(file, 'gamma');
+    const gamma = fx.spawnWorker(file, 'gamma');
     workers.push(gamma);
     await gamma.httpPort();
     await eventually(async () => !(await runs.getJobScheduler('monitoring-data')), 20_000, 'the monitoring-data scheduler to go');

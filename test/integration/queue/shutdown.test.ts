@@ -5,25 +5,17 @@ import {
   auditOf,
   countRows,
   insertOldRequestLogs,
+  logDataPolicy,
   type QueueFixture,
 } from '../../support/queue/queue-fixture.js';
-import { eventually, spawnWorker, type WorkerProcess } from '../../support/queue/spawn-worker.js';
+import { eventually } from '../../support/queue/spawn-worker.js';
 
 const ROWS = 40_000;
-const POLICY = `
-  - name: log-data
-    category: log
-    retain: { days: 7 }
-    schedule: { cron: "*/4 * * * * *" }
-    targets:
-      - { store: mysql, table: im_request_log, time: requested_at, batchSize: 200, pauseMs: 200 }
-      - { store: mysql, table: im_exception_log, time: occurred_at }
-`;
+const POLICY = logDataPolicy({ cron: '*/4 * * * * *', batchSize: 200, pauseMs: 200, exceptionLog: true });
 
 describe('SIGTERM in the middle of a large purge', () => {
   let fx: QueueFixture;
   let file: string;
-  const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
     fx = await createQueueFixture('q_sigterm');
@@ -31,13 +23,11 @@ describe('SIGTERM in the middle of a large purge', () => {
     ({ file } = fx.writeConfig(POLICY));
   });
   afterAll(async () => {
-    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
     await fx?.drop();
   });
 
   it('exits 0 after the batch in hand, with the target audited partial and the run closed', async () => {
-    const worker = spawnWorker(file, 'first');
-    workers.push(worker);
+    const worker = fx.spawnWorker(file, 'first');
     // Mid-purge: some rows gone, most still there.
     await eventually(
       async () => {
@@ -65,8 +55,7 @@ describe('SIGTERM in the middle of a large purge', () => {
 
   it('completes the work on the next tick of a restarted worker', async () => {
     const before = (await auditEntries(fx.db.pool)).length;
-    const worker = spawnWorker(file, 'second');
-    workers.push(worker);
+    const worker = fx.spawnWorker(file, 'second');
     const done = await eventually(
       async () => {
         const later = (await auditEntries(fx.db.pool)).slice(before);

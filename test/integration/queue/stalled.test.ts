@@ -5,55 +5,36 @@ import {
   auditOf,
   countRows,
   insertOldRequestLogs,
+  logDataPolicy,
   type QueueFixture,
 } from '../../support/queue/queue-fixture.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, spawnWorker, TEST_TIMING, type WorkerProcess } from '../../support/queue/spawn-worker.js';
-import { createQueueConnection, closeQueueConnection } from '../../../src/queue/queue-connection.js';
-import { openRetentionQueues, type RetentionQueues } from '../../../src/queue/retention-queues.js';
+import { eventually, TEST_TIMING } from '../../support/queue/spawn-worker.js';
 import { enqueueRuns, waitForRuns } from '../../../src/queue/enqueue-runs.js';
-import { silentLogger } from '../../../src/logging/logger.js';
-import type { Redis } from 'ioredis';
 
 const ROWS = 30_000;
 // Never due during the test: the run comes from `enqueue`, so no other run can close it instead.
-const POLICY = `
-  - name: log-data
-    category: log
-    retain: { days: 7 }
-    schedule: { cron: "0 0 1 1 *" }
-    targets:
-      - { store: mysql, table: im_request_log, time: requested_at, batchSize: 100, pauseMs: 200 }
-      - { store: mysql, table: im_exception_log, time: occurred_at }
-`;
+const POLICY = logDataPolicy({ batchSize: 100, pauseMs: 200, exceptionLog: true });
 
 describe('kill -9 of a worker in the middle of a purge', () => {
   let fx: QueueFixture;
-  let connection: Redis;
-  let queues: RetentionQueues;
-  const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
     fx = await createQueueFixture('q_kill');
     await insertOldRequestLogs(fx.db.pool, ROWS, 10);
-    connection = createQueueConnection('redis://127.0.0.1:6379/0', { logger: silentLogger() });
   });
   afterAll(async () => {
-    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
-    await queues?.close();
-    if (connection) await closeQueueConnection(connection);
     await fx?.drop();
   });
 
   it('lets another worker finish the stalled run: same run closed in the audit, chain intact', async () => {
     const { file, config } = fx.writeConfig(POLICY);
-    queues = openRetentionQueues(config.queue, connection, silentLogger());
-    const doomed = spawnWorker(file, 'doomed');
+    const queues = fx.openQueues(config);
+    const doomed = fx.spawnWorker(file, 'doomed');
     // Loaded now, started on cue: the survivor joins while the purge is still under way.
     const gate = join(fx.dir, 'survivor.go');
-    const survivor = spawnWorker(file, 'survivor', TEST_TIMING, { WORKER_GATE: gate });
-    workers.push(doomed, survivor);
+    const survivor = fx.spawnWorker(file, 'survivor', TEST_TIMING, { WORKER_GATE: gate });
     await doomed.httpPort();
     const { runId, jobs } = await enqueueRuns(queues, config, config.policies);
     await eventually(async () => (await countRows(fx.db.pool, 'im_request_log')) < ROWS - 500, 60_000, 'the purge to be under way');

@@ -1,37 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { createQueueFixture, auditEntries, countRows, type QueueFixture } from '../../support/queue/queue-fixture.js';
-import { TEST_TIMING } from '../../support/queue/spawn-worker.js';
-import { startWorker, type RunningWorker } from '../../../src/queue/start-worker.js';
+import {
+  createQueueFixture,
+  auditEntries,
+  configurationDataPolicy,
+  countRows,
+  type QueueFixture,
+} from '../../support/queue/queue-fixture.js';
 import { enqueueRuns, waitForRuns } from '../../../src/queue/enqueue-runs.js';
 import { queueWarnings } from '../../../src/queue/queue-warnings.js';
 import { resolveConfigText } from '../../../src/config/load-config.js';
-import { silentLogger } from '../../../src/logging/logger.js';
 import { REDIS_TEST_URL } from '../../support/redis.js';
-import { processJob } from '../../../jobs/index.js';
 
-const SUBJECTS = `
-  - name: configuration-data
-    category: configuration
-    retain: { months: 2, after: termination }
-    schedule: { cron: "17 3 1 1 *" }
-    subjects:
-      { store: mysql, table: im_account, id: app_id, status: status, terminatedValue: terminated,
-        terminatedAt: terminated_at, legalHold: legal_hold, markPurged: config_purged_at }
-    targets:
-      - { store: mysql, table: im_app_config, subject: app_id }
-      - { store: mysql, table: im_push_certificate, subject: app_id }
-`;
+const SUBJECTS = configurationDataPolicy();
 
 describe('a subject policy run through the queue', () => {
   let fx: QueueFixture;
-  let worker: RunningWorker | null = null;
 
   beforeAll(async () => {
     fx = await createQueueFixture('q_subject');
   });
   afterAll(async () => {
-    await worker?.shutdown('test over');
     await fx?.drop();
   });
 
@@ -48,13 +37,7 @@ describe('a subject policy run through the queue', () => {
       "INSERT INTO im_push_certificate (app_id, platform) VALUES (1400000101, 'apns'), (1400000101, 'fcm'), (1400000102, 'apns')",
     );
     const { config } = fx.writeConfig(SUBJECTS);
-    worker = await startWorker(config, {
-      processJob,
-      logger: silentLogger(),
-      timing: TEST_TIMING,
-      httpPort: 0,
-      report: false,
-    });
+    const worker = await fx.startWorker(config, { report: false });
     const { jobs, runId } = await enqueueRuns(worker.queues, config, config.policies);
     const outcome = await waitForRuns(worker.queues, config, jobs, { pollMs: 100, timeoutMs: 30_000 });
     expect(outcome.results[0]).toMatchObject({ name: 'configuration-data', status: 'succeeded', subjects: { due: 1, purged: 1 } });

@@ -1,9 +1,17 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
-import { createQueueFixture, auditEntries, auditOf, countRows, type QueueFixture } from '../../support/queue/queue-fixture.js';
-import { eventually, TEST_TIMING } from '../../support/queue/spawn-worker.js';
-import { startWorker, type RunningWorker } from '../../../src/queue/start-worker.js';
+import type { Queue } from 'bullmq';
+import {
+  createQueueFixture,
+  auditEntries,
+  auditOf,
+  configurationDataPolicy,
+  countRows,
+  type QueueFixture,
+} from '../../support/queue/queue-fixture.js';
+import { scanKeys } from '../../support/redis.js';
+import { eventually } from '../../support/queue/spawn-worker.js';
+import type { RunningWorker } from '../../../src/queue/start-worker.js';
 import { enqueueRuns, waitForRuns } from '../../../src/queue/enqueue-runs.js';
 import { policyHash, subjectBatchPayload, type PolicyRunPayload } from '../../../src/queue/job-payloads.js';
 import { JobSigner } from '../../../src/queue/job-signature.js';
@@ -12,20 +20,8 @@ import { subjectHash } from '../../../src/audit/subject-hash.js';
 import type { ResolvedConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import type { PolicyResult } from '../../../src/types.js';
-import { processJob } from '../../../jobs/index.js';
 
-const POLICY = `
-  - name: configuration-data
-    category: configuration
-    retain: { months: 2, after: termination }
-    schedule: { cron: "17 3 1 1 *" }
-    subjects:
-      { store: mysql, table: im_account, id: app_id, status: status, terminatedValue: terminated,
-        terminatedAt: terminated_at, legalHold: legal_hold, markPurged: config_purged_at, batchSize: 10 }
-    targets:
-      - { store: mysql, table: im_app_config, subject: app_id }
-      - { store: mysql, table: im_push_certificate, subject: app_id }
-`;
+const POLICY = configurationDataPolicy({ batchSize: 10 });
 
 // Ids above 2^53: they must stay exact decimal strings from the table to the claim.
 const BASE = 9_007_199_254_741_000n;
@@ -73,23 +69,12 @@ describe('a subject policy fanned out over subject-batch jobs', () => {
       },
     });
     for (const name of ['alpha', 'beta']) {
-      workers.push(
-        await startWorker(config, {
-          processJob,
-          logger: createLogger({ level: 'debug', destination }),
-          name,
-          timing: TEST_TIMING,
-          httpPort: 0,
-          report: false,
-        }),
-      );
+      workers.push(await fx.startWorker(config, { logger: createLogger({ level: 'debug', destination }), name, report: false }));
     }
-    targets = new Queue(TARGETS_QUEUE, { connection: fx.redis, prefix: fx.prefix });
+    targets = fx.bullQueue(TARGETS_QUEUE);
   });
 
   afterAll(async () => {
-    for (const w of workers) await w.shutdown('test over');
-    await targets?.close();
     await fx?.drop();
   });
 
@@ -216,12 +201,7 @@ describe('a subject policy fanned out over subject-batch jobs', () => {
 
   it('never puts a subject id in clear in the queue: payloads, names, ids, return values, keys, logs', async () => {
     const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await fx.redis.scan(cursor, 'MATCH', `${fx.prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      for (const key of keys) found.push(key, ...(await valuesOf(fx, key)));
-    } while (cursor !== '0');
+    for (const key of await scanKeys(fx.redis, `${fx.prefix}:*`)) found.push(key, ...(await valuesOf(fx, key)));
     expect(found.some((v) => v.includes('subject-batch'))).toBe(true);
     const text = found.join('\n');
     for (const a of ALL) expect(text).not.toContain(a);

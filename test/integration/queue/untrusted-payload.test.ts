@@ -2,27 +2,26 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processJob } from '../../../jobs/index.js';
 import { computeCutoff } from '../../../src/engine/cutoff.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { enqueueRuns } from '../../../src/queue/enqueue-runs.js';
 import { policyHash, type PolicyRunPayload, type TargetPayload } from '../../../src/queue/job-payloads.js';
 import { JobSigner, SIGNATURE_FIELD } from '../../../src/queue/job-signature.js';
 import { POLICY_RUN_JOB, RUNS_QUEUE, TARGET_JOB } from '../../../src/queue/queue-names.js';
-import { startWorker, type RunningWorker } from '../../../src/queue/start-worker.js';
+import type { RunningWorker } from '../../../src/queue/start-worker.js';
 import type { ResolvedConfig } from '../../../src/config/load-config.js';
-import { auditEntries, countRows, createQueueFixture, insertOldRequestLogs, type QueueFixture } from '../../support/queue/queue-fixture.js';
-import { eventually, TEST_TIMING } from '../../support/queue/spawn-worker.js';
+import {
+  auditEntries,
+  countRows,
+  createQueueFixture,
+  insertOldRequestLogs,
+  logDataPolicy,
+  type QueueFixture,
+} from '../../support/queue/queue-fixture.js';
+import { eventually } from '../../support/queue/spawn-worker.js';
 
 // Never due during the test: every run comes from the test itself.
-const POLICY = `
-  - name: log-data
-    category: log
-    retain: { days: 7 }
-    schedule: { cron: "0 0 1 1 *" }
-    targets:
-      - { store: mysql, table: im_request_log, time: requested_at }
-`;
+const POLICY = logDataPolicy();
 const RECENT = 'requested_at > NOW() - INTERVAL 5 DAY';
 const NEXT_YEAR = () => new Date(Date.now() + 365 * 86_400_000).toISOString();
 
@@ -43,19 +42,12 @@ describe('the queue is a trust boundary: payloads are signed, their times checke
         done();
       },
     });
-    worker = await startWorker(config, {
-      processJob,
-      logger: createLogger({ level: 'info', destination }),
-      timing: TEST_TIMING,
-      httpPort: 0,
-      report: false,
-    });
+    worker = await fx.startWorker(config, { logger: createLogger({ level: 'info', destination }), report: false });
     // Jobs are edited while no worker takes them.
     await worker.queues.runs.pause();
     await worker.queues.targets.pause();
   });
   afterAll(async () => {
-    await worker?.shutdown('test over');
     await fx?.drop();
   });
 

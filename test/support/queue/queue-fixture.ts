@@ -2,13 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Pool } from 'mysql2/promise';
+import { processJob } from '../../../jobs/index.js';
 import { resolveConfigText, type ResolvedConfig } from '../../../src/config/load-config.js';
 import { AuditTrail, type AuditRecord } from '../../../src/audit/index.js';
+import { TeardownStack } from '../../../src/lib/teardown-stack.js';
+import { silentLogger } from '../../../src/logging/logger.js';
+import { enqueueRuns, type EnqueuedRun } from '../../../src/queue/enqueue-runs.js';
+import { closeQueueConnection, createQueueConnection } from '../../../src/queue/queue-connection.js';
+import { openRetentionQueues, type RetentionQueues } from '../../../src/queue/retention-queues.js';
+import { startWorker, type RunningWorker, type StartWorkerOptions } from '../../../src/queue/start-worker.js';
+import type { WorkerTiming } from '../../../src/queue/worker-timing.js';
 import { createReferenceTables } from '../../../src/seed/mysql-reference-schema.js';
-import { REDIS_TEST_URL } from '../redis.js';
+import { REDIS_TEST_URL, unlinkKeys } from '../redis.js';
 import { createTestDatabase, type TestDatabase } from '../mysql.js';
+import { eventually, spawnWorker, TEST_TIMING, type WorkerProcess } from './spawn-worker.js';
 
 export interface QueueFixture {
   db: TestDatabase;
@@ -33,7 +43,33 @@ export interface QueueFixture {
       audit?: string;
     },
   ): { file: string; config: ResolvedConfig };
-  /** Removes the queue's keys, the database and the files. */
+  /**
+   * A worker in this process, as `retention worker` starts it, with the test timing, no HTTP port
+   * of its own and a silent logger unless `options` say otherwise; shut down by `drop`.
+   */
+  startWorker(config: ResolvedConfig, options?: Partial<StartWorkerOptions>): Promise<RunningWorker>;
+  /** A worker process on a configuration file (`spawnWorker`); killed by `drop` if it is still running. */
+  spawnWorker(configFile: string, name: string, timing?: Partial<WorkerTiming>, env?: Record<string, string>): WorkerProcess;
+  /** The retention queues on a connection of their own, as `enqueue` opens them; closed by `drop`. */
+  openQueues(config: ResolvedConfig): RetentionQueues;
+  /**
+   * A worker process on a written configuration, one run of its policies enqueued, and the wait
+   * until fewer than `rowsBelow` rows of `im_request_log` are left: a purge under way, for the test
+   * to interrupt.
+   */
+  purgeUnderWay(
+    written: { file: string; config: ResolvedConfig },
+    workerName: string,
+    rowsBelow: number,
+  ): Promise<{ worker: WorkerProcess; queues: RetentionQueues; runId: string; jobs: EnqueuedRun[] }>;
+  /** A BullMQ handle on one of the fixture's queues (`RUNS_QUEUE`, `TARGETS_QUEUE`), to read its jobs; closed by `drop`. */
+  bullQueue(name: string): Queue;
+  /** Registers one more release step for `drop` (a proxy, a server the test started). */
+  onDrop(what: string, release: () => unknown): void;
+  /**
+   * Releases what the tests started through the fixture, newest first; then removes the queue's
+   * keys, the database and the files. Every step runs; the first failure is thrown after.
+   */
   drop(): Promise<void>;
 }
 
@@ -45,7 +81,15 @@ export async function createQueueFixture(label: string): Promise<QueueFixture> {
   const redis = new Redis(REDIS_TEST_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
   await redis.connect();
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-  return {
+  const failures: unknown[] = [];
+  const teardown = new TeardownStack((_what, err) => failures.push(err));
+  teardown.push('files', () => rmSync(dir, { recursive: true, force: true }));
+  teardown.push('database', () => db.drop());
+  teardown.push('queue keys', async () => {
+    await unlinkKeys(redis, `${prefix}:*`);
+    await redis.quit();
+  });
+  const fixture: QueueFixture = {
     db,
     prefix,
     redis,
@@ -70,18 +114,88 @@ ${policies}
       writeFileSync(file, yaml);
       return { file, config: resolveConfigText(yaml, file, {}) };
     },
+    async startWorker(config, options = {}) {
+      const worker = await startWorker(config, { processJob, logger: silentLogger(), timing: TEST_TIMING, httpPort: 0, ...options });
+      teardown.push('worker', () => worker.shutdown('test over'));
+      return worker;
+    },
+    spawnWorker(configFile, name, timing, env) {
+      const worker = spawnWorker(configFile, name, timing, env);
+      teardown.push('worker process', () => {
+        if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
+      });
+      return worker;
+    },
+    openQueues(config) {
+      const connection = createQueueConnection(config.queue.redisUrl, { logger: silentLogger() });
+      teardown.push('queue connection', () => closeQueueConnection(connection));
+      const queues = openRetentionQueues(config.queue, connection, silentLogger());
+      teardown.push('queues', () => queues.close());
+      return queues;
+    },
+    async purgeUnderWay({ file, config }, workerName, rowsBelow) {
+      const queues = fixture.openQueues(config);
+      const worker = fixture.spawnWorker(file, workerName);
+      await worker.httpPort();
+      const { runId, jobs } = await enqueueRuns(queues, config, config.policies);
+      await eventually(async () => (await countRows(db.pool, 'im_request_log')) < rowsBelow, 60_000, 'the purge to be under way');
+      return { worker, queues, runId, jobs };
+    },
+    bullQueue(name) {
+      const queue = new Queue(name, { connection: redis, prefix });
+      teardown.push('bullmq queue', () => queue.close());
+      return queue;
+    },
+    onDrop(what, release) {
+      teardown.push(what, release);
+    },
     async drop() {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.unlink(...keys);
-      } while (cursor !== '0');
-      await redis.quit();
-      await db.drop();
-      rmSync(dir, { recursive: true, force: true });
+      await teardown.release();
+      if (failures.length > 0) throw failures[0];
     },
   };
+  return fixture;
+}
+
+/**
+ * The `log-data` policy most queue tests run, as a YAML list item: `im_request_log` kept 7 days by
+ * `requested_at`, with `im_exception_log` by `occurred_at` as a second target when asked. Its
+ * default schedule (once a year) never comes due during a test: its runs come from the test.
+ */
+export function logDataPolicy(options: { cron?: string; batchSize?: number; pauseMs?: number; exceptionLog?: boolean } = {}): string {
+  const tuning =
+    (options.batchSize === undefined ? '' : `, batchSize: ${options.batchSize}`) +
+    (options.pauseMs === undefined ? '' : `, pauseMs: ${options.pauseMs}`);
+  const exceptionLog = options.exceptionLog ? '      - { store: mysql, table: im_exception_log, time: occurred_at }\n' : '';
+  return `
+  - name: log-data
+    category: log
+    retain: { days: 7 }
+    schedule: { cron: "${options.cron ?? '0 0 1 1 *'}" }
+    targets:
+      - { store: mysql, table: im_request_log, time: requested_at${tuning} }
+${exceptionLog}`;
+}
+
+/**
+ * The `configuration-data` subject policy of the queue tests, as a YAML list item: an account's
+ * app config and push certificates purged 2 months after its termination; `batchSize` subjects
+ * per `subject-batch` job when given. Its schedule (once a year) never comes due during a test.
+ */
+export function configurationDataPolicy(options: { batchSize?: number } = {}): string {
+  const batchSize = options.batchSize === undefined ? '' : `, batchSize: ${options.batchSize}`;
+  return `
+  - name: configuration-data
+    category: configuration
+    retain: { months: 2, after: termination }
+    schedule: { cron: "17 3 1 1 *" }
+    subjects:
+      { store: mysql, table: im_account, id: app_id, status: status, terminatedValue: terminated,
+        terminatedAt: terminated_at, legalHold: legal_hold, markPurged: config_purged_at${batchSize} }
+    targets:
+      - { store: mysql, table: im_app_config, subject: app_id }
+      - { store: mysql, table: im_push_certificate, subject: app_id }
+`;
 }
 
 /** Inserts `count` request-log rows, `ageDays` old (spread over one minute), in chunks. */
