@@ -150,6 +150,12 @@ describe('every deletion accounted for in the audit trail (MariaDB)', () => {
       if (p.phase !== 'purging' || secondRun) return;
       const [rows] = await admin.query('SELECT IS_USED_LOCK(?) AS holder', [policyLockName(db.name, 'log-data')]);
       await admin.query(`KILL ${Number((rows as { holder: string }[])[0]!.holder)}`);
+      // KILL returns before the killed session has ended and let go of its lock: wait (bounded) until it has.
+      for (let tries = 0; tries < 200; tries += 1) {
+        const [held] = await admin.query('SELECT IS_USED_LOCK(?) AS holder', [policyLockName(db.name, 'log-data')]);
+        if ((held as { holder: unknown }[])[0]!.holder === null) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
       // The lock is free: a second run starts, closes the first as abandoned, and purges the rest.
       secondRun = await runPolicies(other.ctx, { policies: ['log-data'], runId: 'second' });
     });
