@@ -50,6 +50,8 @@ const mysqlPartitions = z.strictObject({
   action: z.enum(['drop', 'truncate', 'off']).default('drop'),
   /** Session `lock_wait_timeout` of the partition DDL, seconds: give up rather than queue the table behind it. @defaultValue 1 */
   lockWaitSeconds: positiveInt.pipe(z.number().max(60)).default(1),
+  /** Wholly due partitions counted at once, each on its own connection of the store's pool. @defaultValue 2 */
+  countConcurrency: positiveInt.pipe(z.number().max(8)).default(2),
   /** Future partitions to keep split off the MAXVALUE partition. @defaultValue 0 (none) */
   premake: nonNegativeInt.pipe(z.number().max(366)).default(0),
   /** Width of a pre-made partition (UTC). @defaultValue day */
@@ -481,7 +483,13 @@ export type MysqlTargetConfig = Extract<TargetConfig, { store: 'mysql' }>;
 export type MysqlPartitionsConfig = z.output<typeof mysqlPartitions>;
 export type KafkaTargetConfig = Extract<TargetConfig, { store: 'kafka' }>;
 export type KafkaStoreConfig = RawConfig['stores']['kafka'];
-export const DEFAULT_MYSQL_PARTITIONS: MysqlPartitionsConfig = { action: 'drop', lockWaitSeconds: 1, premake: 0, interval: 'day' };
+export const DEFAULT_MYSQL_PARTITIONS: MysqlPartitionsConfig = {
+  action: 'drop',
+  lockWaitSeconds: 1,
+  countConcurrency: 2,
+  premake: 0,
+  interval: 'day',
+};
 export type MongoTargetConfig = Extract<TargetConfig, { store: 'mongo' }>;
 export type RedisTargetConfig = Extract<TargetConfig, { store: 'redis' }>;
 export type S3TargetConfig = Extract<TargetConfig, { store: 's3' }>;

@@ -9,12 +9,12 @@ import { withRetry } from '../../lib/retry.js';
 import { planAgeTarget, type AgeTargetPlan } from './check-target.js';
 import { checkEpochUnit } from './epoch-plausibility.js';
 import { duePredicate, unusablePredicate, usablePredicate, type SqlFragment } from './due-predicate.js';
-import { openMysqlPurgeWalk, type MysqlPurgeWalk } from './purge-walk.js';
+import { openMysqlPurgeWalk, type MysqlPurgeWalk, type PurgeWalkOptions } from './purge-walk.js';
 import { timeFromStored } from './sql-values.js';
 import { asStoreErrors, type MysqlStoreContext } from './store-context.js';
 import { readTableShape } from './table-shape.js';
 import { readPartitionLayout } from './partition-layout.js';
-import { countPartitionRows, duePartitions } from './partition-purge.js';
+import { countPartitions, duePartitions } from './partition-purge.js';
 import { openPartitionWalk } from './partition-walk.js';
 
 /** The MySQL age purger; its walks also tell how they walk. */
@@ -48,12 +48,14 @@ export function createMysqlAgePurger(
     const layout = await readPartitionLayout(ctx.pool, ctx.database, p);
     if (!layout) return [];
     const action = partitions.action === 'truncate' ? 'would-truncate' : 'would-drop';
-    const changes: PartitionChange[] = [];
-    for (const partition of duePartitions(p, layout, cutoff)) {
-      const rows = await countPartitionRows(ctx, p, partition.name);
-      changes.push({ name: partition.name, action, rows, lessThan: partition.lessThan });
-    }
-    return changes;
+    const due = duePartitions(p, layout, cutoff);
+    const counts = await countPartitions(ctx, p, due, partitions.countConcurrency);
+    return due.map((partition, i): PartitionChange => ({
+      name: partition.name,
+      action,
+      rows: counts[i] ?? 0,
+      lessThan: partition.lessThan,
+    }));
   }
 
   async function countWhere(p: AgeTargetPlan, where: SqlFragment | null): Promise<number> {
@@ -96,9 +98,10 @@ export function createMysqlAgePurger(
     },
 
     openWalk(cutoff: Date): MysqlPurgeWalk {
-      const rows = openMysqlPurgeWalk(ctx, { plan, cutoff, batchSize: target.batchSize, table });
-      if (partitions.action === 'off') return rows;
-      return openPartitionWalk(ctx, { plan, cutoff, now: now(), partitions, table }, rows);
+      const openRows = (dueRows?: PurgeWalkOptions['dueRows']) =>
+        openMysqlPurgeWalk(ctx, { plan, cutoff, batchSize: target.batchSize, table, ...(dueRows ? { dueRows } : {}) });
+      if (partitions.action === 'off') return openRows();
+      return openPartitionWalk(ctx, { plan, cutoff, now: now(), partitions, table, openRows });
     },
 
     inspect(overdueBefore: Date): Promise<AgeInspection> {

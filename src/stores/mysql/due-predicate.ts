@@ -21,6 +21,16 @@ export function duePredicate(plan: AgeTargetPlan, cutoff: Date): SqlFragment {
   return { sql: `${time} < ?`, params: [cutoffParam(plan.timeFormat, cutoff)] };
 }
 
+/**
+ * Due rows whose time is also above `after` (a value of the time column): the walk that runs
+ * while the wholly due partitions are being counted passes the latest time those partitions can
+ * hold, so it deletes only from the partitions after them and never changes what is counted.
+ */
+export function dueAfterPredicate(plan: AgeTargetPlan, cutoff: Date, after: SqlParam): SqlFragment {
+  const due = duePredicate(plan, cutoff);
+  return { sql: `${due.sql} AND ${mysql.escapeId(plan.time.name)} > ?`, params: [...due.params, after] };
+}
+
 /** "This row's time is not a time": NULL, or a zero date in a DATETIME/TIMESTAMP column. */
 export function unusablePredicate(plan: AgeTargetPlan): SqlFragment {
   const time = mysql.escapeId(plan.time.name);

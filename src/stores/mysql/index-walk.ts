@@ -2,7 +2,7 @@ import mysql from 'mysql2';
 import type { RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import { withRetry } from '../../lib/retry.js';
 import type { AgeTargetPlan } from './check-target.js';
-import { duePredicate } from './due-predicate.js';
+import type { SqlFragment } from './due-predicate.js';
 import { keyParam, type SqlParam } from './sql-values.js';
 import type { MysqlStoreContext } from './store-context.js';
 
@@ -29,7 +29,8 @@ export class IndexWalk {
   constructor(
     private readonly ctx: MysqlStoreContext,
     private readonly plan: AgeTargetPlan,
-    private readonly cutoff: Date,
+    /** Which rows are due (duePredicate, or dueAfterPredicate beside the partition counts). */
+    private readonly due: SqlFragment,
   ) {
     this.pkPositions = plan.primaryKey.map((pk) => plan.walkKey.findIndex((k) => k.name === pk.name));
   }
@@ -44,8 +45,7 @@ export class IndexWalk {
   }
 
   private async selectNextKeys(limit: number): Promise<unknown[][]> {
-    const { plan } = this;
-    const due = duePredicate(plan, this.cutoff);
+    const { plan, due } = this;
     const keyList = plan.walkKey.map((c) => mysql.escapeId(c.name)).join(', ');
     let where = due.sql;
     const params: SqlParam[] = [...due.params];
@@ -68,8 +68,7 @@ export class IndexWalk {
   }
 
   private async deleteKeys(keys: unknown[][]): Promise<number> {
-    const { plan } = this;
-    const due = duePredicate(plan, this.cutoff);
+    const { plan, due } = this;
     const pkValues = keys.map((row) => plan.primaryKey.map((pk, i) => keyParam(pk, row[this.pkPositions[i] ?? -1])));
     let match: string;
     const params: SqlParam[] = [];

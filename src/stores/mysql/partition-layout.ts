@@ -1,7 +1,7 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { RefusalError } from '../../errors/refusal-error.js';
 import type { AgeTargetPlan } from './check-target.js';
-import { cutoffParam } from './sql-values.js';
+import { cutoffParam, type SqlParam } from './sql-values.js';
 import { INTEGER_TYPES } from './table-shape.js';
 
 /**
@@ -214,4 +214,17 @@ export function whollyDue(plan: AgeTargetPlan, partition: RangePartition, cutoff
   }
   if (partition.latestMicros === null) return false;
   return partition.latestMicros < cutoff.getTime() * 1000;
+}
+
+/**
+ * The latest value `partition` admits, as a parameter for the time column: `time > it` holds for
+ * no row of this partition nor of any before it (bounds ascend). DATETIME and TIMESTAMP values go
+ * as UTC text with microseconds (the pool's sessions run in UTC), integers as exact integers.
+ */
+export function latestValueParam(partition: RangePartition): SqlParam {
+  if (partition.integerBound !== null) return partition.integerBound - 1n;
+  if (partition.latestMicros === null) throw new Error(`partition ${partition.name} (MAXVALUE) has no latest value`);
+  const ms = Math.floor(partition.latestMicros / 1000);
+  const micros = partition.latestMicros - ms * 1000;
+  return `${new Date(ms).toISOString().slice(0, 23).replace('T', ' ')}${String(micros).padStart(3, '0')}`;
 }

@@ -1,9 +1,10 @@
 import type { MysqlPartitionsConfig } from '../../config/schema.js';
 import type { BatchResult } from '../purger.js';
 import type { AgeTargetPlan } from './check-target.js';
-import { readPartitionLayout, type RangePartition } from './partition-layout.js';
-import { duePartitions, planPremake, premakePartitions, removePartitions } from './partition-purge.js';
-import type { MysqlPurgeWalk } from './purge-walk.js';
+import { dueAfterPredicate } from './due-predicate.js';
+import { latestValueParam, readPartitionLayout, type RangePartition } from './partition-layout.js';
+import { countPartitions, duePartitions, planPremake, premakePartitions, removePartitions } from './partition-purge.js';
+import type { MysqlPurgeWalk, PurgeWalkOptions } from './purge-walk.js';
 import { asStoreError, type MysqlStoreContext } from './store-context.js';
 
 export interface PartitionWalkOptions {
@@ -13,38 +14,86 @@ export interface PartitionWalkOptions {
   now: Date;
   partitions: MysqlPartitionsConfig;
   table: string;
+  /** Opens a row walk of the target: of every due row, or of those `dueRows` selects. */
+  openRows: (dueRows?: PurgeWalkOptions['dueRows']) => MysqlPurgeWalk;
+}
+
+/** The wholly due partitions of this run while they are being counted. */
+interface Counting {
+  partitions: RangePartition[];
+  counts: Promise<number[]>;
+  settled: boolean;
+  startedAt: number;
+  settledAt: number;
 }
 
 /**
  * A purge walk that first removes whole partitions, then hands over to the row walk. Its first
  * batch reads the partitioning afresh (the memoized check only validated it), pre-creates future
- * partitions when configured, and plans which partitions are wholly due; the next batch removes
- * them all in one statement. The boundary partition, the last partition and any partition the short lock wait
- * gave up on are left to the row walk, which deletes their due rows this run; a partition left
- * behind that way is empty and is dropped on the next run.
+ * partitions when configured, plans which partitions are wholly due and starts counting their
+ * rows (countPartitions, `countConcurrency` at a time) without waiting for the counts.
+ *
+ * While the counts run, the boundary partition is walked beside them: a row walk limited to rows
+ * above the latest time the wholly due partitions can hold (dueAfterPredicate), so it never
+ * touches a row being counted and every row it deletes is counted by its own DELETE. Once the
+ * counts are in (or that walk has nothing left), the partitions are removed in one statement
+ * between two batches, and a row walk of every due row finishes the run: it deletes what the
+ * partitions the lock wait gave up on still hold (a partition left behind that way is empty and is
+ * dropped on the next run) and finds nothing else to do otherwise.
  */
-export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalkOptions, rows: MysqlPurgeWalk): MysqlPurgeWalk {
-  let queue: RangePartition[] | null = null;
+export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalkOptions): MysqlPurgeWalk {
+  const all = options.openRows();
+  let started = false;
   let plan: AgeTargetPlan | null = null;
+  let counting: Counting | null = null;
+  let beside: MysqlPurgeWalk | null = null;
+  const timing = { openedAt: 0, counted: false, countMs: 0, ddlMs: 0, walkMs: 0, partitionRows: 0, walkedRows: 0 };
 
   /** Plans; returns the pre-creation as a batch of its own, or null to go straight on. */
   async function start(): Promise<BatchResult | null> {
+    timing.openedAt = performance.now();
     plan = await options.plan();
     const layout = await readPartitionLayout(ctx.pool, ctx.database, plan);
-    queue = layout ? duePartitions(plan, layout, options.cutoff) : [];
     if (!layout) return null;
+    const due = duePartitions(plan, layout, options.cutoff);
     const planned = planPremake(plan, layout, options.now, options.partitions);
     if (layout.partitions.at(-1)?.boundMs !== null && options.partitions.premake > 0) {
       ctx.logger.warn('partitions.premake: the last partition is not MAXVALUE, so there is nothing to split future partitions off');
     }
-    if (planned.length === 0) return null;
-    const created = await premakePartitions(ctx, plan, layout, planned, options.partitions);
+    // Pre-creation first: its DDL would otherwise wait for the counts' metadata locks.
+    const created = planned.length > 0 ? await premakePartitions(ctx, plan, layout, planned, options.partitions) : null;
+    if (due.length > 0) startCounting(plan, due);
+    if (!created) return null;
     ctx.logger.info({ partitions: created }, 'partitions pre-created');
     return { deleted: 0, done: false, partitions: created };
   }
 
-  async function removeDue(partitions: RangePartition[], p: AgeTargetPlan): Promise<BatchResult> {
-    const { changes, countMs, ddlMs } = await removePartitions(ctx, p, partitions, options.partitions);
+  function startCounting(p: AgeTargetPlan, partitions: RangePartition[]): void {
+    const state: Counting = {
+      partitions,
+      counts: countPartitions(ctx, p, partitions, options.partitions.countConcurrency),
+      settled: false,
+      startedAt: performance.now(),
+      settledAt: 0,
+    };
+    const settle = () => {
+      state.settled = true;
+      state.settledAt = performance.now();
+    };
+    // A failure is thrown where the counts are awaited (removeDue); never unhandled meanwhile.
+    state.counts.then(settle, settle);
+    counting = state;
+    timing.counted = true;
+    const latest = latestValueParam(partitions[partitions.length - 1] as RangePartition);
+    beside = options.openRows((q) => dueAfterPredicate(q, options.cutoff, latest));
+  }
+
+  async function removeDue(state: Counting, p: AgeTargetPlan): Promise<BatchResult> {
+    const counts = await state.counts;
+    timing.countMs = Math.round(state.settledAt - state.startedAt);
+    const counted = state.partitions.map((partition, i) => ({ partition, rows: counts[i] ?? 0 }));
+    const { changes, ddlMs } = await removePartitions(ctx, p, counted, options.partitions);
+    timing.ddlMs = ddlMs;
     if (changes.some((c) => c.reason === 'metadata-lock-timeout')) {
       // A long transaction holds the table: the row walk deletes this run's rows instead.
       ctx.logger.warn(
@@ -52,32 +101,66 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
         'partitions left to the row walk: metadata lock not granted in time',
       );
     } else {
-      ctx.logger.info({ partitions: changes, countMs, ddlMs }, 'partitions purged');
+      ctx.logger.info({ partitions: changes, countMs: timing.countMs, ddlMs }, 'partitions purged');
     }
     const removed = changes.filter((c) => c.action === 'dropped' || c.action === 'truncated');
-    return { deleted: removed.reduce((n, c) => n + c.rows, 0), done: false, partitions: changes };
+    timing.partitionRows = removed.reduce((n, c) => n + c.rows, 0);
+    return { deleted: timing.partitionRows, done: false, partitions: changes };
+  }
+
+  /** One batch of a row walk, timed; its rows are counted by its own DELETEs. */
+  async function walkBatch(walk: MysqlPurgeWalk): Promise<BatchResult> {
+    const before = performance.now();
+    const batch = await walk.nextBatch();
+    timing.walkMs += performance.now() - before;
+    timing.walkedRows += batch.deleted;
+    return batch;
   }
 
   return {
     get mode() {
-      return rows.mode;
+      return (beside ?? all).mode;
     },
     get phase() {
-      return rows.phase;
+      return (beside ?? all).phase;
     },
     async nextBatch() {
       try {
-        if (queue === null) {
+        if (!started) {
+          started = true;
           const premade = await start();
           if (premade) return premade;
         }
-        const due = queue ?? [];
-        queue = [];
-        if (due.length > 0 && plan) return await removeDue(due, plan);
+        if (counting && beside) {
+          if (!counting.settled && beside.phase !== 'done') {
+            // Never done here: the partitions' DDL and the walk of every due row follow.
+            return { ...(await walkBatch(beside)), done: false };
+          }
+          const state = counting;
+          // Cleared first: should the counts or the DDL fail, the retried batch goes on with
+          // the row walk (which deletes and counts those rows itself) instead of repeating them.
+          counting = null;
+          beside = null;
+          if (plan) return await removeDue(state, plan);
+        }
       } catch (err) {
         throw asStoreError(`purging partitions of ${options.table}`, err);
       }
-      return rows.nextBatch();
+      const batch = await walkBatch(all);
+      if (batch.done && timing.counted) {
+        ctx.logger.info(
+          {
+            partitionRows: timing.partitionRows,
+            walkedRows: timing.walkedRows,
+            countMs: timing.countMs,
+            ddlMs: timing.ddlMs,
+            walkMs: Math.round(timing.walkMs),
+            wallMs: Math.round(performance.now() - timing.openedAt),
+          },
+          'partition purge finished',
+        );
+      }
+      return batch;
     },
   };
 }

@@ -2,7 +2,7 @@ import mysql from 'mysql2';
 import type { RowDataPacket } from 'mysql2/promise';
 import { withRetry } from '../../lib/retry.js';
 import type { AgeTargetPlan } from './check-target.js';
-import { duePredicate } from './due-predicate.js';
+import type { SqlFragment } from './due-predicate.js';
 import type { ColumnInfo } from './table-shape.js';
 import { keyParam } from './sql-values.js';
 import type { MysqlStoreContext } from './store-context.js';
@@ -24,11 +24,11 @@ export async function findDueIdBounds(
   ctx: MysqlStoreContext,
   plan: AgeTargetPlan,
   key: ColumnInfo,
-  cutoff: Date,
+  due: SqlFragment,
 ): Promise<DueIdBounds | null> {
-  const oldest = await dueEndId(ctx, plan, key, cutoff, 'ASC');
+  const oldest = await dueEndId(ctx, plan, key, due, 'ASC');
   if (oldest === null) return null;
-  const newest = await dueEndId(ctx, plan, key, cutoff, 'DESC');
+  const newest = await dueEndId(ctx, plan, key, due, 'DESC');
   if (newest === null) return null;
   return { oldest, newest };
 }
@@ -37,10 +37,9 @@ async function dueEndId(
   ctx: MysqlStoreContext,
   plan: AgeTargetPlan,
   key: ColumnInfo,
-  cutoff: Date,
+  due: SqlFragment,
   direction: 'ASC' | 'DESC',
 ): Promise<bigint | null> {
-  const due = duePredicate(plan, cutoff);
   const order = plan.walkKey.map((c) => `${mysql.escapeId(c.name)} ${direction}`).join(', ');
   const sql =
     `SELECT ${mysql.escapeId(key.name)} FROM ${mysql.escapeId(plan.table)} FORCE INDEX (${mysql.escapeId(plan.index.name)})` +
@@ -77,7 +76,7 @@ export async function idsFollowTime(
   ctx: MysqlStoreContext,
   plan: AgeTargetPlan,
   key: ColumnInfo,
-  cutoff: Date,
+  due: SqlFragment,
   bounds: DueIdBounds,
   options: FollowOptions,
 ): Promise<boolean> {
@@ -86,7 +85,6 @@ export async function idsFollowTime(
   if (span + 1n <= BigInt(options.smallSpan)) return true;
   const probes = Math.max(2, options.probes ?? 16);
   const minDue = options.minDueProbes ?? Math.ceil(probes * 0.875);
-  const due = duePredicate(plan, cutoff);
   const id = mysql.escapeId(key.name);
   const probe = `(SELECT (${due.sql}) AS due FROM ${mysql.escapeId(plan.table)} WHERE ${id} >= ? ORDER BY ${id} LIMIT 1)`;
   const ats = Array.from({ length: probes }, (_, i) => bounds.oldest + (span * BigInt(i)) / BigInt(probes - 1));

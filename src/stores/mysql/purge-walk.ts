@@ -1,6 +1,7 @@
 import type { BatchResult, PurgeWalk } from '../purger.js';
 import type { AgeTargetPlan } from './check-target.js';
 import { ChunkSizer } from './chunk-sizer.js';
+import { duePredicate, type SqlFragment } from './due-predicate.js';
 import { IndexWalk } from './index-walk.js';
 import { findDueIdBounds, idsFollowTime } from './pk-follows-time.js';
 import { RangeWalk } from './range-walk.js';
@@ -23,6 +24,11 @@ export interface PurgeWalkOptions {
   /** The target's check, memoized: the walk plans lazily because `openWalk` is synchronous. */
   plan: () => Promise<AgeTargetPlan>;
   cutoff: Date;
+  /**
+   * Narrows the rows the walk deletes below "due at `cutoff`" (the partition walk's walk beside
+   * its counts: dueAfterPredicate). @defaultValue duePredicate(plan, cutoff)
+   */
+  dueRows?: (plan: AgeTargetPlan) => SqlFragment;
   /** The target's `batchSize`: first chunk size, in rows (index walk) or ids (range step). */
   batchSize: number;
   /** The table, for error messages. */
@@ -43,37 +49,39 @@ export function openMysqlPurgeWalk(ctx: MysqlStoreContext, options: PurgeWalkOpt
   let phase: WalkPhase = 'planning';
   let mode: WalkMode | null = null;
   let plan: AgeTargetPlan | null = null;
+  let due: SqlFragment | null = null;
   let range: RangeWalk | null = null;
   let index: IndexWalk | null = null;
   let sizer = sizerFor();
 
   async function planWalk(): Promise<void> {
     plan = await options.plan();
+    due = options.dueRows ? options.dueRows(plan) : duePredicate(plan, cutoff);
     const key = plan.rangeKey;
     if (key) {
-      const bounds = await findDueIdBounds(ctx, plan, key, cutoff);
+      const bounds = await findDueIdBounds(ctx, plan, key, due);
       if (!bounds) {
         mode = 'index';
         phase = 'done';
         return;
       }
-      if (await idsFollowTime(ctx, plan, key, cutoff, bounds, { smallSpan: 2 * batchSize })) {
+      if (await idsFollowTime(ctx, plan, key, due, bounds, { smallSpan: 2 * batchSize })) {
         mode = 'range';
         phase = 'range';
-        range = new RangeWalk(ctx, plan, key, cutoff, bounds.oldest, bounds.newest);
+        range = new RangeWalk(ctx, plan, key, due, bounds.oldest, bounds.newest);
         ctx.logger.debug({ mode, idSpan: String(bounds.newest - bounds.oldest + 1n) }, 'purge walk planned');
         return;
       }
     }
     mode = 'index';
     phase = 'index';
-    index = new IndexWalk(ctx, plan, cutoff);
+    index = new IndexWalk(ctx, plan, due);
     ctx.logger.debug({ mode }, 'purge walk planned');
   }
 
   async function step(): Promise<BatchResult> {
     if (phase === 'planning') await planWalk();
-    if (phase === 'done' || !plan) return { deleted: 0, done: true };
+    if (phase === 'done' || !plan || !due) return { deleted: 0, done: true };
 
     const started = performance.now();
     if (phase === 'range' && range) {
@@ -81,7 +89,7 @@ export function openMysqlPurgeWalk(ctx: MysqlStoreContext, options: PurgeWalkOpt
       sizer.record(performance.now() - started);
       if (outcome.exhausted) {
         phase = 'sweep';
-        index = new IndexWalk(ctx, plan, cutoff);
+        index = new IndexWalk(ctx, plan, due);
         sizer = sizerFor();
       }
       // Not done yet: the sweep decides whether stragglers are left.

@@ -3,7 +3,7 @@ import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { withRetry } from '../../lib/retry.js';
 import type { AgeTargetPlan } from './check-target.js';
 import type { ColumnInfo } from './table-shape.js';
-import { duePredicate } from './due-predicate.js';
+import type { SqlFragment } from './due-predicate.js';
 import { keyParam } from './sql-values.js';
 import type { ChunkOutcome } from './index-walk.js';
 import type { MysqlStoreContext } from './store-context.js';
@@ -22,7 +22,8 @@ export class RangeWalk {
     private readonly ctx: MysqlStoreContext,
     private readonly plan: AgeTargetPlan,
     private readonly key: ColumnInfo,
-    private readonly cutoff: Date,
+    /** Which rows are due (duePredicate, or dueAfterPredicate beside the partition counts). */
+    private readonly due: SqlFragment,
     first: bigint,
     private readonly last: bigint,
   ) {
@@ -34,7 +35,7 @@ export class RangeWalk {
     if (this.next > this.last) return { deleted: 0, exhausted: true };
     const from = this.next;
     const to = minBigInt(from + BigInt(Math.max(1, Math.floor(step))) - 1n, this.last);
-    const due = duePredicate(this.plan, this.cutoff);
+    const due = this.due;
     const id = mysql.escapeId(this.key.name);
     const sql = `DELETE FROM ${mysql.escapeId(this.plan.table)} WHERE ${id} BETWEEN ? AND ? AND ${due.sql}`;
     const [result] = await withRetry(() => this.ctx.pool.query<ResultSetHeader>(sql, [from, to, ...due.params]), this.ctx.retry);

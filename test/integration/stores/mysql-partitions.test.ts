@@ -5,6 +5,7 @@ import type { MysqlStore } from '../../../src/stores/mysql/mysql-store.js';
 import type { PartitionChange } from '../../../src/types.js';
 import type { PurgeWalk } from '../../../src/stores/purger.js';
 import { RefusalError } from '../../../src/errors/refusal-error.js';
+import { DEFAULT_MYSQL_PARTITIONS } from '../../../src/config/schema.js';
 import { countRows, mysqlTarget, testStore } from './mysql-fixtures.js';
 
 // Partitions by day: p0101 < 2026-01-02, p0102 < 2026-01-03, p0103 < 2026-01-04, pmax.
@@ -119,7 +120,11 @@ describe('MySQL partitions: dropping whole partitions before the cutoff', () => 
     await createDaily('trunc', 'columns');
     await insertTimes('trunc', [at('2026-01-01T10:00:00Z'), at('2026-01-01T11:00:00Z'), at('2026-01-04T10:00:00Z')]);
     const purger = store.agePurger(
-      mysqlTarget({ table: 'trunc', time: 'at', partitions: { action: 'truncate', lockWaitSeconds: 1, premake: 0, interval: 'day' } }),
+      mysqlTarget({
+        table: 'trunc',
+        time: 'at',
+        partitions: { action: 'truncate', lockWaitSeconds: 1, countConcurrency: 2, premake: 0, interval: 'day' },
+      }),
     );
     const { changes } = await drainChanges(purger.openWalk(at('2026-01-03T00:00:00Z')));
     expect(changes).toEqual([{ name: 'p0', action: 'truncated', rows: 2, lessThan: "'2026-01-02'" }]);
@@ -182,7 +187,11 @@ describe('MySQL partitions: refusals', () => {
     expect(await countRows(store.pool, `SELECT COUNT(*) FROM ${table}`)).toBe(2);
 
     const rowWise = store.agePurger(
-      mysqlTarget({ table, time: 'at', partitions: { action: 'off', lockWaitSeconds: 1, premake: 0, interval: 'day' } }),
+      mysqlTarget({
+        table,
+        time: 'at',
+        partitions: { action: 'off', lockWaitSeconds: 1, countConcurrency: 2, premake: 0, interval: 'day' },
+      }),
     );
     await rowWise.check();
     expect((await drainChanges(rowWise.openWalk(at('2026-01-01T00:00:00Z')))).deleted).toBe(1);
@@ -194,7 +203,7 @@ describe('MySQL partitions: pre-creation', () => {
     await createDaily('premade', 'to_days');
     await insertTimes('premade', [at('2026-01-09T10:00:00Z')]); // in pmax, beyond what premake adds
     const now = at('2026-01-04T15:00:00Z');
-    const options = { action: 'drop' as const, lockWaitSeconds: 1, premake: 2, interval: 'day' as const };
+    const options = { action: 'drop' as const, lockWaitSeconds: 1, countConcurrency: 2, premake: 2, interval: 'day' as const };
     const purger = store.agePurger(mysqlTarget({ table: 'premade', time: 'at', partitions: options }), { zone: 'UTC', now: () => now });
     const { changes } = await drainChanges(purger.openWalk(at('2026-01-01T00:00:00Z')));
     expect(changes.map((c) => [c.name, c.action, c.lessThan])).toEqual([
@@ -215,7 +224,7 @@ describe('MySQL partitions: pre-creation', () => {
   it('does not reorganize a MAXVALUE partition that holds rows below the new bounds', async () => {
     await createDaily('premade_full', 'columns');
     await insertTimes('premade_full', [at('2026-01-04T10:00:00Z')]);
-    const options = { action: 'drop' as const, lockWaitSeconds: 1, premake: 1, interval: 'day' as const };
+    const options = { action: 'drop' as const, lockWaitSeconds: 1, countConcurrency: 2, premake: 1, interval: 'day' as const };
     const purger = store.agePurger(mysqlTarget({ table: 'premade_full', time: 'at', partitions: options }), {
       zone: 'UTC',
       now: () => at('2026-01-04T15:00:00Z'),
@@ -281,6 +290,131 @@ describe('MySQL partitions: the metadata lock', () => {
     } finally {
       await holder.end();
       await foreground.end();
+    }
+  });
+});
+
+describe('MySQL partitions: exact counts, several at once, with the boundary walked beside them', () => {
+  it.each([1, 3])(
+    'counts every wholly due partition exactly with countConcurrency %i, in the dry run and in the run',
+    async (countConcurrency) => {
+      // Seven due days holding 1…7 rows, then the boundary day and pmax.
+      const table = `many_${countConcurrency}`;
+      const bounds = Array.from(
+        { length: 8 },
+        (_, i) => `PARTITION p${i} VALUES LESS THAN (TO_DAYS('2026-01-${String(i + 2).padStart(2, '0')}'))`,
+      );
+      await store.pool.query(
+        `CREATE TABLE ${table} (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, at DATETIME(3) NOT NULL, PRIMARY KEY (id, at), KEY idx_at (at))
+       PARTITION BY RANGE (TO_DAYS(at)) (${bounds.join(', ')}, PARTITION pmax VALUES LESS THAN MAXVALUE)`,
+      );
+      for (let day = 0; day < 7; day += 1) {
+        await insertTimes(
+          table,
+          Array.from({ length: day + 1 }, (_, i) => at(`2026-01-0${day + 1}T${String(i + 1).padStart(2, '0')}:00:00Z`)),
+        );
+      }
+      await insertTimes(table, [at('2026-01-08T01:00:00Z'), at('2026-01-08T11:59:59.999Z'), at('2026-01-08T12:00:00Z')]);
+      const cutoff = at('2026-01-08T12:00:00Z');
+      const options = { ...DEFAULT_MYSQL_PARTITIONS, countConcurrency };
+      const purger = store.agePurger(mysqlTarget({ table, time: 'at', partitions: options }));
+      const counted = await purger.count(cutoff);
+      expect(counted.due).toBe(30);
+      expect(counted.partitions?.map((p) => [p.name, p.action, p.rows])).toEqual(
+        Array.from({ length: 7 }, (_, i) => [`p${i}`, 'would-drop', i + 1]),
+      );
+      const { deleted, changes } = await drainChanges(purger.openWalk(cutoff));
+      expect(changes.map((c) => [c.name, c.action, c.rows])).toEqual(Array.from({ length: 7 }, (_, i) => [`p${i}`, 'dropped', i + 1]));
+      expect(deleted).toBe(30);
+      expect(await partitionNames(table)).toEqual(['p7', 'pmax']);
+      expect(await countRows(store.pool, `SELECT COUNT(*) FROM ${table}`)).toBe(1);
+    },
+  );
+
+  // Each layout puts the latest value a wholly due partition can hold next to the first value of
+  // the boundary partition: the walk beside the counts must take the second and leave the first.
+  it.each([
+    {
+      label: 'TO_DAYS on DATETIME(3)',
+      column: 'DATETIME(3) NOT NULL',
+      spec: "RANGE (TO_DAYS(at)) (PARTITION p0 VALUES LESS THAN (TO_DAYS('2026-01-02')), PARTITION p1 VALUES LESS THAN (TO_DAYS('2026-01-03')), PARTITION pmax VALUES LESS THAN MAXVALUE)",
+      counted: ["'2026-01-01 10:00:00'", "'2026-01-01 23:59:59.999'"],
+      beside: ["'2026-01-02 00:00:00.000'", "'2026-01-02 05:59:59.999'"],
+      kept: ["'2026-01-02 06:00:00'"],
+    },
+    {
+      label: 'RANGE COLUMNS on DATETIME(3), a bound inside a second',
+      column: 'DATETIME(3) NOT NULL',
+      spec: "RANGE COLUMNS (at) (PARTITION p0 VALUES LESS THAN ('2026-01-02 00:00:00.500'), PARTITION p1 VALUES LESS THAN ('2026-01-03'), PARTITION pmax VALUES LESS THAN (MAXVALUE))",
+      counted: ["'2026-01-02 00:00:00.499'"],
+      beside: ["'2026-01-02 00:00:00.500'"],
+      kept: ["'2026-01-02 06:00:00'"],
+    },
+    {
+      label: 'UNIX_TIMESTAMP on TIMESTAMP(3)',
+      column: 'TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)',
+      spec: 'RANGE (UNIX_TIMESTAMP(at)) (PARTITION p0 VALUES LESS THAN (1767312000), PARTITION p1 VALUES LESS THAN (1767398400), PARTITION pmax VALUES LESS THAN MAXVALUE)',
+      counted: ["'2026-01-01 23:59:59.999'"],
+      beside: ["'2026-01-02 00:00:00.000'"],
+      kept: ["'2026-01-02 06:00:00'"],
+    },
+    {
+      label: 'an epoch_ms column partitioned by itself',
+      column: 'BIGINT NOT NULL',
+      timeFormat: 'epoch_ms' as const,
+      spec: 'RANGE COLUMNS (at) (PARTITION p0 VALUES LESS THAN (1767312000000), PARTITION p1 VALUES LESS THAN (1767398400000), PARTITION pmax VALUES LESS THAN (MAXVALUE))',
+      counted: ['1767225600000', '1767311999999'],
+      beside: ['1767312000000'],
+      kept: ['1767333600000'],
+    },
+  ])('$label: the boundary partition is walked while the counts run; the counted partition is not touched', async (layout) => {
+    const table = `beside_${layout.label.replace(/\W+/g, '_')}`.slice(0, 60);
+    await store.pool.query(
+      `CREATE TABLE ${table} (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, at ${layout.column}, PRIMARY KEY (id, at), KEY idx_at (at)) PARTITION BY ${layout.spec}`,
+    );
+    const values = [...layout.counted, ...layout.beside, ...layout.kept];
+    await store.pool.query(`INSERT INTO ${table} (at) VALUES ${values.map((v) => `(${v})`).join(', ')}`);
+    const cutoff = at('2026-01-02T06:00:00.000Z');
+    const purger = store.agePurger(mysqlTarget({ table, time: 'at', ...(layout.timeFormat ? { timeFormat: layout.timeFormat } : {}) }));
+    const walk = purger.openWalk(cutoff);
+    // The first batch starts the counts and, without waiting for them, walks the boundary partition.
+    const first = await walk.nextBatch();
+    expect(first.partitions).toBeUndefined();
+    expect(first.deleted).toBe(layout.beside.length);
+    expect(await countRows(store.pool, `SELECT COUNT(*) FROM ${table} PARTITION (p0)`)).toBe(layout.counted.length);
+    expect(await countRows(store.pool, `SELECT COUNT(*) FROM ${table} PARTITION (p1)`)).toBe(layout.kept.length);
+
+    const rest = await drainChanges(walk);
+    expect(rest.changes.map((c) => [c.name, c.action, c.rows])).toEqual([['p0', 'dropped', layout.counted.length]]);
+    expect(first.deleted + rest.deleted).toBe(layout.counted.length + layout.beside.length);
+    expect(await partitionNames(table)).toEqual(['p1', 'pmax']);
+    expect(await countRows(store.pool, `SELECT COUNT(*) FROM ${table}`)).toBe(layout.kept.length);
+  });
+
+  it('leaves the partitions to the walk of every due row when the lock wait gives up, after walking the boundary beside the counts', async () => {
+    await createDaily('beside_mdl', 'to_days');
+    await insertTimes('beside_mdl', [
+      at('2026-01-01T10:00:00Z'),
+      at('2026-01-02T10:00:00Z'),
+      at('2026-01-03T01:00:00Z'),
+      at('2026-01-04T10:00:00Z'),
+    ]);
+    const holder = await createConnection(db.url);
+    try {
+      await holder.query('START TRANSACTION');
+      await holder.query('SELECT COUNT(*) FROM beside_mdl');
+      const purger = store.agePurger(mysqlTarget({ table: 'beside_mdl', time: 'at' }));
+      const { deleted, changes } = await drainChanges(purger.openWalk(at('2026-01-03T06:00:00Z')));
+      expect(changes.map((c) => [c.name, c.action, c.rows, c.reason])).toEqual([
+        ['p0', 'skipped', 1, 'metadata-lock-timeout'],
+        ['p1', 'skipped', 1, 'metadata-lock-timeout'],
+      ]);
+      // One row beside the counts (p2), two by the walk of every due row afterwards.
+      expect(deleted).toBe(3);
+      expect(await countRows(store.pool, 'SELECT COUNT(*) FROM beside_mdl')).toBe(1);
+    } finally {
+      await holder.query('COMMIT');
+      await holder.end();
     }
   });
 });

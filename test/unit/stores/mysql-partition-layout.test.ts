@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { AgeTargetPlan, TimeFormat } from '../../../src/stores/mysql/check-target.js';
-import { parsePartitionLayout, whollyDue, type PartitionRow } from '../../../src/stores/mysql/partition-layout.js';
+import { latestValueParam, parsePartitionLayout, whollyDue, type PartitionRow } from '../../../src/stores/mysql/partition-layout.js';
 import { intervalStart, planPremake } from '../../../src/stores/mysql/partition-purge.js';
 import { RefusalError } from '../../../src/errors/refusal-error.js';
 
@@ -78,6 +78,37 @@ describe('which partitions are wholly before the cutoff, to the millisecond', ()
   });
 });
 
+describe('the latest value a partition admits (the lower limit of the walk beside the counts)', () => {
+  const latest = (p: AgeTargetPlan, r: PartitionRow[]) =>
+    parsePartitionLayout(p, r).partitions.map((x) => (x.lessThan === 'MAXVALUE' ? null : latestValueParam(x)));
+  it('one column unit below the bound, in UTC text with microseconds or as an exact integer', () => {
+    expect(latest(plan('datetime(3)'), rows('RANGE', 'to_days(`at`)', ['739983', 'MAXVALUE']))).toEqual([
+      '2026-01-01 23:59:59.999000',
+      null,
+    ]);
+    expect(latest(plan('datetime'), rows('RANGE COLUMNS', '`at`', ["'2026-01-02 00:00:00.500'", 'MAXVALUE']))).toEqual([
+      '2026-01-02 00:00:00.000000',
+      null,
+    ]);
+    expect(latest(plan('datetime(6)'), rows('RANGE COLUMNS', '`at`', ["'2026-01-02 00:00:00.000005'", 'MAXVALUE']))).toEqual([
+      '2026-01-02 00:00:00.000004',
+      null,
+    ]);
+    expect(latest(plan('timestamp(3)'), rows('RANGE', 'unix_timestamp(`at`)', ['1767312000', 'MAXVALUE']))).toEqual([
+      '2026-01-01 23:59:59.999000',
+      null,
+    ]);
+    expect(latest(plan('bigint', 'epoch_ms'), rows('RANGE COLUMNS', '`at`', ['9007199254740993', 'MAXVALUE']))).toEqual([
+      9007199254740992n,
+      null,
+    ]);
+  });
+  it('has none for the MAXVALUE partition', () => {
+    const [max] = parsePartitionLayout(plan('datetime(3)'), rows('RANGE', 'to_days(`at`)', ['MAXVALUE'])).partitions;
+    expect(() => latestValueParam(max!)).toThrow(/MAXVALUE/);
+  });
+});
+
 describe('partitioning the partition path refuses', () => {
   const p = plan('datetime(3)');
   const refusal = (r: PartitionRow[]) => () => parsePartitionLayout(p, r);
@@ -108,7 +139,7 @@ describe('partitioning the partition path refuses', () => {
 describe('pre-creating future partitions', () => {
   const p = plan('datetime(3)');
   const now = new Date('2026-01-05T13:00:00Z'); // a Monday
-  const options = { action: 'drop' as const, lockWaitSeconds: 1, premake: 2, interval: 'day' as const };
+  const options = { action: 'drop' as const, lockWaitSeconds: 1, countConcurrency: 2, premake: 2, interval: 'day' as const };
   it('adds daily partitions up to the end of the premake-th day after today', () => {
     const layout = parsePartitionLayout(p, rows('RANGE', 'to_days(`at`)', ['739986', 'MAXVALUE'])); // < 2026-01-05
     const planned = planPremake(p, layout, now, options);
