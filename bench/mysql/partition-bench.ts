@@ -11,16 +11,19 @@ import { ptArchiverMethod, type MethodContext, type MethodRun } from './purge-me
 import { createRequestLogTable, fourteenDaysBefore, insertRows, TABLE, type TimeSpan } from './request-log-table.js';
 
 /**
- * The partition scenario: the same N rows over 14 days, purged with a 7-day cutoff, once from a
- * table RANGE-partitioned by day on TO_DAYS(requested_at) (the worker drops the wholly due
- * partitions) and once from the reference, unpartitioned table (the worker's chunked walk, and
- * pt-archiver, the reference). One run of each by default: every run needs its own load of N
- * rows, which is most of the scenario's time.
+ * The partition scenario: the same N rows over 14 days, purged with a 7-day cutoff, from a table
+ * partitioned by day twice — daily partitions at UTC midnight run at an arbitrary time of day
+ * (the boundary day's due rows, on average half a day, go through the row walk), and the
+ * recommended schedule: bounds at the cutoff's time of day minus 5 minutes, so the run comes a
+ * few minutes after a partition boundary and the boundary partition holds minutes of due rows —
+ * and from the reference, unpartitioned table (the worker's chunked walk, and pt-archiver, the
+ * reference). One run of each by default: every run needs its own load of N rows, which is most
+ * of the scenario's time.
  */
 export interface PartitionMethodResult {
-  id: 'worker-partitions' | 'worker-rows' | 'pt-archiver';
+  id: 'worker-partitions' | 'worker-partitions-scheduled' | 'worker-rows' | 'pt-archiver';
   label: string;
-  table: 'partitioned' | 'unpartitioned';
+  table: TableKind;
   loadSeconds: number;
   deleted: number;
   wallMs: number;
@@ -38,6 +41,8 @@ export interface PartitionMethodResult {
    * start, the checks and the row walk of the boundary partition.
    */
   partitionPhase: { rows: number; countMs: number; ddlMs: number; rowsPerSecond: number } | null;
+  /** Where the partitioned runs' wall time went (see RunBreakdown). */
+  breakdown: RunBreakdown | null;
   /** Partitions the worker dropped, with their exact row counts (from its run document). */
   partitions: Array<{ name: string; action: string; rows: number }>;
 }
@@ -57,18 +62,63 @@ export interface PartitionBenchOptions {
   log: (line: string) => void;
 }
 
+/**
+ * `partitioned`: daily partitions at UTC midnight on TO_DAYS(requested_at); `scheduled`: RANGE
+ * COLUMNS(requested_at), daily bounds at the cutoff's time of day minus SCHEDULE_LEAD_MS.
+ */
+type TableKind = 'partitioned' | 'scheduled' | 'unpartitioned';
+
+/**
+ * A partitioned run's wall time, from the worker's log: the CLI's start (spawn to `policy run
+ * started`: Node, modules, config, connections, the audit trail's `run-started`); the partition
+ * walk's exact counts and DDL and its row walks (the boundary partition, walked while the counts
+ * run, then a walk of every due row); `walkMs` overlaps `countMs`, so the parts do not add up.
+ */
+export interface RunBreakdown {
+  cliStartMs: number;
+  countMs: number;
+  ddlMs: number;
+  walkMs: number;
+  walkedRows: number;
+  /** First batch of the partition walk to its last. */
+  purgeMs: number;
+}
+
 const DAY_MS = 86_400_000;
+/** How long after a partition boundary the recommended schedule runs. */
+const SCHEDULE_LEAD_MS = 5 * 60_000;
 const FIXED_WINDOW_MS = 10_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** im_request_log, NOT NULL time in the primary key (MySQL requires it), partitioned per UTC day of `span`. */
-async function createPartitionedTable(pool: Pool, span: TimeSpan): Promise<number> {
-  const first = Date.UTC(span.from.getUTCFullYear(), span.from.getUTCMonth(), span.from.getUTCDate());
+/**
+ * The partitions of `span` for `kind`: per UTC day on TO_DAYS, or (`scheduled`) RANGE COLUMNS
+ * bounds a day apart placed SCHEDULE_LEAD_MS before the time of day of the cutoff the worker
+ * will compute (span.to minus the retention; it runs a load later, so its boundary partition
+ * holds the lead plus the load's duration of due rows — the bench reports the rows it walked).
+ */
+function partitionClause(kind: 'partitioned' | 'scheduled', span: TimeSpan, retainDays: number): { clause: string; count: number } {
   const parts: string[] = [];
-  for (let day = first + DAY_MS; day <= span.to.getTime() + DAY_MS; day += DAY_MS) {
-    const name = `p${new Date(day - DAY_MS).toISOString().slice(0, 10).replaceAll('-', '')}`;
-    parts.push(`PARTITION ${name} VALUES LESS THAN (TO_DAYS('${new Date(day).toISOString().slice(0, 10)}'))`);
+  if (kind === 'partitioned') {
+    const first = Date.UTC(span.from.getUTCFullYear(), span.from.getUTCMonth(), span.from.getUTCDate());
+    for (let day = first + DAY_MS; day <= span.to.getTime() + DAY_MS; day += DAY_MS) {
+      const name = `p${new Date(day - DAY_MS).toISOString().slice(0, 10).replaceAll('-', '')}`;
+      parts.push(`PARTITION ${name} VALUES LESS THAN (TO_DAYS('${new Date(day).toISOString().slice(0, 10)}'))`);
+    }
+    return { clause: `RANGE (TO_DAYS(requested_at)) (${parts.join(', ')}, PARTITION pmax VALUES LESS THAN MAXVALUE)`, count: parts.length };
   }
+  const boundary = span.to.getTime() - retainDays * DAY_MS - SCHEDULE_LEAD_MS;
+  let bound = boundary - Math.floor((boundary - span.from.getTime()) / DAY_MS) * DAY_MS;
+  if (bound <= span.from.getTime()) bound += DAY_MS;
+  for (; bound <= span.to.getTime() + DAY_MS; bound += DAY_MS) {
+    const text = new Date(bound).toISOString().slice(0, 19).replace('T', ' ');
+    parts.push(`PARTITION p${String(parts.length).padStart(2, '0')} VALUES LESS THAN ('${text}')`);
+  }
+  return { clause: `RANGE COLUMNS (requested_at) (${parts.join(', ')}, PARTITION pmax VALUES LESS THAN (MAXVALUE))`, count: parts.length };
+}
+
+/** im_request_log, NOT NULL time in the primary key (MySQL requires it), partitioned by day over `span`. */
+async function createPartitionedTable(pool: Pool, kind: 'partitioned' | 'scheduled', span: TimeSpan, retainDays: number): Promise<number> {
+  const { clause, count } = partitionClause(kind, span, retainDays);
   await pool.query(`DROP TABLE IF EXISTS ${mysql.escapeId(TABLE)}`);
   await pool.query(`CREATE TABLE ${mysql.escapeId(TABLE)} (
       id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
@@ -79,8 +129,8 @@ async function createPartitionedTable(pool: Pool, span: TimeSpan): Promise<numbe
       PRIMARY KEY (id, requested_at),
       KEY idx_im_request_log_requested_at (requested_at)
     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
-    PARTITION BY RANGE (TO_DAYS(requested_at)) (${parts.join(', ')}, PARTITION pmax VALUES LESS THAN MAXVALUE)`);
-  return parts.length;
+    PARTITION BY ${clause}`);
+  return count;
 }
 
 /** The `partitions purged` log line of a worker run (pino JSON on stderr), summed. */
@@ -97,6 +147,21 @@ function partitionPhase(stderr: string): PhaseTiming | null {
     seen = true;
   }
   return seen ? found : null;
+}
+
+/** The breakdown of a partitioned run from its log lines; `spawnedAt` is the wall clock at spawn. */
+function runBreakdown(stderr: string, spawnedAt: number): RunBreakdown | null {
+  let cliStartMs: number | null = null;
+  let finished: { countMs: number; ddlMs: number; walkMs: number; walkedRows: number; wallMs: number } | null = null;
+  for (const line of stderr.split('\n')) {
+    if (line.includes('"policy run started"') && cliStartMs === null) {
+      cliStartMs = Date.parse((JSON.parse(line) as { time: string }).time) - spawnedAt;
+    }
+    if (line.includes('"partition purge finished"')) finished = JSON.parse(line) as typeof finished;
+  }
+  if (cliStartMs === null || !finished) return null;
+  const { countMs, ddlMs, walkMs, walkedRows, wallMs } = finished;
+  return { cliStartMs, countMs, ddlMs, walkMs, walkedRows, purgeMs: wallMs };
 }
 
 export async function runPartitionBench(options: PartitionBenchOptions): Promise<PartitionBenchResult> {
@@ -122,8 +187,17 @@ export async function runPartitionBench(options: PartitionBenchOptions): Promise
     const idleSamples: number[] = [];
     let idleErrors = 0;
     const results: PartitionMethodResult[] = [];
-    const plans: Array<{ id: PartitionMethodResult['id']; label: string; table: PartitionMethodResult['table'] }> = [
-      { id: 'worker-partitions', label: 'worker, partitioned table (drops wholly due partitions)', table: 'partitioned' },
+    const plans: Array<{ id: PartitionMethodResult['id']; label: string; table: TableKind }> = [
+      {
+        id: 'worker-partitions',
+        label: 'worker, daily partitions at UTC midnight, run at an arbitrary time of day (the boundary day is row-walked)',
+        table: 'partitioned',
+      },
+      {
+        id: 'worker-partitions-scheduled',
+        label: "worker, recommended schedule: daily partitions bounded 5 min before the cutoff's time of day",
+        table: 'scheduled',
+      },
       { id: 'worker-rows', label: 'worker, unpartitioned table (chunked walk, batchSize 1000)', table: 'unpartitioned' },
       { id: 'pt-archiver', label: 'pt-archiver --bulk-delete --limit 1000, unpartitioned table', table: 'unpartitioned' },
     ];
@@ -131,8 +205,8 @@ export async function runPartitionBench(options: PartitionBenchOptions): Promise
       log(`partitions: loading ${rows} rows (${plan.table}) for ${plan.id}…`);
       const span = fourteenDaysBefore(new Date());
       const started = performance.now();
-      if (plan.table === 'partitioned') dailyPartitions = await createPartitionedTable(db.pool, span);
-      else await createRequestLogTable(db.pool, TABLE);
+      if (plan.table === 'unpartitioned') await createRequestLogTable(db.pool, TABLE);
+      else dailyPartitions = await createPartitionedTable(db.pool, plan.table, span, ctx.retainDays);
       await insertRows(db.pool, TABLE, rows, span, 1n);
       await db.pool.query(`ANALYZE TABLE ${mysql.escapeId(TABLE)}`);
       const loadSeconds = (performance.now() - started) / 1000;
@@ -152,11 +226,14 @@ export async function runPartitionBench(options: PartitionBenchOptions): Promise
       let run: MethodRun;
       let partitions: PartitionMethodResult['partitions'] = [];
       let phase: PhaseTiming | null = null;
+      let breakdown: RunBreakdown | null = null;
       if (plan.id === 'pt-archiver') {
         run = await pt.run();
       } else {
-        const worker = await runWorkerCli(plan.id === 'worker-partitions' ? dropConfig : rowsConfig, undefined, 'info');
+        const spawnedAt = Date.now();
+        const worker = await runWorkerCli(plan.table === 'unpartitioned' ? rowsConfig : dropConfig, undefined, 'info');
         phase = partitionPhase(worker.stderr);
+        breakdown = runBreakdown(worker.stderr, spawnedAt);
         partitions = worker.targets.flatMap((t) => (t.partitions ?? []).map((p) => ({ name: p.name, action: p.action, rows: p.rows })));
         run = {
           deleted: worker.deleted,
@@ -190,11 +267,19 @@ export async function runPartitionBench(options: PartitionBenchOptions): Promise
         fixedP99RatioToPtArchiver: null,
         partitions,
         partitionPhase: phase ? { ...phase, rowsPerSecond: phase.rows / ((phase.countMs + phase.ddlMs) / 1000) } : null,
+        breakdown,
       });
       log(
         `  ${plan.id}: ${run.deleted} rows in ${(run.wallMs / 1000).toFixed(2)} s = ${Math.round(rowsPerSecond)} rows/s, fg p50/p99 ${foreground.p50.toFixed(1)} / ${foreground.p99.toFixed(1)} ms (≥ 10 s: p99 ${foregroundFixed.p99.toFixed(1)} ms)` +
           (partitions.length > 0 ? `; ${partitions.filter((p) => p.action === 'dropped').length} partitions dropped` : ''),
       );
+      if (breakdown) {
+        const s = (ms: number) => (ms / 1000).toFixed(2);
+        log(
+          `    CLI start ${s(breakdown.cliStartMs)} s; partition walk ${s(breakdown.purgeMs)} s: counts ${s(breakdown.countMs)} s (beside them, ` +
+            `row walks ${s(breakdown.walkMs)} s for ${breakdown.walkedRows} rows), DDL ${s(breakdown.ddlMs)} s`,
+        );
+      }
       await db.pool.query(`DROP TABLE ${mysql.escapeId(TABLE)}`);
     }
     const ptResult = results.find((r) => r.id === 'pt-archiver');

@@ -115,8 +115,10 @@ export function renderReport(result: BenchResult): string {
     out.push(
       `## MySQL partitions: ${int(parts.rows)} rows over 14 days, 7-day cutoff`,
       '',
-      `The same rows loaded for each method: a table RANGE-partitioned by day on TO_DAYS(requested_at) (${parts.dailyPartitions} daily partitions + MAXVALUE; ` +
-        "primary key (id, requested_at)) for the worker's partition path, the reference unpartitioned table for its chunked walk and for pt-archiver. " +
+      `The same rows loaded for each method: a table partitioned by day (${parts.dailyPartitions} daily partitions + MAXVALUE; primary key (id, requested_at)) ` +
+        "for the worker's partition path — bounded at UTC midnight on TO_DAYS(requested_at) and run at an arbitrary time of day, and the recommended schedule, " +
+        "RANGE COLUMNS bounds 5 minutes before the cutoff's time of day (the run comes a few minutes after a partition boundary) — " +
+        'the reference unpartitioned table for its chunked walk and for pt-archiver. ' +
         `One run each; wall time from process start to exit. Foreground probe as in the backlog, over the purge's own run and over at least the 10 s from its start (the same span for every method); with no purge: p50/p99 ${lat(parts.idle)} ms.`,
       '',
       table(
@@ -134,6 +136,7 @@ export function renderReport(result: BenchResult): string {
           'p99 × pt-archiver (≥ 10 s)',
           'partitions dropped (rows)',
           'partition phase: count + DDL s, rows/s, × pt-archiver',
+          'CLI start s; counts s ‖ row walks s (rows); DDL s',
         ],
         parts.methods.map((r) => [
           r.label,
@@ -155,8 +158,13 @@ export function renderReport(result: BenchResult): string {
                 ptRate ? r.partitionPhase.rowsPerSecond / ptRate : null,
               )}`
             : '—',
+          r.breakdown
+            ? `${sec(r.breakdown.cliStartMs)}; ${sec(r.breakdown.countMs)} ‖ ${sec(r.breakdown.walkMs)} (${int(r.breakdown.walkedRows)}); ${sec(r.breakdown.ddlMs)}`
+            : '—',
         ]),
       ),
+      '',
+      'The last column: the row walks (the boundary partition, walked while the exact counts run, then a walk of every due row that finds what the DDL left) overlap the counts (‖), so the parts do not add up to the wall time.',
       '',
     );
   }

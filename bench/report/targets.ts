@@ -61,20 +61,27 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
   }
   const parts = result.partitions;
   if (parts) {
-    const drop = parts.methods.find((m) => m.id === 'worker-partitions');
     const ptRate = parts.methods.find((m) => m.id === 'pt-archiver')?.rowsPerSecond ?? null;
-    checks.push({
-      target: `Partitioned backlog (${parts.rows} rows): worker ≥ 50× pt-archiver rows/s`,
-      measured: `whole run ${x(drop?.ratioToPtArchiver)}; partition phase alone (exact counts + DDL) ${x(
-        drop?.partitionPhase && ptRate ? drop.partitionPhase.rowsPerSecond / ptRate : null,
-      )}`,
-      met: drop?.ratioToPtArchiver != null ? drop.ratioToPtArchiver >= 50 : null,
-    });
-    checks.push({
-      target: "Partitioned backlog: foreground p99 no worse than pt-archiver's",
-      measured: `over its own run ${x(drop?.p99RatioToPtArchiver)} (${drop ? drop.foreground.p99.toFixed(1) : 'n/a'} ms); over ≥ 10 s from the start ${x(drop?.fixedP99RatioToPtArchiver)}`,
-      met: drop?.p99RatioToPtArchiver != null ? drop.p99RatioToPtArchiver <= 1 : null,
-    });
+    const runs = [
+      { id: 'worker-partitions', label: 'run at an arbitrary time of day (boundary day row-walked)' },
+      { id: 'worker-partitions-scheduled', label: 'recommended schedule (run 5 min after a partition boundary)' },
+    ];
+    for (const { id, label } of runs) {
+      const run = parts.methods.find((m) => m.id === id);
+      if (!run) continue;
+      checks.push({
+        target: `Partitioned backlog (${parts.rows} rows), ${label}: worker ≥ 50× pt-archiver rows/s`,
+        measured: `whole run ${x(run.ratioToPtArchiver)}; partition phase alone (exact counts + DDL) ${x(
+          run.partitionPhase && ptRate ? run.partitionPhase.rowsPerSecond / ptRate : null,
+        )}`,
+        met: run.ratioToPtArchiver != null ? run.ratioToPtArchiver >= 50 : null,
+      });
+      checks.push({
+        target: `Partitioned backlog, ${label}: foreground p99 no worse than pt-archiver's`,
+        measured: `over its own run ${x(run.p99RatioToPtArchiver)} (${run.foreground.p99.toFixed(1)} ms); over ≥ 10 s from the start ${x(run.fixedP99RatioToPtArchiver)}`,
+        met: run.p99RatioToPtArchiver != null ? run.p99RatioToPtArchiver <= 1 : null,
+      });
+    }
   }
   const redis = result.redis;
   if (redis) {
