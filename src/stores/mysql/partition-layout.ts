@@ -35,6 +35,9 @@ export interface PartitionLayout {
 
 const EPOCH_DAY = 719_528;
 const DAY_US = 86_400_000_000;
+/** MIN_USABLE_DATETIME ('1000-01-01 00:00:00') in µs since the epoch, and the value just below it. */
+const FIRST_USABLE_MICROS = Date.UTC(1000, 0, 1) * 1000;
+const LAST_UNUSABLE_TEXT = '0999-12-31 23:59:59.999999';
 const FUNCTION_EXPRESSION = /^\s*(to_days|unix_timestamp)\s*\(\s*`?([A-Za-z0-9_$]+)`?\s*\)\s*$/i;
 const COLUMN_EXPRESSION = /^\s*`?([A-Za-z0-9_$]+)`?\s*$/;
 const DATETIME_LITERAL = /^'(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?)?'$/;
@@ -224,6 +227,9 @@ export function whollyDue(plan: AgeTargetPlan, partition: RangePartition, cutoff
 export function latestValueParam(partition: RangePartition): SqlParam {
   if (partition.integerBound !== null) return partition.integerBound - 1n;
   if (partition.latestMicros === null) throw new Error(`partition ${partition.name} (MAXVALUE) has no latest value`);
+  // Below the first usable time (a catch-all `LESS THAN (1)` of TO_DAYS holds only zero dates)
+  // any value under it selects the same due rows; this one still prints as a date.
+  if (partition.latestMicros < FIRST_USABLE_MICROS) return LAST_UNUSABLE_TEXT;
   const ms = Math.floor(partition.latestMicros / 1000);
   const micros = partition.latestMicros - ms * 1000;
   return `${new Date(ms).toISOString().slice(0, 23).replace('T', ' ')}${String(micros).padStart(3, '0')}`;

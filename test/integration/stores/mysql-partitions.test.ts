@@ -391,6 +391,21 @@ describe('MySQL partitions: exact counts, several at once, with the boundary wal
     expect(await countRows(store.pool, `SELECT COUNT(*) FROM ${table}`)).toBe(layout.kept.length);
   });
 
+  it('walks beside a TO_DAYS catch-all partition for zero dates (LESS THAN (1)), the only one wholly due', async () => {
+    await store.pool.query(
+      `CREATE TABLE catch_all (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, at DATETIME(3) NOT NULL, PRIMARY KEY (id, at), KEY idx_at (at))
+       PARTITION BY RANGE (TO_DAYS(at)) (PARTITION p_zero VALUES LESS THAN (1), PARTITION p0 VALUES LESS THAN (TO_DAYS('2026-01-02')), PARTITION pmax VALUES LESS THAN MAXVALUE)`,
+    );
+    await insertTimes('catch_all', [at('1000-01-01T00:00:00Z'), at('2026-01-01T10:00:00Z'), at('2026-01-01T12:00:00Z')]);
+    const walk = store.agePurger(mysqlTarget({ table: 'catch_all', time: 'at' })).openWalk(at('2026-01-01T12:00:00Z'));
+    const first = await walk.nextBatch();
+    expect(first.deleted).toBe(2);
+    const rest = await drainChanges(walk);
+    expect(rest.changes.map((c) => [c.name, c.action, c.rows])).toEqual([['p_zero', 'dropped', 0]]);
+    expect(first.deleted + rest.deleted).toBe(2);
+    expect(await countRows(store.pool, 'SELECT COUNT(*) FROM catch_all')).toBe(1);
+  });
+
   it('leaves the partitions to the walk of every due row when the lock wait gives up, after walking the boundary beside the counts', async () => {
     await createDaily('beside_mdl', 'to_days');
     await insertTimes('beside_mdl', [

@@ -103,6 +103,13 @@ describe('the latest value a partition admits (the lower limit of the walk besid
       null,
     ]);
   });
+  it('is never printed below the first usable time (a TO_DAYS catch-all for zero dates)', () => {
+    expect(latest(plan('datetime(3)'), rows('RANGE', 'to_days(`at`)', ['1', '739983', 'MAXVALUE']))).toEqual([
+      '0999-12-31 23:59:59.999999',
+      '2026-01-01 23:59:59.999000',
+      null,
+    ]);
+  });
   it('has none for the MAXVALUE partition', () => {
     const [max] = parsePartitionLayout(plan('datetime(3)'), rows('RANGE', 'to_days(`at`)', ['MAXVALUE'])).partitions;
     expect(() => latestValueParam(max!)).toThrow(/MAXVALUE/);
