@@ -1,5 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
-import { prettyFactory } from 'pino-pretty';
+import { createRequire } from 'node:module';
 import { redactCommand, redactUrls } from './redact.js';
 
 export type { Logger } from 'pino';
@@ -65,6 +65,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
  * Redaction has already happened (the line is pino's output).
  */
 function prettyDestination(out: DestinationStream): DestinationStream {
+  // Loaded only for a terminal: a JSON run (cron, the container) does not pay its 50 ms import.
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   const pretty = prettyFactory({
     colorize: (out as { isTTY?: boolean }).isTTY === true,
     translateTime: 'SYS:HH:MM:ss.l',

@@ -8,7 +8,6 @@ import { runSubjectPolicy } from '../../subjects/run-subject-policy.js';
 import type { RunDocument, StoreName } from '../../types.js';
 import { printJson, type CliIo, type GlobalOptions } from '../io.js';
 import { loadConfig, withEngine } from '../load.js';
-import { TerminalProgress } from '../terminal/terminal-progress.js';
 
 export interface RunCommandOptions extends GlobalOptions {
   policy?: string[];
@@ -34,7 +33,11 @@ export async function runCommand(opts: RunCommandOptions, io: CliIo): Promise<nu
   selectPolicies(config, opts.policy);
   storeFilterOf(config, opts.store);
   const progressSeconds = parseProgressSeconds(opts.progress);
-  const display = !opts.quiet && io.terminal?.isTTY && io.stdoutIsTTY ? new TerminalProgress(io.terminal) : undefined;
+  // cli-progress is loaded only when there is a terminal to draw on.
+  const display =
+    !opts.quiet && io.terminal?.isTTY && io.stdoutIsTTY
+      ? new (await import('../terminal/terminal-progress.js')).TerminalProgress(io.terminal)
+      : undefined;
   const progress = combineProgressListeners(
     display,
     progressSeconds === undefined ? undefined : progressLog(io.logger, progressSeconds, { withEta: true }),
