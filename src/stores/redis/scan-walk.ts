@@ -36,6 +36,9 @@ const PIPELINES_IN_FLIGHT = 2;
 export function openScanWalk(scanner: KeyScanner, kind: RecordKind, cutoffMs: number, batchSize: number): PurgeWalk {
   // Keys scanned and not yet handed to a pipeline, as slices of pages (never one object per key).
   const waiting: KeyBatch[] = [];
+  // Keys whose bounded command left due records: taken up again by the next batch, not this one,
+  // so one batch never runs more than one bounded command per key.
+  let carried: KeyBatch[] = [];
   // Deleted by a batch that then failed: reported by the next batch that succeeds, so a retried
   // batch (the engine retries transient failures) neither loses nor double-counts records.
   let unreported = 0;
@@ -64,6 +67,8 @@ export function openScanWalk(scanner: KeyScanner, kind: RecordKind, cutoffMs: nu
 
   return {
     async nextBatch(): Promise<BatchResult> {
+      waiting.unshift(...carried);
+      carried = [];
       const inFlight: Array<{ slice: KeyBatch; outcome: Promise<PurgeOutcome | Error> }> = [];
       const failed: KeyBatch[] = [];
       let failure: unknown = null;
@@ -76,7 +81,7 @@ export function openScanWalk(scanner: KeyScanner, kind: RecordKind, cutoffMs: nu
           return;
         }
         unreported += result.deleted;
-        if (result.more.length > 0) waiting.push({ node: slice.node, keys: result.more });
+        if (result.more.length > 0) carried.push({ node: slice.node, keys: result.more });
         if (result.error) {
           failure ??= result.error;
           failed.push(slice);
@@ -115,7 +120,7 @@ export function openScanWalk(scanner: KeyScanner, kind: RecordKind, cutoffMs: nu
       if (waiting.length === 0) prefetch();
       const deleted = unreported;
       unreported = 0;
-      return { deleted, done: waiting.length === 0 && !moreToScan() };
+      return { deleted, done: waiting.length === 0 && carried.length === 0 && !moreToScan() };
     },
   };
 }
