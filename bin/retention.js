@@ -4,4 +4,6 @@ import { useLeanHeap } from '../dist/src/lib/lean-heap.js';
 // Before anything allocates: the GC settings that keep a long purge's memory flat.
 useLeanHeap();
 const { main } = await import('../dist/src/cli/main.js');
-process.exitCode = await main(process.argv.slice(2));
+// The entry point wires jobs/ into the CLI's worker command (loaded only when a worker starts).
+const loadJobProcessor = () => import('../dist/jobs/index.js').then((m) => m.processJob);
+process.exitCode = await main(process.argv.slice(2), { loadJobProcessor });

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
+import type { QueueJobProcessor } from '../queue/queue-job-context.js';
 import type { TerminalSink } from './terminal/terminal-sink.js';
 
 /** Where a command writes: documents and tables to stdout, logs (pino) to stderr. */
@@ -14,6 +15,11 @@ export interface CliIo {
   stdoutIsTTY?: boolean | undefined;
   /** Stdout as a stream, for output too large to hold (exports): writes wait for the reader. Absent when `stdout` is captured. */
   stdoutStream?: Writable;
+  /**
+   * Loads the queue's job processor (`jobs/`), for `retention worker`. Handed down by the entry
+   * point (`bin/retention.js`), which sits above both the CLI and `jobs/`, so neither imports upward.
+   */
+  loadJobProcessor?: () => Promise<QueueJobProcessor>;
 }
 
 /** Options every command accepts. */

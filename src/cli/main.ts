@@ -25,6 +25,7 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
     terminal,
     stdoutIsTTY: io?.stdout === undefined && process.stdout.isTTY === true,
     ...(io?.stdout ? {} : { stdoutStream: process.stdout }),
+    ...(io?.loadJobProcessor ? { loadJobProcessor: io.loadJobProcessor } : {}),
   };
   if (!io?.stdout) endQuietlyOnClosedStdout();
   let exitCode: number = EXIT.ok;

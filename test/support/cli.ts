@@ -13,7 +13,13 @@ export interface CliResult {
 export async function runCli(argv: string[]): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), logger: silentLogger() });
+  const code = await main(argv, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    logger: silentLogger(),
+    // What bin/retention.js hands the CLI: jobs/ sits above it.
+    loadJobProcessor: () => import('../../jobs/index.js').then((m) => m.processJob),
+  });
   return { code, stdout, stderr };
 }
 

@@ -1,5 +1,4 @@
 import { runWorkerProcess } from '../../queue/run-worker-process.js';
-import { processJob } from '../../../jobs/index.js';
 import type { CliIo, GlobalOptions } from '../io.js';
 import { loadConfig } from '../load.js';
 
@@ -10,5 +9,6 @@ import { loadConfig } from '../load.js';
  */
 export async function workerCommand(opts: GlobalOptions, io: CliIo): Promise<number> {
   const config = loadConfig(opts);
-  return runWorkerProcess(config, { logger: io.logger, processJob });
+  if (!io.loadJobProcessor) throw new Error('retention worker needs its job processor: start it through bin/retention.js');
+  return runWorkerProcess(config, { logger: io.logger, processJob: await io.loadJobProcessor() });
 }
