@@ -114,6 +114,12 @@ const redisTarget = z.strictObject({
   allowBroadMatch: boolish(z.boolean()).default(false),
   /** SCAN COUNT hint. @defaultValue 1000 */
   scanCount: positiveInt.default(1000),
+  /**
+   * Key targets timed by a sortable name (`<literal>(\d{N})$`, `yyyyMMdd…`, UTC or a fixed
+   * offset) on a single server: let Redis judge and unlink each SCAN page in a Lua script, so key
+   * names never cross the network. `false` judges every key in the worker. @defaultValue true
+   */
+  judgeOnServer: boolish(z.boolean()).default(true),
   ...tuning,
 });
 

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Server-side steps that must be atomic per key: each removes or counts a bounded number of
- * records, so no single command blocks Redis for long however big the key is, and each re-checks
- * the time at deletion. Every script touches one key only (valid in a cluster).
+ * Server-side steps: each removes or counts a bounded number of records, so no single command
+ * blocks Redis for long however big the key is, and each re-checks the time at deletion. Every
+ * script but `UNLINK_DUE_BY_NAME` touches one key only (valid in a cluster); that one walks a
+ * single server's keyspace and is used only there.
  */
 export interface LuaScript {
   readonly name: string;
@@ -76,4 +77,68 @@ export const UNLINK_IF_FIELD = script(
 return 0`,
 );
 
-export const ALL_SCRIPTS: readonly LuaScript[] = [TRIM_SORTED_SET, TRIM_STREAM, COUNT_STREAM_RANGE, UNLINK_IF_FIELD];
+/**
+ * Whole keys timed by a sortable text at the end of their name (see `sortableKeyTime`): one SCAN
+ * page (ARGV[1] cursor, ARGV[2] MATCH, ARGV[3] COUNT) judged and unlinked where it lies, so no key
+ * name crosses the network. ARGV[4] is the cutoff's text (`textAtOrAfter`), ARGV[5] the literal
+ * before the digits, ARGV[6] a prefix never touched (the job queue's; '' for none).
+ *
+ * A key is unlinked when its last #ARGV[4] bytes are digits that sort before ARGV[4] (compared as
+ * numbers), preceded by
+ * ARGV[5], and every field is in its calendar range (month 01-12, day within the month, hour
+ * 00-23, minute and second 00-59). Digits that sort before the cutoff but are not canonical
+ * (`…2400`, which luxon reads as the next midnight; `…1301`, which it refuses) are returned for
+ * the client's own reader to judge; texts at or after the cutoff's are kept: a canonical one is
+ * not due, and no text luxon accepts reads earlier than its canonical neighbours.
+ * Returns `{ cursor, unlinked, scanned, doubtfulKeys }`.
+ */
+export const UNLINK_DUE_BY_NAME = script(
+  'unlink-due-by-name',
+  `local page = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
+local keys = page[2]
+local before, prefix, excluded = ARGV[4], ARGV[5], ARGV[6]
+local width = #before
+local tail = width + #prefix
+-- Lua compares strings with strcoll (Redis sets LC_COLLATE from the environment): digit texts
+-- are compared as two integers of at most 9 digits instead, exact in a double.
+local split = math.min(9, width)
+local beforeHigh, beforeLow = tonumber(string.sub(before, 1, split)), tonumber(string.sub(before, split + 1)) or 0
+local function sortsBefore(t)
+  local high = tonumber(string.sub(t, 1, split))
+  return high < beforeHigh or (high == beforeHigh and (tonumber(string.sub(t, split + 1)) or 0) < beforeLow)
+end
+local monthDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+local function canonical(t)
+  if width >= 6 then
+    local month = tonumber(string.sub(t, 5, 6))
+    if month < 1 or month > 12 then return false end
+    if width >= 8 then
+      local year, day = tonumber(string.sub(t, 1, 4)), tonumber(string.sub(t, 7, 8))
+      local days = monthDays[month]
+      if month == 2 and year % 4 == 0 and (year % 100 ~= 0 or year % 400 == 0) then days = 29 end
+      if day < 1 or day > days then return false end
+    end
+  end
+  if width >= 10 and tonumber(string.sub(t, 9, 10)) > 23 then return false end
+  if width >= 12 and tonumber(string.sub(t, 11, 12)) > 59 then return false end
+  if width >= 14 and tonumber(string.sub(t, 13, 14)) > 59 then return false end
+  return true
+end
+local due, doubtful = {}, {}
+for i = 1, #keys do
+  local key = keys[i]
+  if #key >= tail and (excluded == '' or string.sub(key, 1, #excluded) ~= excluded) then
+    local text = string.sub(key, -width)
+    if string.find(text, '^%d+$') and sortsBefore(text) and (prefix == '' or string.sub(key, -tail, -width - 1) == prefix) then
+      if canonical(text) then due[#due + 1] = key else doubtful[#doubtful + 1] = key end
+    end
+  end
+end
+local unlinked = 0
+for from = 1, #due, 1000 do
+  unlinked = unlinked + redis.call('UNLINK', unpack(due, from, math.min(from + 999, #due)))
+end
+return {page[1], unlinked, #keys, doubtful}`,
+);
+
+export const ALL_SCRIPTS: readonly LuaScript[] = [TRIM_SORTED_SET, TRIM_STREAM, COUNT_STREAM_RANGE, UNLINK_IF_FIELD, UNLINK_DUE_BY_NAME];

@@ -1,12 +1,15 @@
 import type { RedisTargetConfig } from '../../config/schema.js';
 import { RefusalError } from '../../errors/index.js';
 import type { AgeInspection, AgePurger, DueCount, PurgeWalk } from '../purger.js';
+import { globCouldMatchPrefix } from '../../config/redis-glob.js';
 import { forEachPage, KeyScanner } from './key-scanner.js';
 import { fieldTimeRecords, keyNameRecords } from './key-records.js';
 import { addSurvey, emptySurvey, type NodeRunner, type RecordKind, type Survey, type TtlQuestion } from './record-kind.js';
 import { fieldTime, keyNameTime } from './record-time.js';
 import type { RedisKeyspace } from './redis-keyspace.js';
 import { openScanWalk } from './scan-walk.js';
+import { openServerJudgedWalk } from './server-judged-walk.js';
+import { sortableKeyTime } from './sortable-key-time.js';
 import { sortedSetRecords } from './sorted-set-records.js';
 import { streamRecords } from './stream-records.js';
 import { checkRedisTarget } from './target-checks.js';
@@ -25,6 +28,12 @@ export interface RedisPurgerDeps {
   now?: () => Date;
 }
 
+/** A PurgeWalk that also tells who judges the keys' times (for tests and logs). */
+export interface RedisPurgeWalk extends PurgeWalk {
+  /** `redis`: a Lua script beside SCAN (sortable key names); `worker`: the worker reads every key. */
+  readonly judgedBy: 'redis' | 'worker';
+}
+
 /**
  * Counts remember this many keys to drop the ones SCAN returns twice (a few MB at most); past
  * it, a key SCAN repeats while the keyspace is being resized may be counted twice. @defaultValue 100000
@@ -35,7 +44,10 @@ const COUNT_DEDUPE_KEYS = 100_000;
  * The age purger of one Redis target: sorted-set members by score, stream entries by ID, or whole
  * keys by the time in their name or in a hash field; a record is due when `time < cutoff`, to the ms.
  */
-export function createRedisAgePurger(target: RedisTargetConfig, deps: RedisPurgerDeps): AgePurger {
+export function createRedisAgePurger(
+  target: RedisTargetConfig,
+  deps: RedisPurgerDeps,
+): AgePurger & { openWalk(cutoff: Date): RedisPurgeWalk } {
   let kind: RecordKind | null = null;
   // Built on first use, so a bad `fromKey` surfaces as a refusal from check(), not a throw here.
   const recordKind = (): RecordKind => (kind ??= createRecordKind(target, deps));
@@ -58,6 +70,14 @@ export function createRedisAgePurger(target: RedisTargetConfig, deps: RedisPurge
       }
     });
     return total;
+  }
+
+  /** The sortable key time and the cutoff's text, when Redis can judge this target's keys itself. */
+  function serverJudgement(cutoffMs: number) {
+    if (!target.judgeOnServer || !deps.multiKeyUnlink || target.type !== 'key' || !target.time || !('fromKey' in target.time)) return null;
+    const time = sortableKeyTime(target.time.fromKey, target.time.format, deps.zone);
+    const cutoffText = time?.textAtOrAfter(cutoffMs);
+    return time && cutoffText ? { time, cutoffText } : null;
   }
 
   return {
@@ -91,8 +111,24 @@ export function createRedisAgePurger(target: RedisTargetConfig, deps: RedisPurge
       return { due, total, unusableTime: unusable };
     },
 
-    openWalk(cutoff: Date): PurgeWalk {
-      return openScanWalk(scanner(0), recordKind(), millis(cutoff), target.batchSize);
+    openWalk(cutoff: Date): RedisPurgeWalk {
+      const cutoffMs = millis(cutoff);
+      const onServer = serverJudgement(cutoffMs);
+      if (onServer) {
+        const walk = openServerJudgedWalk({
+          keyspace: deps.keyspace,
+          run: deps.run,
+          match: target.match,
+          scanCount: target.scanCount,
+          excludePrefix: globCouldMatchPrefix(target.match, `${deps.queuePrefix}:`) ? `${deps.queuePrefix}:` : '',
+          ...onServer,
+          cutoffMs,
+          fallback: recordKind(),
+          batchSize: target.batchSize,
+        });
+        return { ...walk, judgedBy: 'redis' };
+      }
+      return { ...openScanWalk(scanner(0), recordKind(), cutoffMs, target.batchSize), judgedBy: 'worker' };
     },
 
     async inspect(overdueBefore: Date): Promise<AgeInspection> {

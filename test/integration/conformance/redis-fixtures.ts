@@ -13,7 +13,16 @@ type Client = Redis | Cluster;
 
 function target(fields: Pick<RedisTargetConfig, 'type' | 'match'> & Partial<RedisTargetConfig>, batchSize: number): RedisTargetConfig {
   // scanCount = batchSize too, so that a key target's batch (one SCAN page) stays small.
-  return { store: 'redis', allowBroadMatch: false, scanCount: batchSize, batchSize, pauseMs: 0, maxRunSeconds: 600, ...fields };
+  return {
+    store: 'redis',
+    allowBroadMatch: false,
+    judgeOnServer: true,
+    scanCount: batchSize,
+    batchSize,
+    pauseMs: 0,
+    maxRunSeconds: 600,
+    ...fields,
+  };
 }
 
 /** Every key of the client matching `pattern`, over every master. */
@@ -36,6 +45,8 @@ interface RedisFixtureOptions {
   prefix: string;
   config: RedisStoreConfig;
   connect(): Client;
+  /** Key targets: let Redis judge sortable key names (the default), or judge every key in the client. */
+  judgeOnServer?: boolean;
   /** Extra cleanup after the suite (a private cluster's shutdown). */
   onClose?: () => Promise<void>;
 }
@@ -104,7 +115,15 @@ export function keyNameFixture(options: RedisFixtureOptions): AgeConformanceFixt
       for (const k of await scanAll(client, `${options.prefix}ev:*:${stamp(time)}`)) await client.unlink(k);
     },
     target: (batchSize) =>
-      target({ type: 'key', match: `${options.prefix}ev:*`, time: { fromKey: '(\\d{17})$', format: FORMAT } }, batchSize),
+      target(
+        {
+          type: 'key',
+          match: `${options.prefix}ev:*`,
+          time: { fromKey: '(\\d{17})$', format: FORMAT },
+          judgeOnServer: options.judgeOnServer ?? true,
+        },
+        batchSize,
+      ),
   });
 }
 

@@ -7,7 +7,16 @@ import { createTestKeyspace, REDIS_TEST_URL, type TestKeyspace } from '../../sup
 
 /** A Redis target with the schema's defaults, as config validation would produce it. */
 export function redisTarget(fields: Pick<RedisTargetConfig, 'type' | 'match'> & Partial<RedisTargetConfig>): RedisTargetConfig {
-  return { store: 'redis', allowBroadMatch: false, scanCount: 1000, batchSize: 1000, pauseMs: 0, maxRunSeconds: 600, ...fields };
+  return {
+    store: 'redis',
+    allowBroadMatch: false,
+    judgeOnServer: true,
+    scanCount: 1000,
+    batchSize: 1000,
+    pauseMs: 0,
+    maxRunSeconds: 600,
+    ...fields,
+  };
 }
 
 /** A store on the shared test Redis (or `config`), whose queue keys live under `<prefix>queue:`. */
