@@ -94,7 +94,8 @@ return 0`,
  */
 export const UNLINK_DUE_BY_NAME = script(
   'unlink-due-by-name',
-  `local page = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
+  `local sub, find, tonumber = string.sub, string.find, tonumber
+local page = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
 local keys = page[2]
 local before, prefix, excluded = ARGV[4], ARGV[5], ARGV[6]
 local width = #before
@@ -102,36 +103,46 @@ local tail = width + #prefix
 -- Lua compares strings with strcoll (Redis sets LC_COLLATE from the environment): digit texts
 -- are compared as two integers of at most 9 digits instead, exact in a double.
 local split = math.min(9, width)
-local beforeHigh, beforeLow = tonumber(string.sub(before, 1, split)), tonumber(string.sub(before, split + 1)) or 0
+local beforeHigh, beforeLow = tonumber(sub(before, 1, split)), tonumber(sub(before, split + 1)) or 0
 local function sortsBefore(t)
-  local high = tonumber(string.sub(t, 1, split))
-  return high < beforeHigh or (high == beforeHigh and (tonumber(string.sub(t, split + 1)) or 0) < beforeLow)
+  local high = tonumber(sub(t, 1, split))
+  return high < beforeHigh or (high == beforeHigh and (tonumber(sub(t, split + 1)) or 0) < beforeLow)
 end
 local monthDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 local function canonical(t)
   if width >= 6 then
-    local month = tonumber(string.sub(t, 5, 6))
+    local month = tonumber(sub(t, 5, 6))
     if month < 1 or month > 12 then return false end
     if width >= 8 then
-      local year, day = tonumber(string.sub(t, 1, 4)), tonumber(string.sub(t, 7, 8))
+      local year, day = tonumber(sub(t, 1, 4)), tonumber(sub(t, 7, 8))
       local days = monthDays[month]
       if month == 2 and year % 4 == 0 and (year % 100 ~= 0 or year % 400 == 0) then days = 29 end
       if day < 1 or day > days then return false end
     end
   end
-  if width >= 10 and tonumber(string.sub(t, 9, 10)) > 23 then return false end
-  if width >= 12 and tonumber(string.sub(t, 11, 12)) > 59 then return false end
-  if width >= 14 and tonumber(string.sub(t, 13, 14)) > 59 then return false end
+  if width >= 10 and tonumber(sub(t, 9, 10)) > 23 then return false end
+  if width >= 12 and tonumber(sub(t, 11, 12)) > 59 then return false end
+  if width >= 14 and tonumber(sub(t, 13, 14)) > 59 then return false end
   return true
 end
+local function judge(t)
+  if not find(t, '^%d+$') or not sortsBefore(t) then return 'kept' end
+  if canonical(t) then return 'due' end
+  return 'doubtful'
+end
+-- Keys of one page share few time texts (every key of a minute has the same): judge each text once.
+local verdicts = {}
 local due, doubtful = {}, {}
 for i = 1, #keys do
   local key = keys[i]
-  if #key >= tail and (excluded == '' or string.sub(key, 1, #excluded) ~= excluded) then
-    local text = string.sub(key, -width)
-    if string.find(text, '^%d+$') and sortsBefore(text) and (prefix == '' or string.sub(key, -tail, -width - 1) == prefix) then
-      if canonical(text) then due[#due + 1] = key else doubtful[#doubtful + 1] = key end
+  if #key >= tail and (excluded == '' or sub(key, 1, #excluded) ~= excluded) and (prefix == '' or sub(key, -tail, -width - 1) == prefix) then
+    local text = sub(key, -width)
+    local verdict = verdicts[text]
+    if verdict == nil then
+      verdict = judge(text)
+      verdicts[text] = verdict
     end
+    if verdict == 'due' then due[#due + 1] = key elseif verdict == 'doubtful' then doubtful[#doubtful + 1] = key end
   end
 end
 local unlinked = 0
