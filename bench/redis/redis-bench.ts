@@ -94,12 +94,20 @@ export async function runRedisBench(options: RedisBenchOptions): Promise<RedisBe
     const loadSeconds = (performance.now() - started) / 1000;
     log(`  loaded in ${loadSeconds.toFixed(1)} s`);
 
-    const policies = (scanCount: number, batchSize: number): BenchPolicy[] => [
+    const policies = (scanCount: number, batchSize: number, judgeOnServer = true): BenchPolicy[] => [
       {
         name: 'bench-mon',
         retain: { days: 2 },
         targets: [
-          { store: 'redis', type: 'key', match: 'im:mon:*', time: { fromKey: '(\\d{12})$', format: 'yyyyMMddHHmm' }, scanCount, batchSize },
+          {
+            store: 'redis',
+            type: 'key',
+            match: 'im:mon:*',
+            time: { fromKey: '(\\d{12})$', format: 'yyyyMMddHHmm' },
+            scanCount,
+            batchSize,
+            judgeOnServer,
+          },
         ],
       },
       {
@@ -120,6 +128,12 @@ export async function runRedisBench(options: RedisBenchOptions): Promise<RedisBe
       mysqlUrl: db.url,
       redisUrl: redis.url,
       policies: policies(5000, 5000),
+    });
+
+    const workerJudgedConfig = await writeWorkerConfig(dir, 'redis-worker-judged', {
+      mysqlUrl: db.url,
+      redisUrl: redis.url,
+      policies: policies(1000, 1000, false),
     });
 
     probe = await ProbeClient.start({ mode: 'redis', url: redis.url, rate: GET_RATE, keys: mon.sampleKept(2000) });
@@ -169,7 +183,7 @@ export async function runRedisBench(options: RedisBenchOptions): Promise<RedisBe
       dueLoadMs = performance.now() - t;
     };
 
-    await measureKeys('worker-defaults', 'worker, defaults (scanCount 1000, batchSize 1000)', async () => {
+    await measureKeys('worker-defaults', 'worker, defaults (judged by Redis; scanCount 1000, batchSize 1000)', async () => {
       const r = await runWorkerCli(defaultsConfig, 'bench-mon');
       return { wallMs: r.wallMs, purgeMs: r.targets.reduce((sum, t) => sum + t.durationMs, 0), peakRssKib: r.peakRssKib, passes: 1 };
     });
@@ -186,10 +200,20 @@ export async function runRedisBench(options: RedisBenchOptions): Promise<RedisBe
     );
 
     await reloadDue();
-    await measureKeys('worker-tuned', 'worker, tuned (scanCount 5000, batchSize 5000)', async () => {
+    await measureKeys('worker-tuned', 'worker, tuned (judged by Redis; scanCount 5000, batchSize 5000)', async () => {
       const r = await runWorkerCli(tunedConfig, 'bench-mon');
       return { wallMs: r.wallMs, purgeMs: r.targets.reduce((sum, t) => sum + t.durationMs, 0), peakRssKib: r.peakRssKib, passes: 1 };
     });
+
+    await reloadDue();
+    await measureKeys(
+      'worker-judged',
+      'worker, every key judged in the worker (judgeOnServer: false; scanCount 1000, batchSize 1000)',
+      async () => {
+        const r = await runWorkerCli(workerJudgedConfig, 'bench-mon');
+        return { wallMs: r.wallMs, purgeMs: r.targets.reduce((sum, t) => sum + t.durationMs, 0), peakRssKib: r.peakRssKib, passes: 1 };
+      },
+    );
 
     await reloadDue();
     const cli = `redis-cli -h 127.0.0.1 -p ${redis.port}`;

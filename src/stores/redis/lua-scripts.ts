@@ -81,7 +81,8 @@ return 0`,
  * Whole keys timed by a sortable text at the end of their name (see `sortableKeyTime`): one SCAN
  * page (ARGV[1] cursor, ARGV[2] MATCH, ARGV[3] COUNT) judged and unlinked where it lies, so no key
  * name crosses the network. ARGV[4] is the cutoff's text (`textAtOrAfter`), ARGV[5] the literal
- * before the digits, ARGV[6] a prefix never touched (the job queue's; '' for none).
+ * before the digits, ARGV[6] a prefix never touched (the job queue's; '' for none), ARGV[7] the most
+ * keys to unlink (the batch's room).
  *
  * A key is unlinked when its last #ARGV[4] bytes are digits that sort before ARGV[4] (compared as
  * numbers), preceded by
@@ -90,7 +91,7 @@ return 0`,
  * (`…2400`, which luxon reads as the next midnight; `…1301`, which it refuses) are returned for
  * the client's own reader to judge; texts at or after the cutoff's are kept: a canonical one is
  * not due, and no text luxon accepts reads earlier than its canonical neighbours.
- * Returns `{ cursor, unlinked, scanned, doubtfulKeys }`.
+ * Returns `{ nextCursor, unlinked, scanned, doubtfulKeys, complete }`.
  */
 export const UNLINK_DUE_BY_NAME = script(
   'unlink-due-by-name',
@@ -145,11 +146,21 @@ for i = 1, #keys do
     if verdict == 'due' then due[#due + 1] = key elseif verdict == 'doubtful' then doubtful[#doubtful + 1] = key end
   end
 end
-local unlinked = 0
-for from = 1, #due, 1000 do
-  unlinked = unlinked + redis.call('UNLINK', unpack(due, from, math.min(from + 999, #due)))
+-- At most ARGV[7] keys unlinked per call: past it, the page is not complete and the caller keeps
+-- its cursor, so the next call reads the same page again (SCAN is stateless) and finds the rest;
+-- doubtful keys go out with the call that completes the page, so none is judged twice.
+local room = tonumber(ARGV[7])
+local complete = 1
+if #due > room then
+  complete = 0
+  doubtful = {}
 end
-return {page[1], unlinked, #keys, doubtful}`,
+local unlinked = 0
+local last = math.min(#due, room)
+for from = 1, last, 1000 do
+  unlinked = unlinked + redis.call('UNLINK', unpack(due, from, math.min(from + 999, last)))
+end
+return {page[1], unlinked, #keys, doubtful, complete}`,
 );
 
 export const ALL_SCRIPTS: readonly LuaScript[] = [TRIM_SORTED_SET, TRIM_STREAM, COUNT_STREAM_RANGE, UNLINK_IF_FIELD, UNLINK_DUE_BY_NAME];

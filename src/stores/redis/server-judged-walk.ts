@@ -47,7 +47,8 @@ export function openServerJudgedWalk(options: ServerJudgedWalkOptions): PurgeWal
   // Deleted by calls of a batch that then failed: reported by the next batch that succeeds.
   let unreported = 0;
 
-  async function step(node: Redis): Promise<void> {
+  /** One script call on the page at the cursor, unlinking at most `room` keys. */
+  async function step(node: Redis, room: number): Promise<void> {
     const command: RedisCommand = [
       'EVALSHA',
       UNLINK_DUE_BY_NAME.sha,
@@ -58,16 +59,19 @@ export function openServerJudgedWalk(options: ServerJudgedWalkOptions): PurgeWal
       options.cutoffText,
       options.time.prefix,
       options.excludePrefix,
+      room,
     ];
     const [reply] = await options.run(node, [command]);
-    const [nextCursor, unlinked, , doubtful] = arrayReply(reply) as [Buffer, number, number, Buffer[]];
+    const [nextCursor, unlinked, , doubtful, complete] = arrayReply(reply) as [Buffer, number, number, Buffer[], number];
     unreported += integerReply(unlinked);
     if (doubtful.length > 0) {
       const outcome = await options.fallback.purge({ node, keys: doubtful }, options.cutoffMs);
       unreported += outcome.deleted;
       if (outcome.error) throw outcome.error;
     }
-    // The cursor moves only once the page is fully judged: a failure repeats the page.
+    // The cursor moves only once the page is fully judged (not `complete`: it held more due keys
+    // than `room`, and the next call reads it again); a failure repeats the page.
+    if (integerReply(complete) !== 1) return;
     cursor = nextCursor.toString();
     if (cursor === '0') nodeIndex += 1;
   }
@@ -76,9 +80,10 @@ export function openServerJudgedWalk(options: ServerJudgedWalkOptions): PurgeWal
     async nextBatch(): Promise<BatchResult> {
       nodes ??= await options.keyspace.masters();
       const reportedBefore = unreported;
-      for (let pages = 0; pages < MAX_PAGES_PER_BATCH && nodeIndex < nodes.length; pages += 1) {
-        await step(nodes[nodeIndex]!);
-        if (unreported - reportedBefore >= options.batchSize) break;
+      for (let calls = 0; calls < MAX_PAGES_PER_BATCH && nodeIndex < nodes.length; calls += 1) {
+        const room = options.batchSize - (unreported - reportedBefore);
+        if (room <= 0) break;
+        await step(nodes[nodeIndex]!, room);
       }
       const deleted = unreported;
       unreported = 0;
