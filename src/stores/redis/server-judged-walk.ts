@@ -47,8 +47,8 @@ export function openServerJudgedWalk(options: ServerJudgedWalkOptions): PurgeWal
   // Deleted by calls of a batch that then failed: reported by the next batch that succeeds.
   let unreported = 0;
 
-  /** One script call on the page at the cursor, unlinking at most `room` keys. */
-  async function step(node: Redis, room: number): Promise<void> {
+  /** One script call on the page at the cursor, unlinking at most `room` keys; returns the keys it read. */
+  async function step(node: Redis, room: number): Promise<number> {
     const command: RedisCommand = [
       'EVALSHA',
       UNLINK_DUE_BY_NAME.sha,
@@ -62,7 +62,7 @@ export function openServerJudgedWalk(options: ServerJudgedWalkOptions): PurgeWal
       room,
     ];
     const [reply] = await options.run(node, [command]);
-    const [nextCursor, unlinked, , doubtful, complete] = arrayReply(reply) as [Buffer, number, number, Buffer[], number];
+    const [nextCursor, unlinked, scanned, doubtful, complete] = arrayReply(reply) as [Buffer, number, number, Buffer[], number];
     unreported += integerReply(unlinked);
     if (doubtful.length > 0) {
       const outcome = await options.fallback.purge({ node, keys: doubtful }, options.cutoffMs);
@@ -71,19 +71,24 @@ export function openServerJudgedWalk(options: ServerJudgedWalkOptions): PurgeWal
     }
     // The cursor moves only once the page is fully judged (not `complete`: it held more due keys
     // than `room`, and the next call reads it again); a failure repeats the page.
-    if (integerReply(complete) !== 1) return;
-    cursor = nextCursor.toString();
-    if (cursor === '0') nodeIndex += 1;
+    if (integerReply(complete) === 1) {
+      cursor = nextCursor.toString();
+      if (cursor === '0') nodeIndex += 1;
+    }
+    return integerReply(scanned);
   }
 
   return {
     async nextBatch(): Promise<BatchResult> {
       nodes ??= await options.keyspace.masters();
       const reportedBefore = unreported;
-      for (let calls = 0; calls < MAX_PAGES_PER_BATCH && nodeIndex < nodes.length; calls += 1) {
+      // As in the scan walk, a batch reads at most about `batchSize` keys and deletes at most
+      // `batchSize`: a page whose due keys would overflow the batch is finished by the next one.
+      let read = 0;
+      for (let calls = 0; calls < MAX_PAGES_PER_BATCH && nodeIndex < nodes.length && read < options.batchSize; calls += 1) {
         const room = options.batchSize - (unreported - reportedBefore);
         if (room <= 0) break;
-        await step(nodes[nodeIndex]!, room);
+        read += await step(nodes[nodeIndex]!, room);
       }
       const deleted = unreported;
       unreported = 0;
