@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { appendDurably } from './durable-append.js';
 import { HaltError } from './halt-error.js';
 import { createProgressRecorder } from './progress-recorder.js';
+import { watchPolicyLock } from './lock-watch.js';
 import { recordedDeletions } from './recorded-deletions.js';
 import { lockStillHeld, runEntry, type OpenPolicyRun } from './open-policy-run.js';
 
@@ -171,6 +172,7 @@ export async function runPolicyTarget(
       result = notRunResult(target, 'failed', { error: errorLine(err) });
     }
     const recorder = createProgressRecorder(ctx, run, { store: target.store, target: name, attempt }, logger);
+    const lock = watchPolicyLock(run);
     result ??= await runAgeTarget({
       purger: purger!,
       cutoff: run.cutoff,
@@ -186,9 +188,10 @@ export async function runPolicyTarget(
       policy: run.policy.name,
       progress: ctx.progress,
       stopGraceMs: ctx.config.safety.stopGraceSeconds * 1000,
+      onBatchStart: () => lock.batchStarting(),
       betweenBatches: async (totals) => {
         await recorder.afterBatch(totals);
-        if (!(await lockStillHeld(run)))
+        if (!(await lock.afterBatch()))
           throw new HaltError('lock-lost', 'the policy lock was lost: another run may have started; stopped after the batch in hand');
       },
     });

@@ -32,6 +32,8 @@ export interface AgeTargetRun {
    * the audit trail, the policy lock still ours. Throws HaltError to stop the target.
    */
   betweenBatches?: ((totals: { deleted: number; batches: number }) => Promise<void>) | undefined;
+  /** Called as each batch starts: the engine's checks that run beside the batch (the policy lock's). */
+  onBatchStart?: (() => void) | undefined;
   /**
    * After a stop request or the end of `maxRunSeconds`, how long a batch still running is waited
    * for before the target gives up on it (`safety.stopGraceSeconds`). @defaultValue 10000
@@ -187,6 +189,7 @@ export async function runAgeTarget(run: AgeTargetRun): Promise<TargetResult> {
         result.reason = stopReason === 'time budget' ? 'time-budget' : 'signal';
         break;
       }
+      run.onBatchStart?.();
       const batch = await batchOrStop(
         withRetry(() => walk.nextBatch(), {
           onRetry: (err, attempt, delayMs) => logger.warn({ err, attempt, delayMs }, 'batch failed, retrying'),
