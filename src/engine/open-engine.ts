@@ -2,9 +2,7 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import { AuditTrail } from '../audit/audit-trail.js';
-import { Checkpointer } from '../audit/checkpointer.js';
-import { createCheckpointSinks } from '../audit/checkpoint-sinks/create-sinks.js';
-import { loadSigningKey } from '../audit/signing-key.js';
+import type { Checkpointer } from '../audit/checkpointer.js';
 import { assertAuditable } from '../audit/auditable-config.js';
 import { createMysqlStore, type MysqlStore } from '../stores/mysql/mysql-store.js';
 import type { Store } from '../stores/purger.js';
@@ -22,6 +20,15 @@ export interface OpenEngineOptions {
   checkClockSkew?: boolean;
   /** Observers of every target's purge (progress line, progress log, job progress). */
   progress?: TargetProgressListener | undefined;
+  /**
+   * The stores this command will use (`storesUsedBy` of its policies). An enabled store left out
+   * is not opened and its driver not even loaded: `retention run -p log-data` on a deployment with
+   * MongoDB and Redis enabled does not import their drivers for a policy with MySQL targets only
+   * (a third of its start-up, docs/benchmarks.md "CLI start"). MySQL (the audit trail and the
+   * coordination) is always opened.
+   * @defaultValue every enabled store
+   */
+  stores?: ReadonlySet<StoreName> | undefined;
 }
 
 export interface OpenEngine {
@@ -35,8 +42,9 @@ export interface OpenEngine {
 }
 
 /**
- * Opens the stores this deployment has (MySQL always; MongoDB, Redis and S3 when enabled) and the
- * audit trail, lazily: no connection is made until a store is used.
+ * Opens the stores this deployment has (MySQL always; MongoDB, Redis, S3 and Kafka when enabled
+ * and, with `options.stores`, used) and the audit trail, lazily: no connection is made until a
+ * store is used.
  */
 export async function openEngine(config: ResolvedConfig, options: OpenEngineOptions): Promise<OpenEngine> {
   const { logger } = options;
@@ -46,31 +54,37 @@ export async function openEngine(config: ResolvedConfig, options: OpenEngineOpti
   assertAuditable(config);
   opened.push(mysql);
   const stores = new Map<StoreName, Store>([['mysql', mysql]]);
-  // The MongoDB, Redis, S3 and Kafka drivers load only when their store is enabled.
-  if (config.enabledStores.has('mongo')) {
-    const { createMongoStore } = await import('../stores/mongo/mongo-store.js');
-    const mongo = createMongoStore({ url: config.stores.mongo.url }, logger, { socketTimeoutMS: config.stores.mongo.socketTimeoutMs });
+  const wanted = (name: StoreName) => config.enabledStores.has(name) && (options.stores?.has(name) ?? true);
+  // The MongoDB, Redis, S3 and Kafka drivers load only when their store is wanted, all at once
+  // (their files are read concurrently); the stores are then made in a fixed order.
+  const [mongoModule, redisModule, s3Module, kafkaModule] = await Promise.all([
+    wanted('mongo') ? import('../stores/mongo/mongo-store.js') : undefined,
+    wanted('redis') ? import('../stores/redis/redis-store.js') : undefined,
+    wanted('s3') ? import('../stores/s3/s3-store.js') : undefined,
+    wanted('kafka') ? import('../stores/kafka/kafka-store.js') : undefined,
+  ]);
+  if (mongoModule) {
+    const mongo = mongoModule.createMongoStore({ url: config.stores.mongo.url }, logger, {
+      socketTimeoutMS: config.stores.mongo.socketTimeoutMs,
+    });
     opened.push(mongo);
     stores.set('mongo', mongo);
   }
-  if (config.enabledStores.has('redis')) {
-    const { createRedisStore } = await import('../stores/redis/redis-store.js');
-    const redis = createRedisStore(
+  if (redisModule) {
+    const redis = redisModule.createRedisStore(
       { url: config.stores.redis.url, nodes: config.stores.redis.nodes, commandTimeoutMs: config.stores.redis.commandTimeoutMs },
       { queuePrefix: config.queue.prefix, logger },
     );
     opened.push(redis);
     stores.set('redis', redis);
   }
-  if (config.enabledStores.has('s3')) {
-    const { createS3Store } = await import('../stores/s3/s3-store.js');
-    const s3 = createS3Store(config.stores.s3, logger);
+  if (s3Module) {
+    const s3 = s3Module.createS3Store(config.stores.s3, logger);
     opened.push(s3);
     stores.set('s3', s3);
   }
-  if (config.enabledStores.has('kafka')) {
-    const { createKafkaStore } = await import('../stores/kafka/kafka-store.js');
-    const kafka = createKafkaStore(config.stores.kafka, logger);
+  if (kafkaModule) {
+    const kafka = kafkaModule.createKafkaStore(config.stores.kafka, logger);
     opened.push(kafka);
     stores.set('kafka', kafka);
   }
@@ -82,15 +96,8 @@ export async function openEngine(config: ResolvedConfig, options: OpenEngineOpti
     logger,
   });
   const clock = options.clock ?? systemClock;
-  const checkpoints =
-    config.audit.signingKey === ''
-      ? null
-      : new Checkpointer(mysql.pool, audit.tables, {
-          key: loadSigningKey(config.audit.signingKey),
-          sinks: createCheckpointSinks(config.audit.checkpoints, () => clock.now()),
-          clock,
-          logger,
-        });
+  // Signing and the checkpoint sinks load only with a signing key (most runs have none).
+  const checkpoints = config.audit.signingKey === '' ? null : await openCheckpointer(config, mysql, audit, clock, logger);
   const ctx: EngineContext = {
     config,
     clock,
@@ -115,4 +122,24 @@ export async function openEngine(config: ResolvedConfig, options: OpenEngineOpti
       await teardown.release();
     },
   };
+}
+
+async function openCheckpointer(
+  config: ResolvedConfig,
+  mysql: MysqlStore,
+  audit: AuditTrail,
+  clock: Clock,
+  logger: Logger,
+): Promise<Checkpointer> {
+  const [{ Checkpointer }, { createCheckpointSinks }, { loadSigningKey }] = await Promise.all([
+    import('../audit/checkpointer.js'),
+    import('../audit/checkpoint-sinks/create-sinks.js'),
+    import('../audit/signing-key.js'),
+  ]);
+  return new Checkpointer(mysql.pool, audit.tables, {
+    key: loadSigningKey(config.audit.signingKey),
+    sinks: createCheckpointSinks(config.audit.checkpoints, () => clock.now()),
+    clock,
+    logger,
+  });
 }

@@ -47,6 +47,15 @@ export function storeFilterOf(config: ResolvedConfig, stores: readonly StoreName
   return new Set(stores);
 }
 
+/**
+ * The stores these policies' targets name: what a run of them opens (`openEngine`'s `stores`).
+ * `--store` does not narrow it: a subject policy needs to know that a store left out by `--store`
+ * still holds data of its subjects (it then marks none of them purged).
+ */
+export function storesUsedBy(policies: readonly PolicyConfig[]): Set<StoreName> {
+  return new Set(policies.flatMap((p) => p.targets.map((t) => t.store)));
+}
+
 /** Runs policies once, now, in this process: the engine behind `retention run`. */
 export async function runPolicies(ctx: EngineContext, options: RunOptions = {}, subjectRunner?: SubjectPolicyRunner): Promise<RunDocument> {
   const policies = selectPolicies(ctx.config, options.policies, ctx.logger);

@@ -6,7 +6,7 @@ import { parseCertificate, verifyCertificate, type CertificateVerdict } from '..
 import type { VerifyingKey } from '../../audit/signing-key.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, type CliIo, type GlobalOptions } from '../io.js';
-import { loadConfig, withEngine } from '../load.js';
+import { loadConfig, TRAIL_ONLY, withEngine } from '../load.js';
 import { readInputFile, readPublicKeyOption } from '../read-input-file.js';
 
 export interface AuditCertificateVerifyOptions extends GlobalOptions {
@@ -42,34 +42,39 @@ export async function auditCertificateVerifyCommand(opts: AuditCertificateVerify
 
 async function checkTrail(doc: Record<string, unknown>, key: VerifyingKey, opts: GlobalOptions, io: CliIo): Promise<TrailVerdict> {
   const config = loadConfig(opts);
-  return withEngine(config, io, async (engine) => {
-    const tables = engine.audit.tables;
-    const checkpoint = doc.checkpoint as SignedCheckpoint;
-    const chain = await verifyAgainstCheckpoint(readChainLinks(engine.mysql.pool, tables), [{ line: 0, checkpoint }], key, {
-      auditKey: config.audit.key,
-      table: tables.auditName,
-    });
-    if (!chain.ok) return { ok: false, failed: { check: `trail ${chain.failed!.check}`, detail: chain.failed!.detail } };
-    const entries = doc.entries as { id: string; hash: string }[];
-    const stored = await readEntryHashes(
-      engine.mysql.pool,
-      tables,
-      entries.map((e) => Number(e.id)),
-    );
-    for (const e of entries) {
-      const hash = stored.get(Number(e.id));
-      if (hash !== e.hash)
-        return {
-          ok: false,
-          failed: {
-            check: 'trail entry',
-            detail:
-              hash === undefined
-                ? `entry ${e.id} is not in the audit trail`
-                : `entry ${e.id} has hash ${hash} in the trail, the certificate says ${e.hash}`,
-          },
-        };
-    }
-    return { ok: true, failed: null };
-  });
+  return withEngine(
+    config,
+    io,
+    async (engine) => {
+      const tables = engine.audit.tables;
+      const checkpoint = doc.checkpoint as SignedCheckpoint;
+      const chain = await verifyAgainstCheckpoint(readChainLinks(engine.mysql.pool, tables), [{ line: 0, checkpoint }], key, {
+        auditKey: config.audit.key,
+        table: tables.auditName,
+      });
+      if (!chain.ok) return { ok: false, failed: { check: `trail ${chain.failed!.check}`, detail: chain.failed!.detail } };
+      const entries = doc.entries as { id: string; hash: string }[];
+      const stored = await readEntryHashes(
+        engine.mysql.pool,
+        tables,
+        entries.map((e) => Number(e.id)),
+      );
+      for (const e of entries) {
+        const hash = stored.get(Number(e.id));
+        if (hash !== e.hash)
+          return {
+            ok: false,
+            failed: {
+              check: 'trail entry',
+              detail:
+                hash === undefined
+                  ? `entry ${e.id} is not in the audit trail`
+                  : `entry ${e.id} has hash ${hash} in the trail, the certificate says ${e.hash}`,
+            },
+          };
+      }
+      return { ok: true, failed: null };
+    },
+    { stores: TRAIL_ONLY },
+  );
 }

@@ -10,7 +10,7 @@ import { ConfigError, UsageError } from '../../errors/index.js';
 import { findSubjectPurges, isCompletePurge } from '../../subjects/find-subject-purges.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo, GlobalOptions } from '../io.js';
-import { loadConfig, withEngine } from '../load.js';
+import { loadConfig, TRAIL_ONLY, withEngine } from '../load.js';
 
 export interface AuditCertificateOptions extends GlobalOptions {
   subject?: string;
@@ -30,51 +30,57 @@ export async function auditCertificateCommand(opts: AuditCertificateOptions, io:
   if (config.audit.signingKey === '')
     throw new ConfigError([{ path: 'audit.signingKey', message: 'is not set: certificates are signed (`retention audit keygen`)' }]);
   const key = loadSigningKey(config.audit.signingKey);
-  return withEngine(config, io, async (engine) => {
-    const pool = engine.mysql.pool;
-    const tables = engine.audit.tables;
-    const checkpoints = engine.checkpoints!;
-    const now = engine.ctx.clock.now();
-    let document: object;
-    if (opts.subject !== undefined) {
-      const purge = (await findSubjectPurges(engine.audit, config.audit.key, opts.subject)).find(isCompletePurge);
-      if (!purge) {
-        io.stderr('retention: no complete purge of this subject in the audit trail: no certificate issued\n');
-        return EXIT.no;
+  return withEngine(
+    config,
+    io,
+    async (engine) => {
+      const pool = engine.mysql.pool;
+      const tables = engine.audit.tables;
+      const checkpoints = engine.checkpoints!;
+      const now = engine.ctx.clock.now();
+      let document: object;
+      if (opts.subject !== undefined) {
+        const purge = (await findSubjectPurges(engine.audit, config.audit.key, opts.subject)).find(isCompletePurge);
+        if (!purge) {
+          io.stderr('retention: no complete purge of this subject in the audit trail: no certificate issued\n');
+          return EXIT.no;
+        }
+        const runStarted =
+          (await readRunEntries(pool, tables, purge.runId, { policy: purge.policy ?? '', kind: 'run-started' }))[0] ?? null;
+        const checkpoint = await coveringCheckpoint(checkpoints, [purge, runStarted]);
+        document = subjectCertificate({ subjectId: normalizeDecimalId(opts.subject), purge, runStarted, checkpoint, issuedAt: now }, key);
+      } else {
+        const entries = await readRunEntries(pool, tables, opts.run!);
+        const problem =
+          entries.length === 0
+            ? 'no entry of this run in the audit trail'
+            : entries.some((e) => e.dryRun)
+              ? 'it was a dry run: it deleted nothing'
+              : !entries.some((e) => e.kind === 'run-finished')
+                ? 'the run has not finished'
+                : null;
+        if (problem) {
+          io.stderr(`retention: run ${opts.run}: ${problem}; no certificate issued\n`);
+          return EXIT.no;
+        }
+        document = runCertificate(
+          { runId: opts.run!, entries, checkpoint: await coveringCheckpoint(checkpoints, entries), issuedAt: now },
+          key,
+        );
       }
-      const runStarted = (await readRunEntries(pool, tables, purge.runId, { policy: purge.policy ?? '', kind: 'run-started' }))[0] ?? null;
-      const checkpoint = await coveringCheckpoint(checkpoints, [purge, runStarted]);
-      document = subjectCertificate({ subjectId: normalizeDecimalId(opts.subject), purge, runStarted, checkpoint, issuedAt: now }, key);
-    } else {
-      const entries = await readRunEntries(pool, tables, opts.run!);
-      const problem =
-        entries.length === 0
-          ? 'no entry of this run in the audit trail'
-          : entries.some((e) => e.dryRun)
-            ? 'it was a dry run: it deleted nothing'
-            : !entries.some((e) => e.kind === 'run-finished')
-              ? 'the run has not finished'
-              : null;
-      if (problem) {
-        io.stderr(`retention: run ${opts.run}: ${problem}; no certificate issued\n`);
-        return EXIT.no;
-      }
-      document = runCertificate(
-        { runId: opts.run!, entries, checkpoint: await coveringCheckpoint(checkpoints, entries), issuedAt: now },
-        key,
-      );
-    }
-    const text = `${JSON.stringify(document, null, 2)}\n`;
-    if (opts.out) {
-      try {
-        writeFileSync(opts.out, text, { flag: 'wx' });
-      } catch (err) {
-        throw new UsageError(`--out ${opts.out}: cannot write it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
-      io.stdout(`certificate written to ${opts.out}\n`);
-    } else io.stdout(text);
-    return EXIT.ok;
-  });
+      const text = `${JSON.stringify(document, null, 2)}\n`;
+      if (opts.out) {
+        try {
+          writeFileSync(opts.out, text, { flag: 'wx' });
+        } catch (err) {
+          throw new UsageError(`--out ${opts.out}: cannot write it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+        }
+        io.stdout(`certificate written to ${opts.out}\n`);
+      } else io.stdout(text);
+      return EXIT.ok;
+    },
+    { stores: TRAIL_ONLY },
+  );
 }
 
 /** The first signed checkpoint whose head covers every entry; when none does yet, one is made now. */

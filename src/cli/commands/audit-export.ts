@@ -6,7 +6,7 @@ import { stringify } from 'csv-stringify';
 import { csvRow, EXPORT_COLUMNS, exportRecord, type ChainEntry, type EntryFilter, type ExportFormat } from '../../audit/index.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, type CliIo, type GlobalOptions } from '../io.js';
-import { loadConfig, withEngine } from '../load.js';
+import { loadConfig, TRAIL_ONLY, withEngine } from '../load.js';
 import { parseTimeBound } from '../parse-time-bound.js';
 
 export interface AuditExportOptions extends GlobalOptions {
@@ -34,58 +34,63 @@ export async function auditExportCommand(opts: AuditExportOptions, io: CliIo): P
     policy: opts.policy,
   };
   const format = opts.format ?? 'jsonl';
-  return withEngine(config, io, async (engine) => {
-    const summary = {
-      entries: 0,
-      firstId: null as number | null,
-      lastId: null as number | null,
-      startHash: null as string | null,
-      headHash: null as string | null,
-    };
-    async function* counted(): AsyncGenerator<ChainEntry> {
-      for await (const e of engine.audit.stream(filter)) {
-        if (summary.firstId === null) {
-          summary.firstId = e.id;
-          summary.startHash = e.prevHash;
-        }
-        summary.entries += 1;
-        summary.lastId = e.id;
-        summary.headHash = e.hash;
-        yield e;
-      }
-    }
-    const source =
-      format === 'csv'
-        ? Readable.from(mapCsv(counted()), { highWaterMark: 1 }).pipe(stringify({ header: true, columns: [...EXPORT_COLUMNS] }))
-        : Readable.from(jsonLines(counted()), { highWaterMark: 1 });
-    const partial = opts.out === undefined ? null : `${opts.out}.partial`;
-    const sink: Writable = partial === null ? (io.stdoutStream ?? textSink(io)) : createWriteStream(partial);
-    try {
-      await pipeline(source, sink, { end: partial !== null });
-    } catch (err) {
-      if (partial !== null) await rm(partial, { force: true });
-      throw err;
-    }
-    if (partial !== null && opts.out !== undefined) {
-      await rename(partial, opts.out);
-      const doc = {
-        file: opts.out,
-        format,
-        policy: opts.policy ?? null,
-        since: filter.since?.toISOString() ?? null,
-        until: filter.until?.toISOString() ?? null,
-        ...summary,
+  return withEngine(
+    config,
+    io,
+    async (engine) => {
+      const summary = {
+        entries: 0,
+        firstId: null as number | null,
+        lastId: null as number | null,
+        startHash: null as string | null,
+        headHash: null as string | null,
       };
-      if (opts.json) printJson(io, doc);
-      else
-        io.stdout(
-          summary.entries === 0
-            ? `exported no entries to ${opts.out}: none in the range\n`
-            : `exported ${summary.entries} entries (ids ${summary.firstId}–${summary.lastId}) to ${opts.out}\nfirst entry links to ${summary.startHash}\nlast entry's hash   ${summary.headHash}\n`,
-        );
-    }
-    return EXIT.ok;
-  });
+      async function* counted(): AsyncGenerator<ChainEntry> {
+        for await (const e of engine.audit.stream(filter)) {
+          if (summary.firstId === null) {
+            summary.firstId = e.id;
+            summary.startHash = e.prevHash;
+          }
+          summary.entries += 1;
+          summary.lastId = e.id;
+          summary.headHash = e.hash;
+          yield e;
+        }
+      }
+      const source =
+        format === 'csv'
+          ? Readable.from(mapCsv(counted()), { highWaterMark: 1 }).pipe(stringify({ header: true, columns: [...EXPORT_COLUMNS] }))
+          : Readable.from(jsonLines(counted()), { highWaterMark: 1 });
+      const partial = opts.out === undefined ? null : `${opts.out}.partial`;
+      const sink: Writable = partial === null ? (io.stdoutStream ?? textSink(io)) : createWriteStream(partial);
+      try {
+        await pipeline(source, sink, { end: partial !== null });
+      } catch (err) {
+        if (partial !== null) await rm(partial, { force: true });
+        throw err;
+      }
+      if (partial !== null && opts.out !== undefined) {
+        await rename(partial, opts.out);
+        const doc = {
+          file: opts.out,
+          format,
+          policy: opts.policy ?? null,
+          since: filter.since?.toISOString() ?? null,
+          until: filter.until?.toISOString() ?? null,
+          ...summary,
+        };
+        if (opts.json) printJson(io, doc);
+        else
+          io.stdout(
+            summary.entries === 0
+              ? `exported no entries to ${opts.out}: none in the range\n`
+              : `exported ${summary.entries} entries (ids ${summary.firstId}–${summary.lastId}) to ${opts.out}\nfirst entry links to ${summary.startHash}\nlast entry's hash   ${summary.headHash}\n`,
+          );
+      }
+      return EXIT.ok;
+    },
+    { stores: TRAIL_ONLY },
+  );
 }
 
 async function* jsonLines(entries: AsyncIterable<ChainEntry>): AsyncGenerator<string> {

@@ -1,7 +1,7 @@
 import { RunSummaries, runHeaderJson, runKey, summarize, type AuditRecord, type EntryFilter, type RunSummary } from '../../audit/index.js';
 import { EXIT } from '../exit-codes.js';
 import { writeStdout, type CliIo, type GlobalOptions } from '../io.js';
-import { loadConfig, withEngine } from '../load.js';
+import { loadConfig, TRAIL_ONLY, withEngine } from '../load.js';
 import { parseLimit, parseTimeBound } from '../parse-time-bound.js';
 
 export interface AuditListOptions extends GlobalOptions {
@@ -29,60 +29,65 @@ export async function auditListCommand(opts: AuditListOptions, io: CliIo): Promi
     runId: opts.run,
   };
   const limit = parseLimit(opts.limit);
-  return withEngine(config, io, async (engine) => {
-    // Counted by MySQL while the entries stream, so that the first line does not wait for it.
-    const counting = engine.audit.count(filter);
-    counting.catch(() => undefined); // awaited below; an early failure must not go unhandled
-    const range = describeRange(opts, filter);
-    const locks = new Map<string, Promise<boolean>>();
-    const isLocked = (policy: string): Promise<boolean> => {
-      let answer = locks.get(policy);
-      if (!answer) locks.set(policy, (answer = engine.mysql.isPolicyLocked(policy)));
-      return answer;
-    };
-    const summaries = new RunSummaries();
-    const runs: ReturnType<typeof runJson>[] = [];
+  return withEngine(
+    config,
+    io,
+    async (engine) => {
+      // Counted by MySQL while the entries stream, so that the first line does not wait for it.
+      const counting = engine.audit.count(filter);
+      counting.catch(() => undefined); // awaited below; an early failure must not go unhandled
+      const range = describeRange(opts, filter);
+      const locks = new Map<string, Promise<boolean>>();
+      const isLocked = (policy: string): Promise<boolean> => {
+        let answer = locks.get(policy);
+        if (!answer) locks.set(policy, (answer = engine.mysql.isPolicyLocked(policy)));
+        return answer;
+      };
+      const summaries = new RunSummaries();
+      const runs: ReturnType<typeof runJson>[] = [];
 
-    if (opts.json) await writeStdout(io, `{\n  "range": ${JSON.stringify(range)},\n  "entries": [`);
-    else await writeStdout(io, `audit entries ${range.text}, newest first${limit === undefined ? '' : ` (at most ${limit}: --limit)`}\n`);
-    let first = true;
-    let seen = 0;
-    for await (const entry of engine.audit.stream(filter, { newestFirst: true, limit })) {
-      seen += 1;
-      if (opts.json) {
-        await writeStdout(io, `${first ? '\n' : ',\n'}    ${JSON.stringify(entryJson(entry))}`);
-        first = false;
+      if (opts.json) await writeStdout(io, `{\n  "range": ${JSON.stringify(range)},\n  "entries": [`);
+      else await writeStdout(io, `audit entries ${range.text}, newest first${limit === undefined ? '' : ` (at most ${limit}: --limit)`}\n`);
+      let first = true;
+      let seen = 0;
+      for await (const entry of engine.audit.stream(filter, { newestFirst: true, limit })) {
+        seen += 1;
+        if (opts.json) {
+          await writeStdout(io, `${first ? '\n' : ',\n'}    ${JSON.stringify(entryJson(entry))}`);
+          first = false;
+        }
+        const done = summaries.add(entry);
+        if (done) {
+          const run = await summarize(done, true, isLocked);
+          if (opts.json) runs.push(runJson(run));
+          else await writeStdout(io, formatRun(run));
+        }
       }
-      const done = summaries.add(entry);
-      if (done) {
-        const run = await summarize(done, true, isLocked);
+      // Runs that began before the range (or before the cut): look their real start up.
+      const rest = summaries.finish();
+      const starts = await engine.audit.runStarts(rest);
+      for (const open of rest) {
+        open.startedAt = starts.get(runKey(open)) ?? null;
+        const run = await summarize(open, false, isLocked);
         if (opts.json) runs.push(runJson(run));
         else await writeStdout(io, formatRun(run));
       }
-    }
-    // Runs that began before the range (or before the cut): look their real start up.
-    const rest = summaries.finish();
-    const starts = await engine.audit.runStarts(rest);
-    for (const open of rest) {
-      open.startedAt = starts.get(runKey(open)) ?? null;
-      const run = await summarize(open, false, isLocked);
-      if (opts.json) runs.push(runJson(run));
-      else await writeStdout(io, formatRun(run));
-    }
-    const total = Math.max(await counting, seen);
-    const omitted = total - seen;
-    if (opts.json) {
-      const tail = { runs, total, shown: seen, omitted, limit: limit ?? null, truncated: omitted > 0 };
-      await writeStdout(io, `${first ? '' : '\n  '}],\n${JSON.stringify(tail, null, 2).slice(2)}\n`);
-    } else if (total === 0) await writeStdout(io, `no audit entries ${range.text}\n`);
-    else if (omitted > 0)
-      await writeStdout(
-        io,
-        `${total} entries in the range; --limit ${limit}: the newest ${seen} shown, ${omitted} left out (raise --limit, or \`retention audit export\` for all)\n`,
-      );
-    else await writeStdout(io, `${total} entries in the range, all shown\n`);
-    return EXIT.ok;
-  });
+      const total = Math.max(await counting, seen);
+      const omitted = total - seen;
+      if (opts.json) {
+        const tail = { runs, total, shown: seen, omitted, limit: limit ?? null, truncated: omitted > 0 };
+        await writeStdout(io, `${first ? '' : '\n  '}],\n${JSON.stringify(tail, null, 2).slice(2)}\n`);
+      } else if (total === 0) await writeStdout(io, `no audit entries ${range.text}\n`);
+      else if (omitted > 0)
+        await writeStdout(
+          io,
+          `${total} entries in the range; --limit ${limit}: the newest ${seen} shown, ${omitted} left out (raise --limit, or \`retention audit export\` for all)\n`,
+        );
+      else await writeStdout(io, `${total} entries in the range, all shown\n`);
+      return EXIT.ok;
+    },
+    { stores: TRAIL_ONLY },
+  );
 }
 
 function describeRange(opts: AuditListOptions, filter: EntryFilter) {

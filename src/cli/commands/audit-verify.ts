@@ -6,7 +6,7 @@ import { UsageError } from '../../errors/index.js';
 import type { ResolvedConfig } from '../../config/load-config.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, type CliIo } from '../io.js';
-import { loadConfig, withEngine } from '../load.js';
+import { loadConfig, TRAIL_ONLY, withEngine } from '../load.js';
 import type { AuditVerifyOptions } from './audit-verify-options.js';
 
 export type { AuditVerifyOptions } from './audit-verify-options.js';
@@ -34,31 +34,36 @@ export async function auditVerifyCommand(opts: AuditVerifyOptions, io: CliIo): P
 }
 
 async function verifyDatabase(config: ResolvedConfig, opts: AuditVerifyOptions, io: CliIo): Promise<number> {
-  return withEngine(config, io, async (engine) => {
-    const result = await engine.audit.verify(opts.head ? { head: opts.head } : {});
-    if (result.wrongKey) {
-      // Not tampering: the chain cannot be checked with this key at all.
-      if (opts.json) printJson(io, { ok: false, wrongKey: true, entries: 0, headHash: result.headHash, error: result.wrongKey.message });
-      else io.stdout(`audit chain NOT CHECKED: wrong key: ${result.wrongKey.message}\n`);
-      return EXIT.usage;
-    }
-    if (opts.json) {
-      printJson(io, {
-        ok: result.ok,
-        entries: result.entries,
-        headHash: result.headHash,
-        firstBad: result.firstBad && { id: result.firstBad.id, reason: result.firstBad.reason, detail: result.firstBad.detail },
-      });
-    } else if (result.ok) {
-      io.stdout(
-        `audit chain intact: ${result.entries} entries, head ${result.headHash ?? '(empty)'}${opts.head ? `; head ${opts.head} present` : ''}${engine.audit.keyed ? '' : `\n${UNKEYED}`}\n`,
-      );
-    } else {
-      const bad = result.firstBad!;
-      io.stdout(`audit chain BROKEN at entry ${bad.id}: ${bad.reason} (${bad.detail}); ${result.entries} entries intact before it\n`);
-    }
-    return result.ok ? EXIT.ok : EXIT.no;
-  });
+  return withEngine(
+    config,
+    io,
+    async (engine) => {
+      const result = await engine.audit.verify(opts.head ? { head: opts.head } : {});
+      if (result.wrongKey) {
+        // Not tampering: the chain cannot be checked with this key at all.
+        if (opts.json) printJson(io, { ok: false, wrongKey: true, entries: 0, headHash: result.headHash, error: result.wrongKey.message });
+        else io.stdout(`audit chain NOT CHECKED: wrong key: ${result.wrongKey.message}\n`);
+        return EXIT.usage;
+      }
+      if (opts.json) {
+        printJson(io, {
+          ok: result.ok,
+          entries: result.entries,
+          headHash: result.headHash,
+          firstBad: result.firstBad && { id: result.firstBad.id, reason: result.firstBad.reason, detail: result.firstBad.detail },
+        });
+      } else if (result.ok) {
+        io.stdout(
+          `audit chain intact: ${result.entries} entries, head ${result.headHash ?? '(empty)'}${opts.head ? `; head ${opts.head} present` : ''}${engine.audit.keyed ? '' : `\n${UNKEYED}`}\n`,
+        );
+      } else {
+        const bad = result.firstBad!;
+        io.stdout(`audit chain BROKEN at entry ${bad.id}: ${bad.reason} (${bad.detail}); ${result.entries} entries intact before it\n`);
+      }
+      return result.ok ? EXIT.ok : EXIT.no;
+    },
+    { stores: TRAIL_ONLY },
+  );
 }
 
 const UNKEYED = 'warning: no audit key: the chain only detects accidents, not forgery';

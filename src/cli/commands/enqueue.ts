@@ -6,7 +6,7 @@ import { openRetentionQueues } from '../../queue/retention-queues.js';
 import type { RunDocument } from '../../types.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, type CliIo, type GlobalOptions } from '../io.js';
-import { loadConfig, withEngine } from '../load.js';
+import { loadConfig, TRAIL_ONLY, withEngine } from '../load.js';
 import { formatRun } from './run.js';
 
 export interface EnqueueCommandOptions extends GlobalOptions {
@@ -27,7 +27,7 @@ export async function enqueueCommand(opts: EnqueueCommandOptions, io: CliIo): Pr
   const policies = policiesToEnqueue(config, opts.policy, io.logger);
   // Payloads are signed with a key derived from audit.key: a key that is not the trail's would make
   // every worker refuse them, so it is refused here first (exit 2).
-  await withEngine(config, io, (engine) => engine.audit.checkKey());
+  await withEngine(config, io, (engine) => engine.audit.checkKey(), { stores: TRAIL_ONLY });
   const connection = createQueueConnection(config.queue.redisUrl, { logger: io.logger, connectionName: 'retention-enqueue' });
   await connectQueue(connection);
   const queues = openRetentionQueues(config.queue, connection, io.logger);

@@ -1,10 +1,9 @@
-import { runPolicies, selectPolicies, storeFilterOf } from '../../engine/run-policies.js';
+import { runPolicies, selectPolicies, storeFilterOf, storesUsedBy, type SubjectPolicyRunner } from '../../engine/run-policies.js';
 import { exitCodeOf } from '../../engine/policy-status.js';
 import { formatDuration, formatRate } from '../../engine/progress-estimate.js';
 import { progressLog } from '../../engine/progress-log.js';
 import { combineProgressListeners } from '../../engine/target-progress.js';
 import { UsageError } from '../../errors/index.js';
-import { runSubjectPolicy } from '../../subjects/run-subject-policy.js';
 import type { RunDocument, StoreName } from '../../types.js';
 import { printJson, type CliIo, type GlobalOptions } from '../io.js';
 import { loadConfig, withEngine } from '../load.js';
@@ -30,7 +29,7 @@ export interface AuditHeadNote {
 export async function runCommand(opts: RunCommandOptions, io: CliIo): Promise<number> {
   const config = loadConfig(opts);
   // Usage errors (unknown policy, a disabled store, a bad --progress) before any connection is made.
-  selectPolicies(config, opts.policy);
+  const policies = selectPolicies(config, opts.policy);
   storeFilterOf(config, opts.store);
   const progressSeconds = parseProgressSeconds(opts.progress);
   // cli-progress is loaded only when there is a terminal to draw on.
@@ -54,7 +53,7 @@ export async function runCommand(opts: RunCommandOptions, io: CliIo): Promise<nu
         doc = await runPolicies(
           engine.ctx,
           { policies: opts.policy, stores: opts.store, dryRun: opts.dryRun ?? false, allowLarge: opts.allowLarge ?? false },
-          runSubjectPolicy,
+          runSubjectPolicyOnDemand,
         );
       } finally {
         display?.stop();
@@ -64,9 +63,14 @@ export async function runCommand(opts: RunCommandOptions, io: CliIo): Promise<nu
       else io.stdout(formatRun(doc, head));
       return exitCodeOf(doc.status);
     },
-    { progress },
+    // Only the stores these policies' targets name are opened (and their drivers loaded).
+    { progress, stores: storesUsedBy(policies) },
   );
 }
+
+/** subjects/ loads with the first subject policy of the run: an age-policy run never reads it. */
+const runSubjectPolicyOnDemand: SubjectPolicyRunner = async (...args) =>
+  (await import('../../subjects/run-subject-policy.js')).runSubjectPolicy(...args);
 
 function parseProgressSeconds(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import mysql from 'mysql2';
@@ -77,6 +78,28 @@ describe('migrateAudit', () => {
     const [rows] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM `old_trail_ckpt`');
     expect(Number(rows[0]?.n)).toBe(0);
     expect(await trail.verify()).toMatchObject({ ok: true, entries: 2 });
+  });
+
+  it('reads an up-to-date trail without waiting for the migration lock; an older one still waits for it', async () => {
+    await migrateAudit(pool, { table: 'locked_trail' });
+    const [dbRows] = await pool.query<RowDataPacket[]>('SELECT DATABASE() AS db');
+    const lockName = `retention-migrate-${createHash('sha256')
+      .update(`${String(dbRows[0]?.db)}.locked_trail`)
+      .digest('hex')
+      .slice(0, 40)}`;
+    const holder = await pool.getConnection();
+    try {
+      const [got] = await holder.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS got', [lockName]);
+      expect(Number(got[0]?.got)).toBe(1);
+      // Another process holds the lock (it is migrating): nothing is left to do at this version.
+      expect(await migrateAudit(pool, { table: 'locked_trail', lockWaitSeconds: 1 })).toEqual({ from: 3, to: 3, applied: [] });
+      await pool.query('UPDATE `locked_trail_head` SET schema_version = 2');
+      await expect(migrateAudit(pool, { table: 'locked_trail', lockWaitSeconds: 1 })).rejects.toThrow(/another process is migrating/);
+    } finally {
+      await holder.query('SELECT RELEASE_LOCK(?)', [lockName]);
+      holder.release();
+    }
+    expect(await migrateAudit(pool, { table: 'locked_trail' })).toEqual({ from: 2, to: 3, applied: [3] });
   });
 
   it('refuses an application table that has the configured name', async () => {

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as nodeModule from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCliFixture, type CliFixture } from '../../support/cli-fixture.js';
+import { runBuiltCli } from '../../support/cli.js';
+import { createTestKeyspace, REDIS_TEST_URL, type TestKeyspace } from '../../support/redis.js';
+
+/**
+ * What `retention` loads as it starts (docs/benchmarks.md, "CLI start"): a command opens only the
+ * stores it uses, so the other drivers are never imported. A preload reports, at exit, which of
+ * the (CommonJS) drivers are in the module cache.
+ */
+const DRIVERS_PRELOAD = `
+process.on('exit', () => {
+  const loaded = ['ioredis', 'mongodb', 'mysql2'].filter((p) => Object.keys(require.cache).some((k) => k.includes('/node_modules/' + p + '/')));
+  process.stderr.write('drivers loaded: ' + loaded.join(',') + '\\n');
+});
+`;
+
+function driversLoaded(stderr: string): string[] {
+  const line = stderr.split('\n').find((l) => l.startsWith('drivers loaded: '));
+  if (line === undefined) throw new Error(`no driver report in:\n${stderr}`);
+  return line.slice('drivers loaded: '.length).split(',').filter(Boolean);
+}
+
+describe('retention start-up (built CLI)', () => {
+  let fx: CliFixture;
+  let keys: TestKeyspace;
+  let scratch: string;
+  let preload: string;
+  let configFile: string;
+
+  beforeAll(async () => {
+    fx = await createCliFixture('cli_start');
+    keys = await createTestKeyspace();
+    scratch = mkdtempSync(join(tmpdir(), 'retention-cli-start-'));
+    preload = join(scratch, 'drivers.cjs');
+    writeFileSync(preload, DRIVERS_PRELOAD);
+    // MongoDB and Redis enabled: MongoDB at an address nothing listens on, never to be reached.
+    configFile = fx.writeConfig(`
+stores:
+  mysql: { url: "${fx.db.url}" }
+  mongo: { url: "mongodb://127.0.0.1:9/unused" }
+  redis: { url: "${REDIS_TEST_URL}" }
+audit: { key: "cli-test-key" }
+policies:
+  - name: log-data
+    category: log
+    retain: { days: 7 }
+    schedule: { cron: "7 * * * *" }
+    targets:
+      - { store: mysql, table: im_request_log, time: requested_at }
+  - name: kv-data
+    category: monitoring
+    retain: { days: 7 }
+    schedule: { cron: "7 * * * *" }
+    targets:
+      - { store: redis, type: key, match: "${keys.prefix}m:*", time: { fromKey: "(\\\\d{12})$$", format: "yyyyMMddHHmm" } }
+`);
+  });
+  afterAll(async () => {
+    rmSync(scratch, { recursive: true, force: true });
+    await keys?.drop();
+    await fx?.drop();
+  });
+
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    runBuiltCli(['--config', configFile, ...args], { NODE_OPTIONS: `--require ${preload}`, LOG_LEVEL: 'warn', ...env });
+
+  it('a run of a MySQL-only policy loads neither the Redis nor the MongoDB driver, though both stores are enabled', async () => {
+    const r = await run(['run', '--json', '--policy', 'log-data']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'succeeded', policies: [{ name: 'log-data', status: 'succeeded' }] });
+    expect(driversLoaded(r.stderr)).toEqual(['mysql2']);
+  });
+
+  it('a run of a policy with a Redis target loads the Redis driver, and purges with it', async () => {
+    await keys.redis.set(`${keys.prefix}m:202001010000`, 'old');
+    await keys.redis.set(`${keys.prefix}m:209901010000`, 'new');
+    const r = await run(['run', '--json', '--policy', 'kv-data']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).policies[0].targets[0]).toMatchObject({ store: 'redis', status: 'succeeded', deleted: 1 });
+    expect(driversLoaded(r.stderr)).toEqual(['ioredis', 'mysql2']);
+    expect(await keys.redis.exists(`${keys.prefix}m:202001010000`, `${keys.prefix}m:209901010000`)).toBe(1);
+  });
+
+  it('commands that touch only the audit trail (migrate, audit verify) load only the MySQL driver', async () => {
+    for (const args of [
+      ['migrate', '--json'],
+      ['audit', 'verify', '--json'],
+    ]) {
+      const r = await run(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(driversLoaded(r.stderr)).toEqual(['mysql2']);
+    }
+  });
+
+  it("keeps Node's compile cache in the user's cache directory where Node has one (22.1+), and writes none on Node 20", async () => {
+    const hasCompileCache = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+    const cacheHome = join(scratch, 'xdg-cache');
+    const cacheDir = join(cacheHome, 'retention-worker', 'compile-cache');
+    const r = await runBuiltCli(['--version'], { XDG_CACHE_HOME: cacheHome });
+    expect(r.code).toBe(0);
+    if (hasCompileCache) expect(readdirSync(cacheDir, { recursive: true }).length).toBeGreaterThan(0);
+    else expect(existsSync(cacheHome)).toBe(false);
+
+    // Node's own switch turns it off.
+    const off = join(scratch, 'xdg-off');
+    expect((await runBuiltCli(['--version'], { XDG_CACHE_HOME: off, NODE_DISABLE_COMPILE_CACHE: '1' })).code).toBe(0);
+    expect(existsSync(join(off, 'retention-worker', 'compile-cache'))).toBe(false);
+  });
+});
