@@ -2,6 +2,7 @@ import type { RedisTargetConfig } from '../../../src/config/schema.js';
 import { silentLogger } from '../../../src/logging/logger.js';
 import type { PurgeWalk, Store } from '../../../src/stores/purger.js';
 import { createRedisStore, type RedisStoreConfig } from '../../../src/stores/redis/redis-store.js';
+import { openRedisKeyspace, type RedisKeyspace } from '../../../src/stores/redis/redis-keyspace.js';
 import { afterAll, beforeAll } from 'vitest';
 import { createTestKeyspace, REDIS_TEST_URL, type TestKeyspace } from '../../support/redis.js';
 
@@ -43,6 +44,8 @@ export interface RedisStoreFixture {
   readonly space: TestKeyspace;
   /** A store on the test Redis whose queue keys live under the file's prefix. */
   readonly store: Store;
+  /** The store layer's view of the test Redis, for tests of walks and record kinds below the store. */
+  readonly keyspace: RedisKeyspace;
 }
 
 /**
@@ -52,11 +55,14 @@ export interface RedisStoreFixture {
 export function redisStoreFixture(): RedisStoreFixture {
   let space: TestKeyspace | undefined;
   let store: Store | undefined;
+  let keyspace: RedisKeyspace | undefined;
   beforeAll(async () => {
     space = await createTestKeyspace();
     store = testStore(space.prefix);
+    keyspace = openRedisKeyspace({ url: REDIS_TEST_URL }, silentLogger());
   });
   afterAll(async () => {
+    await keyspace?.close();
     await store?.close();
     await space?.drop();
   });
@@ -64,6 +70,10 @@ export function redisStoreFixture(): RedisStoreFixture {
     get space() {
       if (!space) throw new Error('redisStoreFixture: no keyspace outside the tests');
       return space;
+    },
+    get keyspace() {
+      if (!keyspace) throw new Error('redisStoreFixture: no keyspace outside the tests');
+      return keyspace;
     },
     get store() {
       if (!store) throw new Error('redisStoreFixture: no store outside the tests');

@@ -1,34 +1,20 @@
 import { randomInt } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { RedisTargetConfig } from '../../../src/config/schema.js';
-import { silentLogger } from '../../../src/logging/logger.js';
 import { runOnNode } from '../../../src/stores/redis/node-commands.js';
 import { keyNameTime } from '../../../src/stores/redis/record-time.js';
 import { createRedisAgePurger } from '../../../src/stores/redis/redis-age-purger.js';
-import { openRedisKeyspace, type RedisKeyspace } from '../../../src/stores/redis/redis-keyspace.js';
-import { createTestKeyspace, REDIS_TEST_URL, type TestKeyspace } from '../../support/redis.js';
-import { drain, redisTarget } from './redis-fixtures.js';
+import { drain, redisStoreFixture, redisTarget } from './redis-fixtures.js';
 
-let space: TestKeyspace;
-let keyspace: RedisKeyspace;
-
-beforeAll(async () => {
-  space = await createTestKeyspace();
-  keyspace = openRedisKeyspace({ url: REDIS_TEST_URL }, silentLogger());
-});
-
-afterAll(async () => {
-  await keyspace?.close();
-  await space?.drop();
-});
+const fx = redisStoreFixture();
 
 function purger(target: RedisTargetConfig, zone: string, multiKeyUnlink = true) {
   return createRedisAgePurger(target, {
-    keyspace,
-    run: (node, commands) => runOnNode(node, keyspace.route, commands),
+    keyspace: fx.keyspace,
+    run: (node, commands) => runOnNode(node, fx.keyspace.route, commands),
     multiKeyUnlink,
-    queuePrefix: `${space.prefix}queue`,
+    queuePrefix: `${fx.space.prefix}queue`,
     zone,
   });
 }
@@ -94,7 +80,7 @@ describe('Redis judging key times itself', () => {
 
   for (const { format, zone, cutoff, literal } of cases) {
     it(`deletes exactly the keys the worker's reader calls due: ${format} in ${zone}, cutoff ${cutoff}, literal "${literal}"`, async () => {
-      const { redis, prefix } = space;
+      const { redis, prefix } = fx.space;
       const cutoffMs = Date.parse(cutoff);
       const base = `${prefix}${format}:${zone}:${cutoffMs}:`;
       const texts = timeTexts(format, cutoffMs, zone);
@@ -144,13 +130,13 @@ describe('Redis judging key times itself', () => {
   }
 
   it('leaves the judging to the worker when told to, in a cluster, or for a key time that does not sort as text', () => {
-    const sortable = { type: 'key' as const, match: `${space.prefix}x:*`, time: { fromKey: '(\\d{12})$', format: 'yyyyMMddHHmm' } };
+    const sortable = { type: 'key' as const, match: `${fx.space.prefix}x:*`, time: { fromKey: '(\\d{12})$', format: 'yyyyMMddHHmm' } };
     const cutoff = new Date('2026-12-03T10:30:00Z');
     expect(purger(redisTarget(sortable), 'UTC').openWalk(cutoff)).toHaveProperty('judgedBy', 'redis');
     expect(purger(redisTarget({ ...sortable, judgeOnServer: false }), 'UTC').openWalk(cutoff)).toHaveProperty('judgedBy', 'worker');
     expect(purger(redisTarget(sortable), 'UTC', false).openWalk(cutoff)).toHaveProperty('judgedBy', 'worker');
     expect(purger(redisTarget(sortable), 'Europe/Paris').openWalk(cutoff)).toHaveProperty('judgedBy', 'worker');
-    const field = { type: 'key' as const, match: `${space.prefix}x:*`, time: { fromField: 'at', format: 'epoch_ms' as const } };
+    const field = { type: 'key' as const, match: `${fx.space.prefix}x:*`, time: { fromField: 'at', format: 'epoch_ms' as const } };
     expect(purger(redisTarget(field), 'UTC').openWalk(cutoff)).toHaveProperty('judgedBy', 'worker');
   });
 });

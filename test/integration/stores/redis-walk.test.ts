@@ -1,15 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PurgeWalk } from '../../../src/stores/purger.js';
-import { silentLogger } from '../../../src/logging/logger.js';
 import { KeyScanner } from '../../../src/stores/redis/key-scanner.js';
 import { runOnNode } from '../../../src/stores/redis/node-commands.js';
 import type { RecordKind } from '../../../src/stores/redis/record-kind.js';
-import { openRedisKeyspace, type RedisKeyspace } from '../../../src/stores/redis/redis-keyspace.js';
 import { openScanWalk } from '../../../src/stores/redis/scan-walk.js';
 import { sortedSetRecords } from '../../../src/stores/redis/sorted-set-records.js';
 import { keyNameRecords } from '../../../src/stores/redis/key-records.js';
 import { keyNameTime } from '../../../src/stores/redis/record-time.js';
-import { createTestKeyspace, REDIS_TEST_URL, type TestKeyspace } from '../../support/redis.js';
+import { redisStoreFixture } from './redis-fixtures.js';
 
 /** Runs the walk's batches until it is done; returns what they deleted. */
 async function walkToTheEnd(walk: PurgeWalk): Promise<number> {
@@ -24,24 +22,13 @@ async function walkToTheEnd(walk: PurgeWalk): Promise<number> {
 
 const cutoffMs = Date.parse('2026-11-21T10:00:00.012Z');
 
-let space: TestKeyspace;
-let keyspace: RedisKeyspace;
-
-beforeAll(async () => {
-  space = await createTestKeyspace();
-  keyspace = openRedisKeyspace({ url: REDIS_TEST_URL }, silentLogger());
-});
-
-afterAll(async () => {
-  await keyspace?.close();
-  await space?.drop();
-});
+const fx = redisStoreFixture();
 
 describe('Redis purge walk', () => {
   it('reports what a failed batch deleted with the next batch, and retries its keys without counting them twice', async () => {
-    const { redis, prefix } = space;
+    const { redis, prefix } = fx.space;
     for (let app = 0; app < 40; app += 1) await redis.zadd(`${prefix}fail:${app}`, cutoffMs - 1, 'old', cutoffMs, 'kept');
-    const real = sortedSetRecords((node, commands) => runOnNode(node, keyspace.route, commands), 100);
+    const real = sortedSetRecords((node, commands) => runOnNode(node, fx.keyspace.route, commands), 100);
     let failures = 0;
     // Deletes for real, then reports a failure once, as a connection dropped mid-pipeline would.
     const flaky: RecordKind = {
@@ -53,7 +40,7 @@ describe('Redis purge walk', () => {
         return { ...outcome, error: new Error('ECONNRESET (simulated)') };
       },
     };
-    const scanner = new KeyScanner(keyspace, { match: `${prefix}fail:*`, count: 1000, type: 'zset', excludePrefix: `${prefix}queue:` });
+    const scanner = new KeyScanner(fx.keyspace, { match: `${prefix}fail:*`, count: 1000, type: 'zset', excludePrefix: `${prefix}queue:` });
     const walk = openScanWalk(scanner, flaky, cutoffMs, 10);
 
     await expect(walk.nextBatch()).rejects.toThrow(/simulated/);
@@ -63,13 +50,13 @@ describe('Redis purge walk', () => {
   });
 
   it('runs a batch as several pipelines in flight; a failed one is retried, none counted twice', async () => {
-    const { redis, prefix } = space;
+    const { redis, prefix } = fx.space;
     // 2,500 keys, half due: one 5,000-key batch is three pipelines of at most 1,000 keys.
     const pipeline = redis.pipeline();
     for (let i = 0; i < 2500; i += 1) pipeline.set(`${prefix}multi:${i}:${i % 2 === 0 ? '202611211000' : '202611211001'}`, '1');
     await pipeline.exec();
     const real = keyNameRecords(
-      (node, commands) => runOnNode(node, keyspace.route, commands),
+      (node, commands) => runOnNode(node, fx.keyspace.route, commands),
       true,
       keyNameTime(':(\\d{12})$', 'yyyyMMddHHmm', 'UTC'),
     );
@@ -83,7 +70,7 @@ describe('Redis purge walk', () => {
         return real.purge(batch, cutoff);
       },
     };
-    const scanner = new KeyScanner(keyspace, { match: `${prefix}multi:*`, count: 1000, excludePrefix: `${prefix}queue:` });
+    const scanner = new KeyScanner(fx.keyspace, { match: `${prefix}multi:*`, count: 1000, excludePrefix: `${prefix}queue:` });
     const walk = openScanWalk(scanner, flaky, Date.parse('2026-11-21T10:01:00.000Z'), 5000);
 
     await expect(walk.nextBatch()).rejects.toThrow(/simulated/);
