@@ -12,19 +12,40 @@ import {
   type TtlQuestion,
 } from './record-kind.js';
 import type { TimeReader } from './record-time.js';
+import type { SortableKeyTime } from './sortable-key-time.js';
 
 /**
  * Whole keys timed by their own name (`im:mon:…:202405011230`). Due keys go with UNLINK (see
  * `unlinkCommands`); the time is in the name, so it cannot change between reading and deleting.
  * A name without a parsable time is kept.
  */
-export function keyNameRecords(run: NodeRunner, multiKeyUnlink: boolean, timeOf: TimeReader): RecordKind {
+export function keyNameRecords(run: NodeRunner, multiKeyUnlink: boolean, timeOf: TimeReader, sortable: SortableKeyTime | null): RecordKind {
+  // The cutoff's text for the sortable shape, for the last cutoff seen (one per walk).
+  let cutoffFor: { ms: number; text: Buffer | null } | null = null;
+  const cutoffText = (cutoffMs: number): Buffer | null => {
+    if (cutoffFor?.ms !== cutoffMs) {
+      const text = sortable?.textAtOrAfter(cutoffMs) ?? null;
+      cutoffFor = { ms: cutoffMs, text: text === null ? null : Buffer.from(text, 'latin1') };
+    }
+    return cutoffFor.text;
+  };
+  /**
+   * Due, to the millisecond. A sortable key time is judged on the name's bytes (as the Lua script
+   * does: no string, no regular expression, no date per key, a third of the client's time on a
+   * 1 M-key purge); luxon reads the rest, and the doubtful digits (`…2400`).
+   */
+  const isDue = (key: Buffer, cutoffMs: number): boolean => {
+    const text = cutoffText(cutoffMs);
+    if (sortable && text) {
+      const verdict = sortable.judge(key, text);
+      if (verdict !== 'doubtful') return verdict === 'due';
+    }
+    const ms = timeOf(key);
+    return ms !== null && ms < cutoffMs;
+  };
   return {
     async purge({ node, keys }, cutoffMs) {
-      const due = keys.filter((key) => {
-        const ms = timeOf(key);
-        return ms !== null && ms < cutoffMs;
-      });
+      const due = keys.filter((key) => isDue(key, cutoffMs));
       const replies = await run(node, unlinkCommands(due, multiKeyUnlink));
       return { ...tallyRemoved(replies, integerReply), more: [] };
     },

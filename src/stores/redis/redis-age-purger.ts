@@ -148,7 +148,10 @@ function createRecordKind(target: RedisTargetConfig, deps: RedisPurgerDeps): Rec
   if (target.type === 'stream') return streamRecords(deps.run, target.batchSize);
   const time = target.time;
   if (!time) throw new RefusalError('no-time', `a key target of an age policy needs time.fromKey or time.fromField ("${target.match}")`);
-  if ('fromKey' in time) return keyNameRecords(deps.run, deps.multiKeyUnlink, keyNameTime(time.fromKey, time.format, deps.zone));
+  if ('fromKey' in time) {
+    const sortable = sortableKeyTime(time.fromKey, time.format, deps.zone);
+    return keyNameRecords(deps.run, deps.multiKeyUnlink, keyNameTime(time.fromKey, time.format, deps.zone), sortable);
+  }
   return fieldTimeRecords(deps.run, time.fromField, fieldTime(time.format, deps.zone));
 }
 

@@ -17,7 +17,19 @@ export interface SortableKeyTime {
    * when its text sorts before this one.
    */
   textAtOrAfter(cutoffMs: number): string | null;
+  /**
+   * The same judgment as the `UNLINK_DUE_BY_NAME` script, on a key's bytes: `due` (canonical digits
+   * before `cutoffText`), `doubtful` (digits before it, not canonical: for luxon to decide) or
+   * `kept` (anything else: not this shape, or at or after the cutoff).
+   */
+  judge(key: Buffer, cutoffText: Buffer): KeyVerdict;
 }
+
+export type KeyVerdict = 'due' | 'doubtful' | 'kept';
+
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** The formats whose text sorts as time: a leading part of this one, each field fixed-width. */
 const SORTABLE_FORMATS = ['yyyy', 'yyyyMM', 'yyyyMMdd', 'yyyyMMddHH', 'yyyyMMddHHmm', 'yyyyMMddHHmmss', 'yyyyMMddHHmmssSSS'];
@@ -47,9 +59,26 @@ export function sortableKeyTime(fromKey: string, format: string, zone: string): 
   const width = Number(shape[2]);
   if (width !== format.length) return null;
   const unit = UNIT_OF_FORMAT[fieldCount - 1]!;
+  const prefix = Buffer.from(shape[1] ?? '', 'latin1');
   return {
     prefix: shape[1] ?? '',
     width,
+    judge(key, cutoffText) {
+      const start = key.length - width;
+      if (start - prefix.length < 0 || prefix.compare(key, start - prefix.length, start) !== 0) return 'kept';
+      let before = false;
+      let decided = false;
+      for (let i = 0; i < width; i += 1) {
+        const byte = key[start + i]!;
+        if (byte < DIGIT_0 || byte > DIGIT_9) return 'kept';
+        if (!decided && byte !== cutoffText[i]) {
+          before = byte < cutoffText[i]!;
+          decided = true;
+        }
+      }
+      if (!before) return 'kept';
+      return canonical(key, start, width) ? 'due' : 'doubtful';
+    },
     textAtOrAfter(cutoffMs) {
       let start = DateTime.fromMillis(cutoffMs, { zone: resolvedZone }).startOf(unit);
       if (start.toMillis() < cutoffMs) start = start.plus({ [unit]: 1 });
@@ -57,4 +86,28 @@ export function sortableKeyTime(fromKey: string, format: string, zone: string): 
       return text.length === width && /^\d+$/.test(text) ? text : null;
     },
   };
+}
+
+/** Each field of the digits at `start` in its calendar range (month 01–12, day within the month, hour 00–23, minute and second 00–59). */
+function canonical(key: Buffer, start: number, width: number): boolean {
+  const field = (from: number, length: number): number => {
+    let n = 0;
+    for (let i = 0; i < length; i += 1) n = n * 10 + (key[start + from + i]! - DIGIT_0);
+    return n;
+  };
+  if (width >= 6) {
+    const month = field(4, 2);
+    if (month < 1 || month > 12) return false;
+    if (width >= 8) {
+      const year = field(0, 4);
+      const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+      const days = month === 2 && leap ? 29 : MONTH_DAYS[month - 1]!;
+      const day = field(6, 2);
+      if (day < 1 || day > days) return false;
+    }
+  }
+  if (width >= 10 && field(8, 2) > 23) return false;
+  if (width >= 12 && field(10, 2) > 59) return false;
+  if (width >= 14 && field(12, 2) > 59) return false;
+  return true;
 }

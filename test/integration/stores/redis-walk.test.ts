@@ -59,6 +59,7 @@ describe('Redis purge walk', () => {
       (node, commands) => runOnNode(node, fx.keyspace.route, commands),
       true,
       keyNameTime(':(\\d{12})$', 'yyyyMMddHHmm', 'UTC'),
+      null,
     );
     let calls = 0;
     const flaky: RecordKind = {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { keyNameTime } from '../../../src/stores/redis/record-time.js';
 import { sortableKeyTime } from '../../../src/stores/redis/sortable-key-time.js';
+import { KEY_TIME_CASES, keyNamesAround, timeTexts } from '../../support/key-time-texts.js';
 
 describe('sortable key times (judged by Redis)', () => {
   it('recognises trailing fixed-width digits written from the year down, in UTC or a fixed offset', () => {
@@ -41,4 +43,31 @@ describe('sortable key times (judged by Redis)', () => {
     // A year of five digits cannot be compared with four-digit texts: the worker judges instead.
     expect(years.textAtOrAfter(Date.parse('+010000-01-01T00:00:00.001Z'))).toBeNull();
   });
+});
+
+describe("the worker's judgment of sortable key names by their bytes", () => {
+  for (const { format, zone, cutoff, literal } of KEY_TIME_CASES) {
+    it(`agrees with luxon on every name it decides, and leaves it the doubtful ones: ${format} in ${zone}, cutoff ${cutoff}`, () => {
+      const cutoffMs = Date.parse(cutoff);
+      const fromKey = `${literal}(\\d{${format.length}})$`;
+      const time = sortableKeyTime(fromKey, format, zone)!;
+      const cutoffText = Buffer.from(time.textAtOrAfter(cutoffMs)!, 'latin1');
+      const read = keyNameTime(fromKey, format, zone);
+      const verdicts = { due: 0, kept: 0, doubtful: 0 };
+      for (const name of keyNamesAround('im:x:', literal, timeTexts(format, cutoffMs, zone))) {
+        const verdict = time.judge(name, cutoffText);
+        verdicts[verdict] += 1;
+        const ms = read(name);
+        if (verdict === 'doubtful') {
+          // Digits before the cutoff's text that are not a canonical date: luxon refuses most.
+          expect(name.toString('latin1')).toMatch(/\d+$/);
+          continue;
+        }
+        expect(verdict === 'due', name.toString('latin1')).toBe(ms !== null && ms < cutoffMs);
+      }
+      expect(verdicts.due).toBeGreaterThan(50);
+      expect(verdicts.kept).toBeGreaterThan(50);
+      expect(verdicts.doubtful).toBeGreaterThan(0);
+    });
+  }
 });
