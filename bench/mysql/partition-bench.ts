@@ -80,6 +80,8 @@ export interface RunBreakdown {
   ddlMs: number;
   walkMs: number;
   walkedRows: number;
+  /** The longest one DDL statement held (or waited for) the table: what the foreground waits at most. */
+  longestLockMs: number;
   /** First batch of the partition walk to its last. */
   purgeMs: number;
 }
@@ -134,16 +136,22 @@ async function createPartitionedTable(pool: Pool, kind: 'partitioned' | 'schedul
 }
 
 /** The `partitions purged` log line of a worker run (pino JSON on stderr), summed. */
-type PhaseTiming = { rows: number; countMs: number; ddlMs: number };
+type PhaseTiming = { rows: number; countMs: number; ddlMs: number; locksMs: number[] };
 function partitionPhase(stderr: string): PhaseTiming | null {
-  const found: PhaseTiming = { rows: 0, countMs: 0, ddlMs: 0 };
+  const found: PhaseTiming = { rows: 0, countMs: 0, ddlMs: 0, locksMs: [] };
   let seen = false;
   for (const line of stderr.split('\n')) {
     if (!line.includes('"partitions purged"')) continue;
-    const entry = JSON.parse(line) as { partitions: Array<{ action: string; rows: number }>; countMs: number; ddlMs: number };
+    const entry = JSON.parse(line) as {
+      partitions: Array<{ action: string; rows: number }>;
+      countMs: number;
+      ddlMs: number;
+      locksMs?: number[];
+    };
     found.rows += entry.partitions.filter((p) => p.action === 'dropped' || p.action === 'truncated').reduce((n, p) => n + p.rows, 0);
     found.countMs += entry.countMs;
     found.ddlMs += entry.ddlMs;
+    found.locksMs.push(...(entry.locksMs ?? []));
     seen = true;
   }
   return seen ? found : null;
@@ -152,7 +160,8 @@ function partitionPhase(stderr: string): PhaseTiming | null {
 /** The breakdown of a partitioned run from its log lines; `spawnedAt` is the wall clock at spawn. */
 function runBreakdown(stderr: string, spawnedAt: number): RunBreakdown | null {
   let cliStartMs: number | null = null;
-  let finished: { countMs: number; ddlMs: number; walkMs: number; walkedRows: number; wallMs: number } | null = null;
+  let finished: { countMs: number; ddlMs: number; longestLockMs?: number; walkMs: number; walkedRows: number; wallMs: number } | null =
+    null;
   for (const line of stderr.split('\n')) {
     if (line.includes('"policy run started"') && cliStartMs === null) {
       cliStartMs = Date.parse((JSON.parse(line) as { time: string }).time) - spawnedAt;
@@ -160,8 +169,8 @@ function runBreakdown(stderr: string, spawnedAt: number): RunBreakdown | null {
     if (line.includes('"partition purge finished"')) finished = JSON.parse(line) as typeof finished;
   }
   if (cliStartMs === null || !finished) return null;
-  const { countMs, ddlMs, walkMs, walkedRows, wallMs } = finished;
-  return { cliStartMs, countMs, ddlMs, walkMs, walkedRows, purgeMs: wallMs };
+  const { countMs, ddlMs, longestLockMs, walkMs, walkedRows, wallMs } = finished;
+  return { cliStartMs, countMs, ddlMs, longestLockMs: longestLockMs ?? ddlMs, walkMs, walkedRows, purgeMs: wallMs };
 }
 
 export async function runPartitionBench(options: PartitionBenchOptions): Promise<PartitionBenchResult> {
@@ -277,7 +286,9 @@ export async function runPartitionBench(options: PartitionBenchOptions): Promise
         const s = (ms: number) => (ms / 1000).toFixed(2);
         log(
           `    CLI start ${s(breakdown.cliStartMs)} s; partition walk ${s(breakdown.purgeMs)} s: counts ${s(breakdown.countMs)} s (beside them, ` +
-            `row walks ${s(breakdown.walkMs)} s for ${breakdown.walkedRows} rows), DDL ${s(breakdown.ddlMs)} s`,
+            `row walks ${s(breakdown.walkMs)} s for ${breakdown.walkedRows} rows), DDL ${s(breakdown.ddlMs)} s (longest table lock ${breakdown.longestLockMs} ms` +
+            (phase && phase.locksMs.length > 0 ? `; each: ${phase.locksMs.join(', ')} ms` : '') +
+            ')',
         );
       }
       await db.pool.query(`DROP TABLE ${mysql.escapeId(TABLE)}`);

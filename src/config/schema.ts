@@ -52,6 +52,12 @@ const mysqlPartitions = z.strictObject({
   lockWaitSeconds: positiveInt.pipe(z.number().max(60)).default(1),
   /** Wholly due partitions counted at once, each on its own connection of the store's pool. @defaultValue 2 */
   countConcurrency: positiveInt.pipe(z.number().max(8)).default(2),
+  /**
+   * Least time, ms, between two of the partition DDL's statements that lock the table (one
+   * exchange per partition, then the drop), so that queries queued behind one run before the next.
+   * @defaultValue 20
+   */
+  ddlPauseMs: nonNegativeInt.pipe(z.number().max(10_000)).default(20),
   /** Future partitions to keep split off the MAXVALUE partition. @defaultValue 0 (none) */
   premake: nonNegativeInt.pipe(z.number().max(366)).default(0),
   /** Width of a pre-made partition (UTC). @defaultValue day */
@@ -493,6 +499,7 @@ export const DEFAULT_MYSQL_PARTITIONS: MysqlPartitionsConfig = {
   action: 'drop',
   lockWaitSeconds: 1,
   countConcurrency: 2,
+  ddlPauseMs: 20,
   premake: 0,
   interval: 'day',
 };

@@ -5,6 +5,7 @@ import { dueAfterPredicate } from './due-predicate.js';
 import { latestValueParam, readPartitionLayout, type RangePartition } from './partition-layout.js';
 import { countPartitions, duePartitions, planPremake, premakePartitions, removePartitions } from './partition-purge.js';
 import type { MysqlPurgeWalk, PurgeWalkOptions } from './purge-walk.js';
+import { createStagingTables, dropStagingTables, type StagingTables } from './staging-tables.js';
 import { asStoreError, type MysqlStoreContext } from './store-context.js';
 
 export interface PartitionWalkOptions {
@@ -22,6 +23,8 @@ export interface PartitionWalkOptions {
 interface Counting {
   partitions: RangePartition[];
   counts: Promise<number[]>;
+  /** The empty staging tables the partitions are exchanged with; null when they could not be made. */
+  staging: Promise<StagingTables | null>;
   settled: boolean;
   startedAt: number;
   settledAt: number;
@@ -31,15 +34,17 @@ interface Counting {
  * A purge walk that first removes whole partitions, then hands over to the row walk. Its first
  * batch reads the partitioning afresh (the memoized check only validated it), pre-creates future
  * partitions when configured, plans which partitions are wholly due and starts counting their
- * rows (countPartitions, `countConcurrency` at a time) without waiting for the counts.
+ * rows (countPartitions, `countConcurrency` at a time) and making the staging tables their
+ * removal exchanges them with (createStagingTables) without waiting for either.
  *
  * While the counts run, the boundary partition is walked beside them: a row walk limited to rows
  * above the latest time the wholly due partitions can hold (dueAfterPredicate), so it never
  * touches a row being counted and every row it deletes is counted by its own DELETE. Once the
- * counts are in (or that walk has nothing left), the partitions are removed in one statement
- * between two batches, and a row walk of every due row finishes the run: it deletes what the
- * partitions the lock wait gave up on still hold (a partition left behind that way is empty and is
- * dropped on the next run) and finds nothing else to do otherwise.
+ * counts are in (or that walk has nothing left), the partitions are removed between two batches
+ * (removePartitions: an exchange each, then one drop), and a row walk of every due row finishes
+ * the run: it deletes what the partitions the removal gave up on still hold (a partition left
+ * behind that way is empty and is dropped on the next run), or every due row when the counts
+ * failed, and finds nothing else to do otherwise.
  */
 export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalkOptions): MysqlPurgeWalk {
   const all = options.openRows();
@@ -47,7 +52,7 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
   let plan: AgeTargetPlan | null = null;
   let counting: Counting | null = null;
   let beside: MysqlPurgeWalk | null = null;
-  const timing = { openedAt: 0, counted: false, countMs: 0, ddlMs: 0, walkMs: 0, partitionRows: 0, walkedRows: 0 };
+  const timing = { openedAt: 0, counted: false, countMs: 0, ddlMs: 0, longestLockMs: 0, walkMs: 0, partitionRows: 0, walkedRows: 0 };
 
   /** Plans; returns the pre-creation as a batch of its own, or null to go straight on. */
   async function start(): Promise<BatchResult | null> {
@@ -72,6 +77,11 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
     const state: Counting = {
       partitions,
       counts: countPartitions(ctx, p, partitions, options.partitions.countConcurrency),
+      // Made while the counts run; without them the partitions go in one DROP statement.
+      staging: createStagingTables(ctx, p, partitions.length).catch((err: unknown) => {
+        ctx.logger.warn({ err }, 'staging tables not created: the partitions are dropped in one statement, holding the table longer');
+        return null;
+      }),
       settled: false,
       startedAt: performance.now(),
       settledAt: 0,
@@ -89,11 +99,28 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
   }
 
   async function removeDue(state: Counting, p: AgeTargetPlan): Promise<BatchResult> {
-    const counts = await state.counts;
+    const staging = await state.staging;
+    let counts: number[];
+    try {
+      counts = await state.counts;
+    } catch (err) {
+      // No exact counts, no removal: the walk of every due row deletes (and counts) those rows.
+      ctx.logger.warn({ err }, 'partitions left to the row walk: counting their rows failed');
+      await dropStagingTables(ctx, staging?.names ?? []);
+      const leftovers = staging?.leftovers ?? [];
+      return {
+        deleted: leftovers.reduce((n, c) => n + c.rows, 0),
+        done: false,
+        ...(leftovers.length > 0 ? { partitions: leftovers } : {}),
+      };
+    }
     timing.countMs = Math.round(state.settledAt - state.startedAt);
     const counted = state.partitions.map((partition, i) => ({ partition, rows: counts[i] ?? 0 }));
-    const { changes, ddlMs } = await removePartitions(ctx, p, counted, options.partitions);
+    const removal = await removePartitions(ctx, p, counted, options.partitions, staging?.names ?? null);
+    const { ddlMs, longestLockMs, locksMs } = removal;
+    const changes = [...(staging?.leftovers ?? []), ...removal.changes];
     timing.ddlMs = ddlMs;
+    timing.longestLockMs = longestLockMs;
     if (changes.some((c) => c.reason === 'metadata-lock-timeout')) {
       // A long transaction holds the table: the row walk deletes this run's rows instead.
       ctx.logger.warn(
@@ -101,7 +128,7 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
         'partitions left to the row walk: metadata lock not granted in time',
       );
     } else {
-      ctx.logger.info({ partitions: changes, countMs: timing.countMs, ddlMs }, 'partitions purged');
+      ctx.logger.info({ partitions: changes, countMs: timing.countMs, ddlMs, longestLockMs, locksMs }, 'partitions purged');
     }
     const removed = changes.filter((c) => c.action === 'dropped' || c.action === 'truncated');
     timing.partitionRows = removed.reduce((n, c) => n + c.rows, 0);
@@ -137,8 +164,8 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
             return { ...(await walkBatch(beside)), done: false };
           }
           const state = counting;
-          // Cleared first: should the counts or the DDL fail, the retried batch goes on with
-          // the row walk (which deletes and counts those rows itself) instead of repeating them.
+          // Cleared first: should the DDL fail, the retried batch goes on with the row walk
+          // (which deletes and counts those rows itself) instead of repeating it.
           counting = null;
           beside = null;
           if (plan) return await removeDue(state, plan);
@@ -154,6 +181,7 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
             walkedRows: timing.walkedRows,
             countMs: timing.countMs,
             ddlMs: timing.ddlMs,
+            longestLockMs: timing.longestLockMs,
             walkMs: Math.round(timing.walkMs),
             wallMs: Math.round(performance.now() - timing.openedAt),
           },

@@ -6,6 +6,14 @@ import type { PartitionChange } from '../../../src/types.js';
 import type { PurgeWalk } from '../../../src/stores/purger.js';
 import { RefusalError } from '../../../src/errors/refusal-error.js';
 import { DEFAULT_MYSQL_PARTITIONS } from '../../../src/config/schema.js';
+import { StoreError } from '../../../src/errors/store-error.js';
+import { silentLogger } from '../../../src/logging/logger.js';
+import { planAgeTarget, type AgeTargetPlan } from '../../../src/stores/mysql/check-target.js';
+import { readPartitionLayout } from '../../../src/stores/mysql/partition-layout.js';
+import { countPartitions, duePartitions, removePartitions } from '../../../src/stores/mysql/partition-purge.js';
+import { createStagingTables, stagingPrefix } from '../../../src/stores/mysql/staging-tables.js';
+import type { MysqlStoreContext } from '../../../src/stores/mysql/store-context.js';
+import { readTableShape } from '../../../src/stores/mysql/table-shape.js';
 import { countRows, mysqlTarget, testStore } from './mysql-fixtures.js';
 
 // Partitions by day: p0101 < 2026-01-02, p0102 < 2026-01-03, p0103 < 2026-01-04, pmax.
@@ -123,7 +131,7 @@ describe('MySQL partitions: dropping whole partitions before the cutoff', () => 
       mysqlTarget({
         table: 'trunc',
         time: 'at',
-        partitions: { action: 'truncate', lockWaitSeconds: 1, countConcurrency: 2, premake: 0, interval: 'day' },
+        partitions: { action: 'truncate', lockWaitSeconds: 1, countConcurrency: 2, ddlPauseMs: 20, premake: 0, interval: 'day' },
       }),
     );
     const { changes } = await drainChanges(purger.openWalk(at('2026-01-03T00:00:00Z')));
@@ -190,7 +198,7 @@ describe('MySQL partitions: refusals', () => {
       mysqlTarget({
         table,
         time: 'at',
-        partitions: { action: 'off', lockWaitSeconds: 1, countConcurrency: 2, premake: 0, interval: 'day' },
+        partitions: { action: 'off', lockWaitSeconds: 1, countConcurrency: 2, ddlPauseMs: 20, premake: 0, interval: 'day' },
       }),
     );
     await rowWise.check();
@@ -203,7 +211,14 @@ describe('MySQL partitions: pre-creation', () => {
     await createDaily('premade', 'to_days');
     await insertTimes('premade', [at('2026-01-09T10:00:00Z')]); // in pmax, beyond what premake adds
     const now = at('2026-01-04T15:00:00Z');
-    const options = { action: 'drop' as const, lockWaitSeconds: 1, countConcurrency: 2, premake: 2, interval: 'day' as const };
+    const options = {
+      action: 'drop' as const,
+      lockWaitSeconds: 1,
+      countConcurrency: 2,
+      ddlPauseMs: 20,
+      premake: 2,
+      interval: 'day' as const,
+    };
     const purger = store.agePurger(mysqlTarget({ table: 'premade', time: 'at', partitions: options }), { zone: 'UTC', now: () => now });
     const { changes } = await drainChanges(purger.openWalk(at('2026-01-01T00:00:00Z')));
     expect(changes.map((c) => [c.name, c.action, c.lessThan])).toEqual([
@@ -224,7 +239,14 @@ describe('MySQL partitions: pre-creation', () => {
   it('does not reorganize a MAXVALUE partition that holds rows below the new bounds', async () => {
     await createDaily('premade_full', 'columns');
     await insertTimes('premade_full', [at('2026-01-04T10:00:00Z')]);
-    const options = { action: 'drop' as const, lockWaitSeconds: 1, countConcurrency: 2, premake: 1, interval: 'day' as const };
+    const options = {
+      action: 'drop' as const,
+      lockWaitSeconds: 1,
+      countConcurrency: 2,
+      ddlPauseMs: 20,
+      premake: 1,
+      interval: 'day' as const,
+    };
     const purger = store.agePurger(mysqlTarget({ table: 'premade_full', time: 'at', partitions: options }), {
       zone: 'UTC',
       now: () => at('2026-01-04T15:00:00Z'),
@@ -431,5 +453,196 @@ describe('MySQL partitions: exact counts, several at once, with the boundary wal
       await holder.query('COMMIT');
       await holder.end();
     }
+  });
+});
+
+/** The store's context for calling the partition modules directly, on the test store's pool. */
+function directContext(): MysqlStoreContext {
+  return {
+    pool: store.pool,
+    database: db.name,
+    logger: silentLogger(),
+    // No replicas in these tests: nothing to wait for.
+    replicaLag: { waitForReplicas: async () => true, close: async () => {} },
+    adaptiveBatchSize: false,
+    retry: {},
+  };
+}
+
+async function planOf(table: string): Promise<AgeTargetPlan> {
+  return planAgeTarget(await readTableShape(store.pool, db.name, table), table, 'at', 'datetime');
+}
+
+async function stagingTablesOf(table: string): Promise<string[]> {
+  const [rows] = await store.pool.query(
+    'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE ?',
+    [db.name, `${stagingPrefix(table).replaceAll('_', '\\_')}%`],
+  );
+  return (rows as Array<{ name: string }>).map((r) => r.name);
+}
+
+describe('MySQL partitions: between the count and the removal (docs/audit.md)', () => {
+  it('a row written late into a counted partition is removed but not in rows; a row deleted meanwhile is in rows', async () => {
+    await createDaily('late', 'to_days');
+    await insertTimes('late', [
+      at('2026-01-01T01:00:00Z'),
+      at('2026-01-01T02:00:00Z'),
+      at('2026-01-01T03:00:00Z'),
+      at('2026-01-02T01:00:00Z'),
+    ]);
+    const ctx = directContext();
+    const plan = await planOf('late');
+    const layout = await readPartitionLayout(store.pool, db.name, plan);
+    const due = duePartitions(plan, layout!, at('2026-01-03T00:00:00Z'));
+    expect(due.map((p) => p.name)).toEqual(['p0', 'p1']);
+    const counts = await countPartitions(ctx, plan, due, 2);
+    expect(counts).toEqual([3, 1]);
+    const staging = await createStagingTables(ctx, plan, due.length);
+
+    // After the counts, before the removal: a back-dated insert into p0, a delete from p1.
+    await insertTimes('late', [at('2026-01-01T04:00:00Z')]);
+    await store.pool.query("DELETE FROM late WHERE at = '2026-01-02 01:00:00'");
+
+    const removal = await removePartitions(
+      ctx,
+      plan,
+      due.map((partition, i) => ({ partition, rows: counts[i] ?? 0 })),
+      DEFAULT_MYSQL_PARTITIONS,
+      staging.names,
+    );
+    // As docs/audit.md states: rows is what the count saw, not what the removal took.
+    expect(removal.changes.map((c) => [c.name, c.action, c.rows])).toEqual([
+      ['p0', 'dropped', 3],
+      ['p1', 'dropped', 1],
+    ]);
+    expect(await partitionNames('late')).toEqual(['p2', 'pmax']);
+    expect(await countRows(store.pool, 'SELECT COUNT(*) FROM late')).toBe(0);
+    expect(await stagingTablesOf('late')).toEqual([]);
+  });
+});
+
+describe('MySQL partitions: a failed count or DDL falls back without losing or mis-auditing rows', () => {
+  it('a partition that vanishes between its count and its exchange is left out; the others are removed with their counts', async () => {
+    await createDaily('vanish', 'to_days');
+    await insertTimes('vanish', [
+      at('2026-01-01T01:00:00Z'),
+      at('2026-01-02T01:00:00Z'),
+      at('2026-01-02T02:00:00Z'),
+      at('2026-01-03T01:00:00Z'),
+    ]);
+    const ctx = directContext();
+    const plan = await planOf('vanish');
+    const due = duePartitions(plan, (await readPartitionLayout(store.pool, db.name, plan))!, at('2026-01-03T00:00:00Z'));
+    const counts = await countPartitions(ctx, plan, due, 2);
+    const staging = await createStagingTables(ctx, plan, due.length);
+    // Someone else merges p1 into p2 meanwhile: its rows now live in p2, which is not due.
+    await store.pool.query("ALTER TABLE vanish REORGANIZE PARTITION p1, p2 INTO (PARTITION p2 VALUES LESS THAN (TO_DAYS('2026-01-04')))");
+    const removal = await removePartitions(
+      ctx,
+      plan,
+      due.map((partition, i) => ({ partition, rows: counts[i] ?? 0 })),
+      DEFAULT_MYSQL_PARTITIONS,
+      staging.names,
+    );
+    expect(removal.changes).toEqual([
+      { name: 'p0', action: 'dropped', rows: 1, lessThan: '739983' },
+      { name: 'p1', action: 'skipped', rows: 2, lessThan: '739984', reason: 'exchange-failed' },
+    ]);
+    expect(await partitionNames('vanish')).toEqual(['p2', 'pmax']);
+    // p1's rows were not removed (nor counted as removed): the row walk deletes them, by its own count.
+    expect(await countRows(store.pool, 'SELECT COUNT(*) FROM vanish')).toBe(3);
+    expect(await stagingTablesOf('vanish')).toEqual([]);
+    const walk = store.agePurger(mysqlTarget({ table: 'vanish', time: 'at' })).openWalk(at('2026-01-03T00:00:00Z'));
+    expect(await drainChanges(walk)).toEqual({ deleted: 2, changes: [] });
+    expect(await countRows(store.pool, 'SELECT COUNT(*) FROM vanish')).toBe(1);
+  });
+
+  it('counts that fail (the table held by LOCK TABLES … WRITE elsewhere) leave every due row to the row walk, each deleted row counted once', async () => {
+    await createDaily('count_fails', 'to_days');
+    await insertTimes('count_fails', [
+      at('2026-01-01T01:00:00Z'),
+      at('2026-01-01T02:00:00Z'),
+      at('2026-01-02T01:00:00Z'),
+      at('2026-01-03T01:00:00Z'), // boundary partition, due
+      at('2026-01-03T12:00:00Z'), // kept
+    ]);
+    const holder = await createConnection(db.url);
+    const watcher = await createConnection(db.url);
+    const impatient = testStore(db.url, { metadataLockWaitTimeoutSeconds: 1 });
+    try {
+      await holder.query('LOCK TABLES count_fails WRITE');
+      const walk = impatient.agePurger(mysqlTarget({ table: 'count_fails', time: 'at' })).openWalk(at('2026-01-03T06:00:00Z'));
+      const first = walk.nextBatch().then(
+        (batch) => ({ batch, error: null }),
+        (error: unknown) => ({ batch: null, error }),
+      );
+      // Wait (bounded) until the counts have queued behind the lock and then given up.
+      const countsWaiting = async () => {
+        const [rows] = await watcher.query(
+          "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND INFO LIKE 'SELECT COUNT(*) % FROM `count_fails` PARTITION%'",
+        );
+        return Number((rows as Array<{ n: number }>)[0]?.n);
+      };
+      let seen = false;
+      for (let i = 0; i < 200 && !(seen && (await countsWaiting()) === 0); i += 1) {
+        if (!seen && (await countsWaiting()) > 0) seen = true;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(seen).toBe(true);
+      expect(await countsWaiting()).toBe(0);
+      await holder.query('UNLOCK TABLES');
+
+      // The engine retries a failed batch; here each failure is caught and the walk called again.
+      let deleted = 0;
+      const changes: PartitionChange[] = [];
+      const failures: unknown[] = [];
+      const settled = await first;
+      if (settled.error) failures.push(settled.error);
+      deleted += settled.batch?.deleted ?? 0;
+      for (let i = 0; i < 100; i += 1) {
+        const batch = await walk.nextBatch().catch((err: unknown) => {
+          failures.push(err);
+          return null;
+        });
+        if (!batch) continue;
+        deleted += batch.deleted;
+        changes.push(...(batch.partitions ?? []));
+        if (batch.done) break;
+      }
+      // A failure the engine would retry is a StoreError; the counts' own failure is not one.
+      expect(failures.every((err) => err instanceof StoreError)).toBe(true);
+      // No partition was removed (nor reported removed): the row walk deleted and counted all four.
+      expect(changes.filter((c) => c.action === 'dropped' || c.action === 'truncated')).toEqual([]);
+      expect(deleted).toBe(4);
+      expect(await countRows(store.pool, 'SELECT COUNT(*) FROM count_fails')).toBe(1);
+      expect(await stagingTablesOf('count_fails')).toEqual([]);
+    } finally {
+      await impatient.close();
+      await holder.end();
+      await watcher.end();
+    }
+  });
+
+  it('a staging table an interrupted run left holding rows is counted, dropped and reported by the next run', async () => {
+    await createDaily('leftover', 'to_days');
+    await insertTimes('leftover', [at('2026-01-01T01:00:00Z'), at('2026-01-01T02:00:00Z'), at('2026-01-03T01:00:00Z')]);
+    // An interrupted run: p0 exchanged into its staging table, which was never dropped.
+    const ctx = directContext();
+    const plan = await planOf('leftover');
+    const staging = await createStagingTables(ctx, plan, 1);
+    await store.pool.query(`ALTER TABLE leftover EXCHANGE PARTITION p0 WITH TABLE \`${staging.names[0]}\``);
+    expect(await countRows(store.pool, 'SELECT COUNT(*) FROM leftover')).toBe(1);
+
+    const { deleted, changes } = await drainChanges(
+      store.agePurger(mysqlTarget({ table: 'leftover', time: 'at' })).openWalk(at('2026-01-03T00:00:00Z')),
+    );
+    expect(changes).toEqual([
+      { name: staging.names[0], action: 'dropped', rows: 2, lessThan: '', reason: 'left-by-interrupted-run' },
+      { name: 'p0', action: 'dropped', rows: 0, lessThan: '739983' },
+      { name: 'p1', action: 'dropped', rows: 0, lessThan: '739984' },
+    ]);
+    expect(deleted).toBe(2);
+    expect(await stagingTablesOf('leftover')).toEqual([]);
+    expect(await partitionNames('leftover')).toEqual(['p2', 'pmax']);
   });
 });

@@ -146,7 +146,14 @@ describe('partitioning the partition path refuses', () => {
 describe('pre-creating future partitions', () => {
   const p = plan('datetime(3)');
   const now = new Date('2026-01-05T13:00:00Z'); // a Monday
-  const options = { action: 'drop' as const, lockWaitSeconds: 1, countConcurrency: 2, premake: 2, interval: 'day' as const };
+  const options = {
+    action: 'drop' as const,
+    lockWaitSeconds: 1,
+    countConcurrency: 2,
+    ddlPauseMs: 20,
+    premake: 2,
+    interval: 'day' as const,
+  };
   it('adds daily partitions up to the end of the premake-th day after today', () => {
     const layout = parsePartitionLayout(p, rows('RANGE', 'to_days(`at`)', ['739986', 'MAXVALUE'])); // < 2026-01-05
     const planned = planPremake(p, layout, now, options);
