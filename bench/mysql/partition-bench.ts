@@ -21,7 +21,7 @@ import { createRequestLogTable, fourteenDaysBefore, insertRows, TABLE, type Time
  * of the scenario's time.
  */
 export interface PartitionMethodResult {
-  id: 'worker-partitions' | 'worker-partitions-scheduled' | 'worker-rows' | 'pt-archiver';
+  id: 'worker-partitions' | 'worker-partitions-scheduled' | 'worker-partitions-one-statement' | 'worker-rows' | 'pt-archiver';
   label: string;
   table: TableKind;
   loadSeconds: number;
@@ -188,6 +188,10 @@ export async function runPartitionBench(options: PartitionBenchOptions): Promise
       },
     ];
     const dropConfig = await writeWorkerConfig(dir, 'partitions', { mysqlUrl: db.url, policies: policy('bench', undefined) });
+    const oneStatementConfig = await writeWorkerConfig(dir, 'partitions-one-statement', {
+      mysqlUrl: db.url,
+      policies: policy('bench', { exchange: false }),
+    });
     const rowsConfig = await writeWorkerConfig(dir, 'rows', { mysqlUrl: db.url, policies: policy('bench', { action: 'off' }) });
     const pt = await ptArchiverMethod(ctx);
     const keptIds = { from: BigInt(Math.ceil(rows * 0.55)), to: BigInt(rows) };
@@ -205,6 +209,11 @@ export async function runPartitionBench(options: PartitionBenchOptions): Promise
       {
         id: 'worker-partitions-scheduled',
         label: "worker, recommended schedule: daily partitions bounded 5 min before the cutoff's time of day",
+        table: 'scheduled',
+      },
+      {
+        id: 'worker-partitions-one-statement',
+        label: 'worker, recommended schedule, `exchange: false` (one DROP PARTITION of all due partitions)',
         table: 'scheduled',
       },
       { id: 'worker-rows', label: 'worker, unpartitioned table (chunked walk, batchSize 1000)', table: 'unpartitioned' },
@@ -240,7 +249,9 @@ export async function runPartitionBench(options: PartitionBenchOptions): Promise
         run = await pt.run();
       } else {
         const spawnedAt = Date.now();
-        const worker = await runWorkerCli(plan.table === 'unpartitioned' ? rowsConfig : dropConfig, undefined, 'info');
+        const config =
+          plan.table === 'unpartitioned' ? rowsConfig : plan.id === 'worker-partitions-one-statement' ? oneStatementConfig : dropConfig;
+        const worker = await runWorkerCli(config, undefined, 'info');
         phase = partitionPhase(worker.stderr);
         breakdown = runBreakdown(worker.stderr, spawnedAt);
         partitions = worker.targets.flatMap((t) => (t.partitions ?? []).map((p) => ({ name: p.name, action: p.action, rows: p.rows })));

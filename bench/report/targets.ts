@@ -65,6 +65,7 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
     const runs = [
       { id: 'worker-partitions', label: 'run at an arbitrary time of day (boundary day row-walked)' },
       { id: 'worker-partitions-scheduled', label: 'recommended schedule (run 5 min after a partition boundary)' },
+      { id: 'worker-partitions-one-statement', label: 'recommended schedule, exchange: false (one DROP PARTITION)' },
     ];
     for (const { id, label } of runs) {
       const run = parts.methods.find((m) => m.id === id);

@@ -77,11 +77,13 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
     const state: Counting = {
       partitions,
       counts: countPartitions(ctx, p, partitions, options.partitions.countConcurrency),
-      // Made while the counts run; without them the partitions go in one DROP statement.
-      staging: createStagingTables(ctx, p, partitions.length).catch((err: unknown) => {
-        ctx.logger.warn({ err }, 'staging tables not created: the partitions are dropped in one statement, holding the table longer');
-        return null;
-      }),
+      // Made while the counts run; without them (or with `exchange: false`) the partitions go in one statement.
+      staging: options.partitions.exchange
+        ? createStagingTables(ctx, p, partitions.length).catch((err: unknown) => {
+            ctx.logger.warn({ err }, 'staging tables not created: the partitions are dropped in one statement, holding the table longer');
+            return null;
+          })
+        : Promise.resolve(null),
       settled: false,
       startedAt: performance.now(),
       settledAt: 0,

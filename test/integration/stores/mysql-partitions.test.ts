@@ -100,6 +100,28 @@ describe('MySQL partitions: dropping whole partitions before the cutoff', () => 
     expect((left as Array<{ at: Date }>).map((r) => r.at.toISOString())).toEqual(['2026-01-03T06:00:00.000Z', '2026-01-05T00:00:00.000Z']);
   });
 
+  it('with exchange: false, drops the due partitions in one statement, with their exact counts', async () => {
+    await createDaily('daily_one', 'columns');
+    await insertTimes('daily_one', [
+      at('2026-01-01T01:00:00Z'),
+      at('2026-01-02T01:00:00Z'),
+      at('2026-01-02T02:00:00Z'),
+      at('2026-01-05T00:00:00Z'),
+    ]);
+    const cutoff = at('2026-01-03T06:00:00.000Z');
+    const purger = store.agePurger(
+      mysqlTarget({ table: 'daily_one', time: 'at', partitions: { ...DEFAULT_MYSQL_PARTITIONS, exchange: false } }),
+    );
+    await purger.check();
+    const { deleted, changes } = await drainChanges(purger.openWalk(cutoff));
+    expect(changes.map((c) => [c.name, c.action, c.rows])).toEqual([
+      ['p0', 'dropped', 1],
+      ['p1', 'dropped', 2],
+    ]);
+    expect(deleted).toBe(3);
+    expect(await partitionNames('daily_one')).toEqual(['p2', 'pmax']);
+  });
+
   it('at the exact boundary: a partition whose bound equals the cutoff goes, one whose bound is 1 ms later stays', async () => {
     await store.pool.query(
       `CREATE TABLE edge (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, at DATETIME(3) NOT NULL, PRIMARY KEY (id, at), KEY idx_at (at))
@@ -131,7 +153,15 @@ describe('MySQL partitions: dropping whole partitions before the cutoff', () => 
       mysqlTarget({
         table: 'trunc',
         time: 'at',
-        partitions: { action: 'truncate', lockWaitSeconds: 1, countConcurrency: 2, ddlPauseMs: 20, premake: 0, interval: 'day' },
+        partitions: {
+          action: 'truncate',
+          lockWaitSeconds: 1,
+          countConcurrency: 2,
+          ddlPauseMs: 20,
+          exchange: true,
+          premake: 0,
+          interval: 'day',
+        },
       }),
     );
     const { changes } = await drainChanges(purger.openWalk(at('2026-01-03T00:00:00Z')));
@@ -198,7 +228,7 @@ describe('MySQL partitions: refusals', () => {
       mysqlTarget({
         table,
         time: 'at',
-        partitions: { action: 'off', lockWaitSeconds: 1, countConcurrency: 2, ddlPauseMs: 20, premake: 0, interval: 'day' },
+        partitions: { action: 'off', lockWaitSeconds: 1, countConcurrency: 2, ddlPauseMs: 20, exchange: true, premake: 0, interval: 'day' },
       }),
     );
     await rowWise.check();
@@ -216,6 +246,7 @@ describe('MySQL partitions: pre-creation', () => {
       lockWaitSeconds: 1,
       countConcurrency: 2,
       ddlPauseMs: 20,
+      exchange: true,
       premake: 2,
       interval: 'day' as const,
     };
@@ -244,6 +275,7 @@ describe('MySQL partitions: pre-creation', () => {
       lockWaitSeconds: 1,
       countConcurrency: 2,
       ddlPauseMs: 20,
+      exchange: true,
       premake: 1,
       interval: 'day' as const,
     };

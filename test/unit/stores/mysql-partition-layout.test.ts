@@ -151,6 +151,7 @@ describe('pre-creating future partitions', () => {
     lockWaitSeconds: 1,
     countConcurrency: 2,
     ddlPauseMs: 20,
+    exchange: true,
     premake: 2,
     interval: 'day' as const,
   };
