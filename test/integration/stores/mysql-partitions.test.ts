@@ -153,15 +153,7 @@ describe('MySQL partitions: dropping whole partitions before the cutoff', () => 
       mysqlTarget({
         table: 'trunc',
         time: 'at',
-        partitions: {
-          action: 'truncate',
-          lockWaitSeconds: 1,
-          countConcurrency: 2,
-          ddlPauseMs: 20,
-          exchange: true,
-          premake: 0,
-          interval: 'day',
-        },
+        partitions: { ...DEFAULT_MYSQL_PARTITIONS, action: 'truncate' },
       }),
     );
     const { changes } = await drainChanges(purger.openWalk(at('2026-01-03T00:00:00Z')));
@@ -228,7 +220,7 @@ describe('MySQL partitions: refusals', () => {
       mysqlTarget({
         table,
         time: 'at',
-        partitions: { action: 'off', lockWaitSeconds: 1, countConcurrency: 2, ddlPauseMs: 20, exchange: true, premake: 0, interval: 'day' },
+        partitions: { ...DEFAULT_MYSQL_PARTITIONS, action: 'off' },
       }),
     );
     await rowWise.check();
@@ -241,15 +233,7 @@ describe('MySQL partitions: pre-creation', () => {
     await createDaily('premade', 'to_days');
     await insertTimes('premade', [at('2026-01-09T10:00:00Z')]); // in pmax, beyond what premake adds
     const now = at('2026-01-04T15:00:00Z');
-    const options = {
-      action: 'drop' as const,
-      lockWaitSeconds: 1,
-      countConcurrency: 2,
-      ddlPauseMs: 20,
-      exchange: true,
-      premake: 2,
-      interval: 'day' as const,
-    };
+    const options = { ...DEFAULT_MYSQL_PARTITIONS, premake: 2, interval: 'day' as const };
     const purger = store.agePurger(mysqlTarget({ table: 'premade', time: 'at', partitions: options }), { zone: 'UTC', now: () => now });
     const { changes } = await drainChanges(purger.openWalk(at('2026-01-01T00:00:00Z')));
     expect(changes.map((c) => [c.name, c.action, c.lessThan])).toEqual([
@@ -513,35 +497,41 @@ async function stagingTablesOf(table: string): Promise<string[]> {
   return (rows as Array<{ name: string }>).map((r) => r.name);
 }
 
-describe('MySQL partitions: between the count and the removal (docs/audit.md)', () => {
-  it('a row written late into a counted partition is removed but not in rows; a row deleted meanwhile is in rows', async () => {
-    await createDaily('late', 'to_days');
-    await insertTimes('late', [
-      at('2026-01-01T01:00:00Z'),
-      at('2026-01-01T02:00:00Z'),
-      at('2026-01-01T03:00:00Z'),
-      at('2026-01-02T01:00:00Z'),
-    ]);
-    const ctx = directContext();
-    const plan = await planOf('late');
-    const layout = await readPartitionLayout(store.pool, db.name, plan);
-    const due = duePartitions(plan, layout!, at('2026-01-03T00:00:00Z'));
-    expect(due.map((p) => p.name)).toEqual(['p0', 'p1']);
-    const counts = await countPartitions(ctx, plan, due, 2);
-    expect(counts).toEqual([3, 1]);
-    const staging = await createStagingTables(ctx, plan, due.length);
-
-    // After the counts, before the removal: a back-dated insert into p0, a delete from p1.
-    await insertTimes('late', [at('2026-01-01T04:00:00Z')]);
-    await store.pool.query("DELETE FROM late WHERE at = '2026-01-02 01:00:00'");
-
-    const removal = await removePartitions(
+/** Rows at `times` in a new daily table; its partitions wholly due at `cutoff` counted and their staging tables made: what a removal starts from. */
+async function countedForRemoval(table: string, times: Date[], cutoff: Date) {
+  await createDaily(table, 'to_days');
+  await insertTimes(table, times);
+  const ctx = directContext();
+  const plan = await planOf(table);
+  const due = duePartitions(plan, (await readPartitionLayout(store.pool, db.name, plan))!, cutoff);
+  const counts = await countPartitions(ctx, plan, due, 2);
+  const staging = await createStagingTables(ctx, plan, due.length);
+  const remove = () =>
+    removePartitions(
       ctx,
       plan,
       due.map((partition, i) => ({ partition, rows: counts[i] ?? 0 })),
       DEFAULT_MYSQL_PARTITIONS,
       staging.names,
     );
+  return { due, counts, remove };
+}
+
+describe('MySQL partitions: between the count and the removal (docs/audit.md)', () => {
+  it('a row written late into a counted partition is removed but not in rows; a row deleted meanwhile is in rows', async () => {
+    const { due, counts, remove } = await countedForRemoval(
+      'late',
+      [at('2026-01-01T01:00:00Z'), at('2026-01-01T02:00:00Z'), at('2026-01-01T03:00:00Z'), at('2026-01-02T01:00:00Z')],
+      at('2026-01-03T00:00:00Z'),
+    );
+    expect(due.map((p) => p.name)).toEqual(['p0', 'p1']);
+    expect(counts).toEqual([3, 1]);
+
+    // After the counts, before the removal: a back-dated insert into p0, a delete from p1.
+    await insertTimes('late', [at('2026-01-01T04:00:00Z')]);
+    await store.pool.query("DELETE FROM late WHERE at = '2026-01-02 01:00:00'");
+
+    const removal = await remove();
     // As docs/audit.md states: rows is what the count saw, not what the removal took.
     expect(removal.changes.map((c) => [c.name, c.action, c.rows])).toEqual([
       ['p0', 'dropped', 3],
@@ -555,27 +545,14 @@ describe('MySQL partitions: between the count and the removal (docs/audit.md)', 
 
 describe('MySQL partitions: a failed count or DDL falls back without losing or mis-auditing rows', () => {
   it('a partition that vanishes between its count and its exchange is left out; the others are removed with their counts', async () => {
-    await createDaily('vanish', 'to_days');
-    await insertTimes('vanish', [
-      at('2026-01-01T01:00:00Z'),
-      at('2026-01-02T01:00:00Z'),
-      at('2026-01-02T02:00:00Z'),
-      at('2026-01-03T01:00:00Z'),
-    ]);
-    const ctx = directContext();
-    const plan = await planOf('vanish');
-    const due = duePartitions(plan, (await readPartitionLayout(store.pool, db.name, plan))!, at('2026-01-03T00:00:00Z'));
-    const counts = await countPartitions(ctx, plan, due, 2);
-    const staging = await createStagingTables(ctx, plan, due.length);
+    const { remove } = await countedForRemoval(
+      'vanish',
+      [at('2026-01-01T01:00:00Z'), at('2026-01-02T01:00:00Z'), at('2026-01-02T02:00:00Z'), at('2026-01-03T01:00:00Z')],
+      at('2026-01-03T00:00:00Z'),
+    );
     // Someone else merges p1 into p2 meanwhile: its rows now live in p2, which is not due.
     await store.pool.query("ALTER TABLE vanish REORGANIZE PARTITION p1, p2 INTO (PARTITION p2 VALUES LESS THAN (TO_DAYS('2026-01-04')))");
-    const removal = await removePartitions(
-      ctx,
-      plan,
-      due.map((partition, i) => ({ partition, rows: counts[i] ?? 0 })),
-      DEFAULT_MYSQL_PARTITIONS,
-      staging.names,
-    );
+    const removal = await remove();
     expect(removal.changes).toEqual([
       { name: 'p0', action: 'dropped', rows: 1, lessThan: '739983' },
       { name: 'p1', action: 'skipped', rows: 2, lessThan: '739984', reason: 'exchange-failed' },

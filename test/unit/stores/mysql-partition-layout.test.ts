@@ -3,6 +3,7 @@ import type { AgeTargetPlan, TimeFormat } from '../../../src/stores/mysql/check-
 import { latestValueParam, parsePartitionLayout, whollyDue, type PartitionRow } from '../../../src/stores/mysql/partition-layout.js';
 import { intervalStart, planPremake } from '../../../src/stores/mysql/partition-purge.js';
 import { RefusalError } from '../../../src/errors/refusal-error.js';
+import { DEFAULT_MYSQL_PARTITIONS } from '../../../src/config/schema.js';
 
 function plan(columnType: string, timeFormat: TimeFormat = 'datetime', nullable = false): AgeTargetPlan {
   const dataType = columnType.replace(/\(.*$/, '').replace(/ unsigned$/, '');
@@ -146,15 +147,7 @@ describe('partitioning the partition path refuses', () => {
 describe('pre-creating future partitions', () => {
   const p = plan('datetime(3)');
   const now = new Date('2026-01-05T13:00:00Z'); // a Monday
-  const options = {
-    action: 'drop' as const,
-    lockWaitSeconds: 1,
-    countConcurrency: 2,
-    ddlPauseMs: 20,
-    exchange: true,
-    premake: 2,
-    interval: 'day' as const,
-  };
+  const options = { ...DEFAULT_MYSQL_PARTITIONS, premake: 2, interval: 'day' as const };
   it('adds daily partitions up to the end of the premake-th day after today', () => {
     const layout = parsePartitionLayout(p, rows('RANGE', 'to_days(`at`)', ['739986', 'MAXVALUE'])); // < 2026-01-05
     const planned = planPremake(p, layout, now, options);
