@@ -37,7 +37,7 @@ export interface ServerJudgedWalkOptions {
  * (docs/benchmarks.md, "Redis: judged on the server").
  *
  * Each step is one atomic script call, so a batch never leaves a page half done; a failed call
- * deleted nothing (or everything, with its reply lost: see "What a deletion count is" in
+ * deleted nothing (or its whole page, with its reply lost: uncounted, see "A reply is lost" in
  * docs/audit.md), and the batch is retried from the same cursor.
  */
 export function openServerJudgedWalk(options: ServerJudgedWalkOptions): PurgeWalk {

@@ -71,3 +71,59 @@ describe('Redis judging key times itself', () => {
     expect(purger(redisTarget(field), 'UTC').openWalk(cutoff)).toHaveProperty('judgedBy', 'worker');
   });
 });
+
+describe('Redis judging key times itself: a script call that fails', () => {
+  async function dueKeys(tag: string): Promise<{ match: string; due: number }> {
+    const { redis, prefix } = fx.space;
+    const pipeline = redis.pipeline();
+    for (let i = 0; i < 600; i += 1) pipeline.set(`${prefix}${tag}:${i}:${i % 3 === 0 ? '202612031031' : '202612031029'}`, '1');
+    await pipeline.exec();
+    return { match: `${prefix}${tag}:*`, due: 400 };
+  }
+  const cutoff = new Date('2026-12-03T10:30:00.000Z');
+
+  for (const when of ['before Redis ran it', 'after Redis ran it (its reply lost)'] as const) {
+    it(`fails the batch ${when}; the next batches repeat that page and leave no due key behind`, async () => {
+      const { match, due } = await dueKeys(when.startsWith('before') ? 'fail-before' : 'fail-after');
+      let calls = 0;
+      let lostUnlinked = 0;
+      const judged = createRedisAgePurger(
+        redisTarget({ type: 'key', match, time: { fromKey: '(\\d{12})$', format: 'yyyyMMddHHmm' }, scanCount: 100, batchSize: 100 }),
+        {
+          keyspace: fx.keyspace,
+          run: async (node, commands) => {
+            calls += 1;
+            if (calls === 3 && when.startsWith('before')) throw new Error('ECONNRESET (simulated, before sending)');
+            const replies = await runOnNode(node, fx.keyspace.route, commands);
+            if (calls === 3) {
+              lostUnlinked = Number((replies[0] as unknown[])[1]);
+              throw new Error('ECONNRESET (simulated, reply lost)');
+            }
+            return replies;
+          },
+          multiKeyUnlink: true,
+          queuePrefix: `${fx.space.prefix}queue`,
+          zone: 'UTC',
+        },
+      );
+      const walk = judged.openWalk(cutoff);
+      let deleted = 0;
+      let failures = 0;
+      for (let done = false, i = 0; !done && i < 1000; i += 1) {
+        const batch = await walk.nextBatch().catch(() => null);
+        if (!batch) {
+          failures += 1;
+          continue;
+        }
+        deleted += batch.deleted;
+        done = batch.done;
+      }
+      expect(failures).toBe(1);
+      expect(await judged.count(cutoff)).toMatchObject({ due: 0, total: 200 });
+      // Counted from replies: a lost reply's keys are gone but not counted (docs/audit.md).
+      expect(deleted + lostUnlinked).toBe(due);
+      if (when.startsWith('before')) expect(lostUnlinked).toBe(0);
+      else expect(lostUnlinked).toBeGreaterThan(0);
+    });
+  }
+});
