@@ -15,6 +15,8 @@ import { createStagingTables, stagingPrefix } from '../../../src/stores/mysql/st
 import type { MysqlStoreContext } from '../../../src/stores/mysql/store-context.js';
 import { readTableShape } from '../../../src/stores/mysql/table-shape.js';
 import { countRows, mysqlTarget, testStore } from './mysql-fixtures.js';
+import { pino } from 'pino';
+import { createMysqlStore } from '../../../src/stores/mysql/mysql-store.js';
 
 // Partitions by day: p0101 < 2026-01-02, p0102 < 2026-01-03, p0103 < 2026-01-04, pmax.
 const DAYS = ['2026-01-02', '2026-01-03', '2026-01-04'];
@@ -120,6 +122,45 @@ describe('MySQL partitions: dropping whole partitions before the cutoff', () => 
     ]);
     expect(deleted).toBe(3);
     expect(await partitionNames('daily_one')).toEqual(['p2', 'pmax']);
+  });
+
+  it('without CREATE on the database (no staging tables), drops the due partitions in one statement, with their exact counts', async () => {
+    await createDaily('no_create', 'columns');
+    await insertTimes('no_create', [at('2026-01-01T01:00:00Z'), at('2026-01-02T01:00:00Z'), at('2026-01-05T00:00:00Z')]);
+    // A user of this test's own, with every grant the purge needs but CREATE; dropped afterwards.
+    const user = `rt_nc_${db.name.slice(-8)}`;
+    await store.pool.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY 'pw'`);
+    const warnings: string[] = [];
+    const limited = createMysqlStore(
+      {
+        url: db.url.replace('mysql://root@', `mysql://${user}:pw@`),
+        lockWaitTimeoutSeconds: 2,
+        metadataLockWaitTimeoutSeconds: 5,
+        replicas: [],
+        maxReplicaLagSeconds: 10,
+        adaptiveBatchSize: false,
+      },
+      pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) }),
+    );
+    try {
+      await store.pool.query(`GRANT SELECT, INSERT, UPDATE, DELETE, ALTER, DROP, LOCK TABLES ON \`${db.name}\`.* TO '${user}'@'127.0.0.1'`);
+      const cutoff = at('2026-01-03T06:00:00.000Z');
+      const purger = limited.agePurger(mysqlTarget({ table: 'no_create', time: 'at' }));
+      await purger.check();
+      const { deleted, changes } = await drainChanges(purger.openWalk(cutoff));
+      expect(changes.map((c) => [c.name, c.action, c.rows])).toEqual([
+        ['p0', 'dropped', 1],
+        ['p1', 'dropped', 1],
+      ]);
+      expect(deleted).toBe(2);
+      expect(await partitionNames('no_create')).toEqual(['p2', 'pmax']);
+      expect(await stagingTablesOf('no_create')).toEqual([]);
+      // The one-statement path was taken because the staging tables could not be made.
+      expect(warnings.some((w) => w.includes('staging tables not created'))).toBe(true);
+    } finally {
+      await limited.close();
+      await store.pool.query(`DROP USER '${user}'@'127.0.0.1'`);
+    }
   });
 
   it('at the exact boundary: a partition whose bound equals the cutoff goes, one whose bound is 1 ms later stays', async () => {
