@@ -4,7 +4,18 @@ import { join } from 'node:path';
 import { createReferenceTables } from '../../src/seed/mysql-reference-schema.js';
 import { createTestDatabase, type TestDatabase } from './mysql.js';
 
-/** A configuration with one 7-day log policy over `im_request_log`; `targetExtra` adds target fields (`, batchSize: 500`). */
+/** The `policies:` entry of a 7-day log policy over `im_request_log`; `targetExtra` adds target fields (`, batchSize: 500`). */
+export function logPolicyYaml(targetExtra = ''): string {
+  return `  - name: log-data
+    category: log
+    retain: { days: 7 }
+    schedule: { cron: "7 * * * *" }
+    targets:
+      - { store: mysql, table: im_request_log, time: requested_at${targetExtra} }
+`;
+}
+
+/** A configuration with one 7-day log policy over `im_request_log` (logPolicyYaml). */
 export function logPolicyConfig(mysqlUrl: string, options: { key?: string; targetExtra?: string } = {}): string {
   return `
 stores:
@@ -13,13 +24,7 @@ stores:
   redis: { url: "" }
 audit: { key: "${options.key ?? 'cli-test-key'}" }
 policies:
-  - name: log-data
-    category: log
-    retain: { days: 7 }
-    schedule: { cron: "7 * * * *" }
-    targets:
-      - { store: mysql, table: im_request_log, time: requested_at${options.targetExtra ?? ''} }
-`;
+${logPolicyYaml(options.targetExtra)}`;
 }
 
 export interface CliFixture {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfigText } from '../../src/config/load-config.js';
 import { selectPolicies, storesUsedBy } from '../../src/engine/run-policies.js';
+import { logPolicyYaml } from '../support/cli-fixture.js';
 
 const config = resolveConfigText(
   `
@@ -9,13 +10,7 @@ stores:
   mongo: { url: "mongodb://127.0.0.1:27017/x" }
   redis: { url: "redis://127.0.0.1:6379/0" }
 policies:
-  - name: log-data
-    category: log
-    retain: { days: 7 }
-    schedule: { cron: "7 * * * *" }
-    targets:
-      - { store: mysql, table: im_request_log, time: requested_at }
-  - name: kv-data
+${logPolicyYaml()}  - name: kv-data
     category: monitoring
     retain: { days: 2 }
     schedule: { cron: "7 * * * *" }

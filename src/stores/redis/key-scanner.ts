@@ -43,7 +43,8 @@ export class KeyScanner {
     private readonly keyspace: RedisKeyspace,
     private readonly options: KeyScannerOptions,
   ) {
-    this.excluded = globCouldMatchPrefix(options.match, options.excludePrefix) ? Buffer.from(options.excludePrefix, 'utf8') : null;
+    const excluded = prefixToExclude(options.match, options.excludePrefix);
+    this.excluded = excluded === null ? null : Buffer.from(excluded, 'utf8');
   }
 
   /** True once the cursor of every master came back to 0. */
@@ -88,6 +89,11 @@ export class KeyScanner {
     }
     return out;
   }
+}
+
+/** `prefix`, when a key the glob matches can start with it (so it must be filtered out), else null. */
+export function prefixToExclude(match: string, prefix: string): string | null {
+  return globCouldMatchPrefix(match, prefix) ? prefix : null;
 }
 
 /** Calls `visit` with every page of a full pass; for counts, where the whole pass is one call. */

@@ -1,8 +1,7 @@
 import type { RedisTargetConfig } from '../../config/schema.js';
 import { RefusalError } from '../../errors/index.js';
 import type { AgeInspection, AgePurger, DueCount, PurgeWalk } from '../purger.js';
-import { globCouldMatchPrefix } from '../../config/redis-glob.js';
-import { forEachPage, KeyScanner } from './key-scanner.js';
+import { forEachPage, KeyScanner, prefixToExclude } from './key-scanner.js';
 import { fieldTimeRecords, keyNameRecords } from './key-records.js';
 import { addSurvey, emptySurvey, type NodeRunner, type RecordKind, type Survey, type TtlQuestion } from './record-kind.js';
 import { fieldTime, keyNameTime } from './record-time.js';
@@ -48,6 +47,7 @@ export function createRedisAgePurger(
   target: RedisTargetConfig,
   deps: RedisPurgerDeps,
 ): AgePurger & { openWalk(cutoff: Date): RedisPurgeWalk } {
+  const queueKeys = `${deps.queuePrefix}:`;
   let kind: RecordKind | null = null;
   // Built on first use, so a bad `fromKey` surfaces as a refusal from check(), not a throw here.
   const recordKind = (): RecordKind => (kind ??= createRecordKind(target, deps));
@@ -57,7 +57,7 @@ export function createRedisAgePurger(
       match: target.match,
       count: target.scanCount,
       type: recordKind().scanType,
-      excludePrefix: `${deps.queuePrefix}:`,
+      excludePrefix: queueKeys,
       rememberKeys,
     });
 
@@ -120,7 +120,7 @@ export function createRedisAgePurger(
           run: deps.run,
           match: target.match,
           scanCount: target.scanCount,
-          excludePrefix: globCouldMatchPrefix(target.match, `${deps.queuePrefix}:`) ? `${deps.queuePrefix}:` : '',
+          excludePrefix: prefixToExclude(target.match, queueKeys) ?? '',
           ...onServer,
           cutoffMs,
           fallback: recordKind(),

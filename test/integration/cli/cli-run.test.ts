@@ -5,24 +5,12 @@ import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../../support/mysql.js';
 import { runCli, spawnCli, waitFor } from '../../support/cli.js';
 import { createReferenceTables } from '../../../src/seed/mysql-reference-schema.js';
+import { logPolicyConfig } from '../../support/cli-fixture.js';
 
 const DAY = 86_400_000;
 
 function configYaml(mysqlUrl: string, targetExtra = ''): string {
-  return `
-stores:
-  mysql: { url: "${mysqlUrl}" }
-  mongo: { url: "" }
-  redis: { url: "" }
-audit: { key: "cli-test-key" }
-policies:
-  - name: log-data
-    category: log
-    retain: { days: 7 }
-    schedule: { cron: "7 * * * *" }
-    targets:
-      - { store: mysql, table: im_request_log, time: requested_at${targetExtra} }
-`;
+  return logPolicyConfig(mysqlUrl, { targetExtra });
 }
 
 async function countRows(db: TestDatabase): Promise<number> {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCliFixture, type CliFixture } from '../../support/cli-fixture.js';
+import { createCliFixture, logPolicyYaml, type CliFixture } from '../../support/cli-fixture.js';
 import { runBuiltCli } from '../../support/cli.js';
 import { createTestKeyspace, REDIS_TEST_URL, type TestKeyspace } from '../../support/redis.js';
 
@@ -46,13 +46,7 @@ stores:
   redis: { url: "${REDIS_TEST_URL}" }
 audit: { key: "cli-test-key" }
 policies:
-  - name: log-data
-    category: log
-    retain: { days: 7 }
-    schedule: { cron: "7 * * * *" }
-    targets:
-      - { store: mysql, table: im_request_log, time: requested_at }
-  - name: kv-data
+${logPolicyYaml()}  - name: kv-data
     category: monitoring
     retain: { days: 7 }
     schedule: { cron: "7 * * * *" }
