@@ -37,10 +37,11 @@ export interface PartitionMethodResult {
   fixedP99RatioToPtArchiver: number | null;
   /**
    * The partition phase alone, from the worker's `partitions purged` log line: rows dropped, the
-   * exact counts' time and the DDL's (lock wait included). The rest of the wall time is the CLI's
-   * start, the checks and the row walk of the boundary partition.
+   * preparation's time (the staging tables, or the one-statement removal's counts) and the
+   * removal's (lock waits included; with exchanges, the staging tables' counts run inside it). The
+   * rest of the wall time is the CLI's start, the checks and the row walk of the boundary partition.
    */
-  partitionPhase: { rows: number; countMs: number; ddlMs: number; rowsPerSecond: number } | null;
+  partitionPhase: { rows: number; prepareMs: number; countMs: number; ddlMs: number; rowsPerSecond: number } | null;
   /** Where the partitioned runs' wall time went (see RunBreakdown). */
   breakdown: RunBreakdown | null;
   /** Partitions the worker dropped, with their exact row counts (from its run document). */
@@ -71,11 +72,14 @@ type TableKind = 'partitioned' | 'scheduled' | 'unpartitioned';
 /**
  * A partitioned run's wall time, from the worker's log: the CLI's start (spawn to `policy run
  * started`: Node, modules, config, connections, the audit trail's `run-started`); the partition
- * walk's exact counts and DDL and its row walks (the boundary partition, walked while the counts
- * run, then a walk of every due row); `walkMs` overlaps `countMs`, so the parts do not add up.
+ * walk's preparation (staging tables, or the one-statement removal's counts), its removal (with
+ * exchanges, the exact counts of the staging tables run inside it) and its row walks (the boundary
+ * partition, walked while the removal is prepared, then a walk of every due row); `walkMs`
+ * overlaps `prepareMs` and `countMs` overlaps `ddlMs`, so the parts do not add up.
  */
 export interface RunBreakdown {
   cliStartMs: number;
+  prepareMs: number;
   countMs: number;
   ddlMs: number;
   walkMs: number;
@@ -136,19 +140,21 @@ async function createPartitionedTable(pool: Pool, kind: 'partitioned' | 'schedul
 }
 
 /** The `partitions purged` log line of a worker run (pino JSON on stderr), summed. */
-type PhaseTiming = { rows: number; countMs: number; ddlMs: number; locksMs: number[] };
+type PhaseTiming = { rows: number; prepareMs: number; countMs: number; ddlMs: number; locksMs: number[] };
 function partitionPhase(stderr: string): PhaseTiming | null {
-  const found: PhaseTiming = { rows: 0, countMs: 0, ddlMs: 0, locksMs: [] };
+  const found: PhaseTiming = { rows: 0, prepareMs: 0, countMs: 0, ddlMs: 0, locksMs: [] };
   let seen = false;
   for (const line of stderr.split('\n')) {
     if (!line.includes('"partitions purged"')) continue;
     const entry = JSON.parse(line) as {
       partitions: Array<{ action: string; rows: number }>;
+      prepareMs: number;
       countMs: number;
       ddlMs: number;
       locksMs?: number[];
     };
     found.rows += entry.partitions.filter((p) => p.action === 'dropped' || p.action === 'truncated').reduce((n, p) => n + p.rows, 0);
+    found.prepareMs += entry.prepareMs;
     found.countMs += entry.countMs;
     found.ddlMs += entry.ddlMs;
     found.locksMs.push(...(entry.locksMs ?? []));
@@ -160,8 +166,15 @@ function partitionPhase(stderr: string): PhaseTiming | null {
 /** The breakdown of a partitioned run from its log lines; `spawnedAt` is the wall clock at spawn. */
 function runBreakdown(stderr: string, spawnedAt: number): RunBreakdown | null {
   let cliStartMs: number | null = null;
-  let finished: { countMs: number; ddlMs: number; longestLockMs?: number; walkMs: number; walkedRows: number; wallMs: number } | null =
-    null;
+  let finished: {
+    prepareMs: number;
+    countMs: number;
+    ddlMs: number;
+    longestLockMs?: number;
+    walkMs: number;
+    walkedRows: number;
+    wallMs: number;
+  } | null = null;
   for (const line of stderr.split('\n')) {
     if (line.includes('"policy run started"') && cliStartMs === null) {
       cliStartMs = Date.parse((JSON.parse(line) as { time: string }).time) - spawnedAt;
@@ -169,8 +182,8 @@ function runBreakdown(stderr: string, spawnedAt: number): RunBreakdown | null {
     if (line.includes('"partition purge finished"')) finished = JSON.parse(line) as typeof finished;
   }
   if (cliStartMs === null || !finished) return null;
-  const { countMs, ddlMs, longestLockMs, walkMs, walkedRows, wallMs } = finished;
-  return { cliStartMs, countMs, ddlMs, longestLockMs: longestLockMs ?? ddlMs, walkMs, walkedRows, purgeMs: wallMs };
+  const { prepareMs, countMs, ddlMs, longestLockMs, walkMs, walkedRows, wallMs } = finished;
+  return { cliStartMs, prepareMs, countMs, ddlMs, longestLockMs: longestLockMs ?? ddlMs, walkMs, walkedRows, purgeMs: wallMs };
 }
 
 export async function runPartitionBench(options: PartitionBenchOptions): Promise<PartitionBenchResult> {
@@ -286,7 +299,7 @@ export async function runPartitionBench(options: PartitionBenchOptions): Promise
         foregroundFixed,
         fixedP99RatioToPtArchiver: null,
         partitions,
-        partitionPhase: phase ? { ...phase, rowsPerSecond: phase.rows / ((phase.countMs + phase.ddlMs) / 1000) } : null,
+        partitionPhase: phase ? { ...phase, rowsPerSecond: phase.rows / ((phase.prepareMs + phase.ddlMs) / 1000) } : null,
         breakdown,
       });
       log(
@@ -296,8 +309,9 @@ export async function runPartitionBench(options: PartitionBenchOptions): Promise
       if (breakdown) {
         const s = (ms: number) => (ms / 1000).toFixed(2);
         log(
-          `    CLI start ${s(breakdown.cliStartMs)} s; partition walk ${s(breakdown.purgeMs)} s: counts ${s(breakdown.countMs)} s (beside them, ` +
-            `row walks ${s(breakdown.walkMs)} s for ${breakdown.walkedRows} rows), DDL ${s(breakdown.ddlMs)} s (longest table lock ${breakdown.longestLockMs} ms` +
+          `    CLI start ${s(breakdown.cliStartMs)} s; partition walk ${s(breakdown.purgeMs)} s: preparing ${s(breakdown.prepareMs)} s (beside it, ` +
+            `row walks ${s(breakdown.walkMs)} s for ${breakdown.walkedRows} rows), removal ${s(breakdown.ddlMs)} s, exact counts ${s(breakdown.countMs)} s ` +
+            `(inside the removal with exchanges, the preparation otherwise; longest table lock ${breakdown.longestLockMs} ms` +
             (phase && phase.locksMs.length > 0 ? `; each: ${phase.locksMs.join(', ')} ms` : '') +
             ')',
         );

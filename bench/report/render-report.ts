@@ -135,8 +135,8 @@ export function renderReport(result: BenchResult): string {
           'fg p99 ms (≥ 10 s from start)',
           'p99 × pt-archiver (≥ 10 s)',
           'partitions dropped (rows)',
-          'partition phase: count + DDL s, rows/s, × pt-archiver',
-          'CLI start s; counts s ‖ row walks s (rows); DDL s',
+          'partition phase: prepare + removal s, rows/s, × pt-archiver',
+          'CLI start s; prepare s ‖ row walks s (rows); removal s (exact counts s)',
         ],
         parts.methods.map((r) => [
           r.label,
@@ -154,17 +154,17 @@ export function renderReport(result: BenchResult): string {
             ? '—'
             : `${r.partitions.filter((p) => p.action === 'dropped').length} (${int(r.partitions.filter((p) => p.action === 'dropped').reduce((n, p) => n + p.rows, 0))})`,
           r.partitionPhase
-            ? `${sec(r.partitionPhase.countMs)} + ${sec(r.partitionPhase.ddlMs)}, ${int(r.partitionPhase.rowsPerSecond)}, ${ratio(
+            ? `${sec(r.partitionPhase.prepareMs)} + ${sec(r.partitionPhase.ddlMs)}, ${int(r.partitionPhase.rowsPerSecond)}, ${ratio(
                 ptRate ? r.partitionPhase.rowsPerSecond / ptRate : null,
               )}`
             : '—',
           r.breakdown
-            ? `${sec(r.breakdown.cliStartMs)}; ${sec(r.breakdown.countMs)} ‖ ${sec(r.breakdown.walkMs)} (${int(r.breakdown.walkedRows)}); ${sec(r.breakdown.ddlMs)}`
+            ? `${sec(r.breakdown.cliStartMs)}; ${sec(r.breakdown.prepareMs)} ‖ ${sec(r.breakdown.walkMs)} (${int(r.breakdown.walkedRows)}); ${sec(r.breakdown.ddlMs)} (counts ${sec(r.breakdown.countMs)})`
             : '—',
         ]),
       ),
       '',
-      'The last column: the row walks (the boundary partition, walked while the exact counts run, then a walk of every due row that finds what the DDL left) overlap the counts (‖), so the parts do not add up to the wall time.',
+      "The last column: CLI start; preparing the removal (staging tables, or the one-statement removal's exact counts) ‖ the row walks beside it (the boundary partition, then a walk of every due row that finds what the DDL left); the removal (with exchanges, the staging tables' exact counts run inside it). Overlapping parts do not add up to the wall time.",
       '',
     );
   }

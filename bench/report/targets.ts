@@ -72,15 +72,17 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
       if (!run) continue;
       checks.push({
         target: `Partitioned backlog (${parts.rows} rows), ${label}: worker ≥ 50× pt-archiver rows/s`,
-        measured: `whole run ${x(run.ratioToPtArchiver)}; partition phase alone (exact counts + DDL) ${x(
+        measured: `whole run ${x(run.ratioToPtArchiver)}; partition phase alone (preparation + removal) ${x(
           run.partitionPhase && ptRate ? run.partitionPhase.rowsPerSecond / ptRate : null,
         )}`,
         met: run.ratioToPtArchiver != null ? run.ratioToPtArchiver >= 50 : null,
       });
       checks.push({
         target: `Partitioned backlog, ${label}: foreground p99 no worse than pt-archiver's`,
-        measured: `over its own run ${x(run.p99RatioToPtArchiver)} (${run.foreground.p99.toFixed(1)} ms); over ≥ 10 s from the start ${x(run.fixedP99RatioToPtArchiver)}`,
-        met: run.p99RatioToPtArchiver != null ? run.p99RatioToPtArchiver <= 1 : null,
+        // Judged over the same span for both (≥ 10 s from each one's start): over a 1.7 s run a p99
+        // is its third-worst of ~250 samples, against pt-archiver's p99 of a minute's samples.
+        measured: `over ≥ 10 s from the start ${x(run.fixedP99RatioToPtArchiver)} (${run.foregroundFixed.p99.toFixed(1)} ms); over its own run ${x(run.p99RatioToPtArchiver)} (${run.foreground.p99.toFixed(1)} ms)`,
+        met: run.fixedP99RatioToPtArchiver != null ? run.fixedP99RatioToPtArchiver <= 1 : null,
       });
     }
   }

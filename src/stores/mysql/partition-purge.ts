@@ -1,4 +1,5 @@
 import mysql from 'mysql2';
+import pLimit from 'p-limit';
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { MysqlPartitionsConfig } from '../../config/schema.js';
 import type { PartitionChange } from '../../types.js';
@@ -92,11 +93,16 @@ async function underShortLock(
   }
 }
 
-/** What removePartitions did, and how long its DDL took. */
+/** What a removal did, and how long its DDL took. */
 export interface PartitionRemoval {
   changes: PartitionChange[];
-  /** From the first lock request to the end of the last statement: pauses and staging drops included. */
+  /**
+   * From the first lock request to the end of the removal: pauses included, and with exchanges
+   * the staging tables' counts and drops, which run beside the locking statements.
+   */
   ddlMs: number;
+  /** With exchanges: from the first staging table's count to the last one's end (within ddlMs); else 0. */
+  countMs: number;
   /** The longest one statement held (or waited for) the partitioned table. */
   longestLockMs: number;
   /** How long each statement held (or waited for) it, in order: the exchanges, then the drop. */
@@ -111,56 +117,15 @@ export interface CountedPartition {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+type Locked = (tables: string[], inside: (conn: PoolConnection) => Promise<void>) => Promise<boolean>;
+
 /**
- * Removes the counted partitions (`drop`, or `truncate` by option) holding the table a few
- * milliseconds at a time: one partition after the other, under the short lock, `EXCHANGE
- * PARTITION` swaps it with an empty staging table (createStagingTables); one `DROP PARTITION`
- * of the emptied partitions follows (`drop`); then `DROP TABLE` of the staging tables frees the
- * rows' files, outside the table's lock. Between two statements that lock the table at least
- * `ddlPauseMs` pass, so the queries queued behind one run before the next. Measured on 10 M rows
- * (seven 700 k-row partitions, MariaDB 10.11, ext4, 2-core box, idle): one `DROP PARTITION` of all
- * seven held the table 178 ms, of which `close()` of the unlinked files took most (strace: 8–26 ms
- * a file); one `DROP PARTITION` per partition 27–37 ms each; an exchange 4–6 ms, the empty
- * partitions' drop 5–6 ms, a staging table's drop 28–31 ms without holding the table.
- *
- * Under the lock, before its exchange, one index probe per partition makes sure it holds no row
- * whose time is a zero date or NULL: RANGE partitioning files those in the first partition, and a
- * policy never deletes a row it cannot date, so such a partition is left to the row walk.
- *
- * The counts are taken before, outside the lock (a count under the lock would hold the table for
- * its whole scan), so a partition's count and its removal are not one atomic step: docs/audit.md
- * states the window. When the lock wait gives up, that partition and the ones after it are left
- * to the row walk (`metadata-lock-timeout`); partitions already emptied whose final drop gives up
- * are reported `truncated` (their rows are gone; the empty partition is dropped next run). Without
- * staging tables (`staging` null: the server refused to create them) the partitions go in one
- * `DROP`/`TRUNCATE PARTITION` statement, as before the exchange.
+ * underShortLock, with at least `ddlPauseMs` between two statements that lock the table (so the
+ * queries queued behind one run before the next) and each statement's hold timed.
  */
-export async function removePartitions(
-  ctx: MysqlStoreContext,
-  plan: AgeTargetPlan,
-  partitions: readonly CountedPartition[],
-  options: MysqlPartitionsConfig,
-  staging: readonly string[] | null,
-): Promise<PartitionRemoval> {
-  const counted: PartitionChange[] = partitions.map(({ partition, rows }) => ({
-    name: partition.name,
-    rows,
-    lessThan: partition.lessThan,
-    action: 'skipped',
-    ...(options.action === 'truncate' && rows === 0 ? { reason: 'empty' } : {}),
-  }));
-  const candidates = counted.filter((c) => c.reason === undefined);
-  // Empty partitions left by `truncate` stay empty run after run: not worth an entry each time.
-  const reported = () => counted.filter((c) => c.reason !== 'empty' && c.reason !== 'staging-not-dropped');
+function pacedLocks(ctx: MysqlStoreContext, options: MysqlPartitionsConfig) {
   const timing = { started: performance.now(), locksMs: [] as number[], lastUnlock: 0 };
-  const result = (): PartitionRemoval => ({
-    changes: reported(),
-    ddlMs: candidates.length === 0 ? 0 : Math.round(performance.now() - timing.started),
-    longestLockMs: Math.round(Math.max(0, ...timing.locksMs)),
-    locksMs: timing.locksMs.map((ms) => Math.round(ms)),
-  });
-  if (candidates.length === 0) return result();
-  const locked = async (tables: string[], inside: (conn: PoolConnection) => Promise<void>): Promise<boolean> => {
+  const locked: Locked = async (tables, inside) => {
     const wait = timing.lastUnlock + options.ddlPauseMs - performance.now();
     if (timing.lastUnlock > 0 && wait > 0) await sleep(wait);
     const before = performance.now();
@@ -171,37 +136,122 @@ export async function removePartitions(
       timing.locksMs.push(timing.lastUnlock - before);
     }
   };
-  if (staging === null) {
-    await removeInOneStatement(plan, candidates, options, locked);
-    return result();
-  }
-  const exchanged = await exchangeEach(ctx, plan, candidates, staging, locked);
-  const emptied = exchanged.map((e) => e.change);
-  try {
-    if (options.action === 'drop' && emptied.length > 0) {
-      const names = emptied.map((c) => mysql.escapeId(c.name)).join(', ');
-      let dropped = false;
-      try {
-        dropped = await locked([plan.table], async (conn) => {
-          await conn.query(`ALTER TABLE ${mysql.escapeId(plan.table)} DROP PARTITION ${names}`);
-        });
-      } catch (err) {
-        ctx.logger.warn({ err, partitions: emptied.map((c) => c.name) }, 'emptied partitions not dropped: the next run drops them');
-      }
-      for (const c of emptied) {
-        c.action = dropped ? 'dropped' : 'truncated';
-        if (!dropped) c.reason = 'emptied-not-dropped';
-      }
-    } else {
-      for (const c of emptied) c.action = 'truncated';
-    }
-  } finally {
-    await dropEmptiedStaging(ctx, staging, exchanged);
-  }
-  return result();
+  const removal = (changes: PartitionChange[], countMs: number): PartitionRemoval => ({
+    changes,
+    ddlMs: timing.locksMs.length === 0 ? 0 : Math.round(performance.now() - timing.started),
+    countMs: Math.round(countMs),
+    longestLockMs: Math.round(Math.max(0, ...timing.locksMs)),
+    locksMs: timing.locksMs.map((ms) => Math.round(ms)),
+  });
+  return { locked, removal };
 }
 
-type Locked = (tables: string[], inside: (conn: PoolConnection) => Promise<void>) => Promise<boolean>;
+/** Reasons whose partition is left out of the audit entry (see removePartitions). */
+const UNREPORTED = new Set(['empty', 'staging-not-dropped', 'staging-not-counted']);
+
+/**
+ * Removes the wholly due partitions (`drop`, or `truncate` by option) holding the table a few
+ * milliseconds at a time, and counts exactly the rows it removed. One partition after the other,
+ * under the short lock, `EXCHANGE PARTITION` swaps it with an empty staging table
+ * (createStagingTables): the partition's rows are then in that table, out of the application's
+ * way, and `COUNT(*)` of it (`countConcurrency` at a time, started as each exchange ends, beside
+ * the next exchanges) is exactly what the exchange took out of the table. One `DROP PARTITION` of
+ * the emptied partitions follows (`drop`), under the same lock as a count of what the application
+ * wrote into them since their exchange (normally nothing; added to their rows); then each staging
+ * table is dropped once counted, outside the table's lock, freeing the rows' files. Measured on
+ * 10 M rows (seven 700 k-row partitions, MariaDB 10.11, ext4, 2-core box, idle): one `DROP
+ * PARTITION` of all seven held the table 178 ms, of which `close()` of the unlinked files took most
+ * (strace: 8–26 ms a file); an exchange 4–6 ms, the empty partitions' drop 5–6 ms, a staging
+ * table's drop 28–31 ms without holding the table.
+ *
+ * Under the lock, before its exchange, one index probe per partition makes sure it holds no row
+ * whose time is a zero date or NULL: RANGE partitioning files those in the first partition, and a
+ * policy never deletes a row it cannot date, so such a partition is left to the row walk. A
+ * partition found empty is not exchanged: `truncate` leaves it (no entry), `drop` drops it with
+ * the emptied ones.
+ *
+ * When a lock wait gives up, that partition and the ones after it are left to the row walk
+ * (`skipped`, `metadata-lock-timeout`, rows 0: the walk counts what it deletes); emptied
+ * partitions whose final drop gives up are reported `truncated` (`emptied-not-dropped`: their rows
+ * are gone and counted; the empty partition is dropped by a later run). A staging table whose count
+ * fails, or that the server will not drop, keeps its rows and is left out of this run's entry: the
+ * next run counts, drops and reports it (`left-by-interrupted-run`, dropLeftoverStaging).
+ */
+export async function removePartitions(
+  ctx: MysqlStoreContext,
+  plan: AgeTargetPlan,
+  partitions: readonly RangePartition[],
+  options: MysqlPartitionsConfig,
+  staging: readonly string[],
+): Promise<PartitionRemoval> {
+  const { locked, removal } = pacedLocks(ctx, options);
+  const changes: PartitionChange[] = partitions.map((p) => ({ name: p.name, rows: 0, lessThan: p.lessThan, action: 'skipped' }));
+  const emptyAlready = new Set<PartitionChange>();
+  for (const c of changes) {
+    // A failed probe (the partition vanished, say) leaves the partition to its exchange, which says why.
+    if (await holdsRows(ctx, plan.table, c.name).catch(() => true)) continue;
+    if (options.action === 'truncate') c.reason = 'empty';
+    else emptyAlready.add(c);
+  }
+  const counts = countEachExchanged(ctx, options.countConcurrency);
+  const { exchanged, stop } = await exchangeEach(ctx, plan, changes, staging, emptyAlready, locked, counts.start);
+  try {
+    if (options.action === 'drop' && stop === 'metadata-lock-timeout') {
+      // A transaction holds the table: another lock request would queue the application again.
+      for (const { change } of exchanged) Object.assign(change, { action: 'truncated', reason: 'emptied-not-dropped' });
+      for (const change of emptyAlready) change.reason = stop;
+    } else if (options.action === 'drop') {
+      await dropEmptied(ctx, plan, exchanged, [...emptyAlready], locked);
+    } else {
+      for (const { change } of exchanged) change.action = 'truncated';
+    }
+  } finally {
+    await countAndDropStaging(ctx, exchanged, staging);
+  }
+  return removal(
+    changes.filter((c) => !UNREPORTED.has(c.reason ?? '')),
+    counts.spanMs(),
+  );
+}
+
+/** An exchanged partition: its change, its staging table and that table's count (started at once). */
+interface Exchanged {
+  change: PartitionChange;
+  stage: string;
+  rows: Promise<number>;
+}
+
+/** Counts staging tables, `concurrency` at a time, as they are handed over; and the span of all counts. */
+function countEachExchanged(ctx: MysqlStoreContext, concurrency: number) {
+  const limit = pLimit(Math.max(1, Math.floor(concurrency)));
+  const span = { first: 0, last: 0 };
+  const start = (stage: string): Promise<number> => {
+    const rows = limit(async () => {
+      if (span.first === 0) span.first = performance.now();
+      try {
+        return await countTableRows(ctx, stage);
+      } finally {
+        span.last = performance.now();
+      }
+    });
+    // Awaited by countAndDropStaging; never an unhandled rejection meanwhile.
+    rows.catch(() => undefined);
+    return rows;
+  };
+  return { start, spanMs: () => span.last - span.first };
+}
+
+/** True when the table (or one partition of it) holds any row. */
+async function holdsRows(ctx: MysqlStoreContext, table: string, partition?: string): Promise<boolean> {
+  const from = `${mysql.escapeId(table)}${partition === undefined ? '' : ` PARTITION (${mysql.escapeId(partition)})`}`;
+  const [rows] = await ctx.pool.query<RowDataPacket[]>(`SELECT 1 FROM ${from} LIMIT 1`);
+  return rows.length > 0;
+}
+
+async function countTableRows(ctx: MysqlStoreContext, table: string): Promise<number> {
+  const [rows] = await ctx.pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${mysql.escapeId(table)}`);
+  return Number(rows[0]?.n ?? 0);
+}
 
 /** True when the partition holds a row whose time it cannot judge (a zero date, NULL); see removePartitions. */
 async function holdsUnusableTimes(conn: PoolConnection, plan: AgeTargetPlan, partition: string): Promise<boolean> {
@@ -215,26 +265,30 @@ async function holdsUnusableTimes(conn: PoolConnection, plan: AgeTargetPlan, par
 }
 
 /**
- * Exchanges each candidate with its staging table; returns the emptied ones. Stops at the first
- * partition it cannot exchange (lock wait given up, or the statement failed: the partition
- * vanished, say) and leaves it and the rest to the row walk. A failed statement may still have
- * exchanged (a connection lost after the server did it): the staging table says so. The staging
- * tables are not dropped here but by dropEmptiedStaging, after the last statement that locks the
- * table: freeing a file leaves ext4 a journal commit to make, and the next statement's fsyncs
- * waited for it while holding the table (measured, a 2-core box under load: exchanges right
- * after a staging table's drop held the table 15–138 ms, against 4–6 ms otherwise).
+ * Exchanges each partition holding rows with its staging table (`staging[i]` for `changes[i]`)
+ * and starts counting that table; returns the emptied ones. Stops at the first partition it
+ * cannot exchange (lock wait given up, or the statement failed: the partition vanished, say) and
+ * leaves it and the rest to the row walk. A failed statement may still have exchanged (a
+ * connection lost after the server did it): the staging table says so. The staging tables are not
+ * dropped here but by countAndDropStaging, after the last exchange: freeing a file leaves ext4 a
+ * journal commit to make, and the next statement's fsyncs waited for it while holding the table
+ * (measured, a 2-core box under load: exchanges right after a staging table's drop held the table
+ * 15–138 ms, against 4–6 ms otherwise).
  */
 async function exchangeEach(
   ctx: MysqlStoreContext,
   plan: AgeTargetPlan,
-  candidates: readonly PartitionChange[],
+  changes: readonly PartitionChange[],
   staging: readonly string[],
+  emptyAlready: ReadonlySet<PartitionChange>,
   locked: Locked,
-): Promise<Array<{ change: PartitionChange; stage: string }>> {
+  count: (stage: string) => Promise<number>,
+): Promise<{ exchanged: Exchanged[]; stop: string | null }> {
   const table = mysql.escapeId(plan.table);
-  const emptied: Array<{ change: PartitionChange; stage: string }> = [];
+  const emptied: Exchanged[] = [];
   let stop: string | null = null;
-  for (const [i, c] of candidates.entries()) {
+  for (const [i, c] of changes.entries()) {
+    if (c.reason !== undefined || emptyAlready.has(c)) continue;
     const stage = staging[i];
     if (stop !== null || stage === undefined) {
       c.reason = stop ?? 'no-staging-table';
@@ -256,53 +310,140 @@ async function exchangeEach(
     }
     if (!exchanged) c.reason = stop ?? 'exchange-failed';
     else if (unusable) c.reason = 'unusable-time-rows';
-    else emptied.push({ change: c, stage });
+    else emptied.push({ change: c, stage, rows: count(stage) });
   }
-  return emptied;
+  return { exchanged: emptied, stop };
 }
 
 /**
- * Drops every staging table of the run; an emptied partition whose staging table the server would
- * not drop is not reported: its rows wait there, and the next run counts, drops and reports them
- * (`left-by-interrupted-run`).
+ * One `DROP PARTITION` of the emptied and the already empty partitions. Under the same lock, rows
+ * the application wrote into them since their exchange (normally none) are counted first: they go
+ * with the partition, so they are part of its `rows`; a partition that received a row the policy
+ * cannot date is kept (`truncated`, `unusable-time-rows`). When the drop does not happen, the
+ * emptied partitions are `truncated` (`emptied-not-dropped`) and the empty ones `skipped`.
  */
-async function dropEmptiedStaging(
+async function dropEmptied(
   ctx: MysqlStoreContext,
-  staging: readonly string[],
-  emptied: ReadonlyArray<{ change: PartitionChange; stage: string }>,
-): Promise<void> {
-  if (await dropStagingTables(ctx, staging)) return;
-  for (const { change, stage } of emptied) {
-    if (!(await dropStagingTables(ctx, [stage]))) change.reason = 'staging-not-dropped';
-  }
-}
-
-async function holdsRows(ctx: MysqlStoreContext, table: string): Promise<boolean> {
-  const [rows] = await ctx.pool.query<RowDataPacket[]>(`SELECT 1 FROM ${mysql.escapeId(table)} LIMIT 1`);
-  return rows.length > 0;
-}
-
-/** The partitions in one `DROP`/`TRUNCATE PARTITION`, the probe under the same lock (no staging tables). */
-async function removeInOneStatement(
   plan: AgeTargetPlan,
-  candidates: readonly PartitionChange[],
-  options: MysqlPartitionsConfig,
+  exchanged: readonly Exchanged[],
+  empty: readonly PartitionChange[],
   locked: Locked,
 ): Promise<void> {
+  const all = [...exchanged.map((e) => e.change), ...empty];
+  if (all.length === 0) return;
+  const table = mysql.escapeId(plan.table);
+  const late = new Map<PartitionChange, number>();
   const chosen: PartitionChange[] = [];
-  const done = await locked([plan.table], async (conn) => {
-    for (const c of candidates) {
-      if (await holdsUnusableTimes(conn, plan, c.name)) c.reason = 'unusable-time-rows';
-      else chosen.push(c);
-    }
-    if (chosen.length === 0) return;
-    const names = chosen.map((c) => mysql.escapeId(c.name)).join(', ');
-    await conn.query(`ALTER TABLE ${mysql.escapeId(plan.table)} ${options.action === 'truncate' ? 'TRUNCATE' : 'DROP'} PARTITION ${names}`);
-  });
-  for (const c of candidates) {
-    if (!done) c.reason = 'metadata-lock-timeout';
-    else if (c.reason === undefined) c.action = options.action === 'truncate' ? 'truncated' : 'dropped';
+  let dropped = false;
+  let failure = 'metadata-lock-timeout';
+  try {
+    dropped = await locked([plan.table], async (conn) => {
+      const [any] = await conn.query<RowDataPacket[]>(
+        `SELECT COUNT(*) AS n FROM ${table} PARTITION (${all.map((c) => mysql.escapeId(c.name)).join(', ')})`,
+      );
+      const written = Number(any[0]?.n ?? 0) > 0;
+      for (const c of all) {
+        if (written && (await holdsUnusableTimes(conn, plan, c.name))) {
+          c.reason = 'unusable-time-rows';
+          continue;
+        }
+        if (written) {
+          const [n] = await conn.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${table} PARTITION (${mysql.escapeId(c.name)})`);
+          late.set(c, Number(n[0]?.n ?? 0));
+        }
+        chosen.push(c);
+      }
+      if (chosen.length > 0)
+        await conn.query(`ALTER TABLE ${table} DROP PARTITION ${chosen.map((c) => mysql.escapeId(c.name)).join(', ')}`);
+    });
+  } catch (err) {
+    failure = 'drop-failed';
+    ctx.logger.warn({ err, partitions: all.map((c) => c.name) }, 'emptied partitions not dropped: the next run drops them');
   }
+  for (const c of all) {
+    if (dropped && chosen.includes(c)) {
+      c.action = 'dropped';
+      c.rows += late.get(c) ?? 0;
+    } else if (empty.includes(c)) {
+      c.reason ??= failure;
+    } else {
+      c.action = 'truncated';
+      c.reason ??= 'emptied-not-dropped';
+    }
+  }
+}
+
+/**
+ * Waits for each exchanged partition's count, adds it to its rows and drops its staging table
+ * (beside the counts still running); then drops the staging tables no exchange used. A staging
+ * table whose count failed is kept, and so is one the server will not drop: both hold rows this
+ * run does not report, which the next run counts, drops and reports (dropLeftoverStaging).
+ */
+async function countAndDropStaging(ctx: MysqlStoreContext, exchanged: readonly Exchanged[], staging: readonly string[]): Promise<void> {
+  for (const { change, stage, rows } of exchanged) {
+    try {
+      change.rows += await rows;
+    } catch (err) {
+      change.reason = 'staging-not-counted';
+      ctx.logger.warn(
+        { err, partition: change.name, table: stage },
+        'staging table not counted: kept for the next run to count, drop and report',
+      );
+      continue;
+    }
+    if (!(await dropStagingTables(ctx, [stage]))) change.reason = 'staging-not-dropped';
+  }
+  const used = new Set(exchanged.map((e) => e.stage));
+  await dropStagingTables(
+    ctx,
+    staging.filter((s) => !used.has(s)),
+  );
+}
+
+/**
+ * The one-statement removal (`exchange: false`, or no staging tables: the server refused to
+ * create them): the partitions, counted before (countPartitions), go in one `DROP`/`TRUNCATE
+ * PARTITION` under the short lock, the unusable-time probe under the same lock. Their counts and
+ * their removal are not one step: docs/audit.md states the window.
+ */
+export async function removeInOneStatement(
+  ctx: MysqlStoreContext,
+  plan: AgeTargetPlan,
+  partitions: readonly CountedPartition[],
+  options: MysqlPartitionsConfig,
+): Promise<PartitionRemoval> {
+  const { locked, removal } = pacedLocks(ctx, options);
+  const counted: PartitionChange[] = partitions.map(({ partition, rows }) => ({
+    name: partition.name,
+    rows,
+    lessThan: partition.lessThan,
+    action: 'skipped',
+    // Empty partitions left by `truncate` stay empty run after run: not worth an entry each time.
+    ...(options.action === 'truncate' && rows === 0 ? { reason: 'empty' } : {}),
+  }));
+  const candidates = counted.filter((c) => c.reason === undefined);
+  if (candidates.length > 0) {
+    const chosen: PartitionChange[] = [];
+    const done = await locked([plan.table], async (conn) => {
+      for (const c of candidates) {
+        if (await holdsUnusableTimes(conn, plan, c.name)) c.reason = 'unusable-time-rows';
+        else chosen.push(c);
+      }
+      if (chosen.length === 0) return;
+      const names = chosen.map((c) => mysql.escapeId(c.name)).join(', ');
+      await conn.query(
+        `ALTER TABLE ${mysql.escapeId(plan.table)} ${options.action === 'truncate' ? 'TRUNCATE' : 'DROP'} PARTITION ${names}`,
+      );
+    });
+    for (const c of candidates) {
+      if (!done) c.reason = 'metadata-lock-timeout';
+      else if (c.reason === undefined) c.action = options.action === 'truncate' ? 'truncated' : 'dropped';
+    }
+  }
+  return removal(
+    counted.filter((c) => !UNREPORTED.has(c.reason ?? '')),
+    0,
+  );
 }
 
 /** The start (UTC) of the interval holding `ms`: midnight, Monday midnight, or the 1st of the month. */

@@ -3,9 +3,17 @@ import type { BatchResult } from '../purger.js';
 import type { AgeTargetPlan } from './check-target.js';
 import { dueAfterPredicate } from './due-predicate.js';
 import { latestValueParam, readPartitionLayout, type RangePartition } from './partition-layout.js';
-import { countPartitions, duePartitions, planPremake, premakePartitions, removePartitions } from './partition-purge.js';
+import {
+  countPartitions,
+  duePartitions,
+  planPremake,
+  premakePartitions,
+  removeInOneStatement,
+  removePartitions,
+} from './partition-purge.js';
 import type { MysqlPurgeWalk, PurgeWalkOptions } from './purge-walk.js';
-import { createStagingTables, dropStagingTables, type StagingTables } from './staging-tables.js';
+import type { PartitionChange } from '../../types.js';
+import { createStagingTables, dropStagingTables } from './staging-tables.js';
 import { asStoreError, type MysqlStoreContext } from './store-context.js';
 
 export interface PartitionWalkOptions {
@@ -19,12 +27,22 @@ export interface PartitionWalkOptions {
   openRows: (dueRows?: PurgeWalkOptions['dueRows']) => MysqlPurgeWalk;
 }
 
-/** The wholly due partitions of this run while they are being counted. */
-interface Counting {
+/** What the removal of this run's wholly due partitions works with, once ready. */
+interface Prepared {
+  /** Staging tables dropped and counted: what interrupted runs left (dropLeftoverStaging). */
+  leftovers: PartitionChange[];
+  /** The empty staging tables to exchange the partitions with; null: the one-statement removal. */
+  staging: string[] | null;
+  /** The one-statement removal's counts, taken before it (countPartitions); null with staging tables. */
+  counts: number[] | null;
+  /** Why nothing is removed this run (the counts failed): every due row is left to the row walk. */
+  failure?: unknown;
+}
+
+/** The wholly due partitions of this run while their removal is being prepared. */
+interface Preparing {
   partitions: RangePartition[];
-  counts: Promise<number[]>;
-  /** The empty staging tables the partitions are exchanged with; null when they could not be made. */
-  staging: Promise<StagingTables | null>;
+  ready: Promise<Prepared>;
   settled: boolean;
   startedAt: number;
   settledAt: number;
@@ -33,26 +51,38 @@ interface Counting {
 /**
  * A purge walk that first removes whole partitions, then hands over to the row walk. Its first
  * batch reads the partitioning afresh (the memoized check only validated it), pre-creates future
- * partitions when configured, plans which partitions are wholly due and starts counting their
- * rows (countPartitions, `countConcurrency` at a time) and making the staging tables their
- * removal exchanges them with (createStagingTables) without waiting for either.
+ * partitions when configured, plans which partitions are wholly due and starts preparing their
+ * removal without waiting for it: making the empty staging tables the partitions are exchanged
+ * with (createStagingTables), or, for the one-statement removal (`exchange: false`, or the server
+ * refused the staging tables), counting the partitions' rows (countPartitions,
+ * `countConcurrency` at a time).
  *
- * While the counts run, the boundary partition is walked beside them: a row walk limited to rows
- * above the latest time the wholly due partitions can hold (dueAfterPredicate), so it never
- * touches a row being counted and every row it deletes is counted by its own DELETE. Once the
- * counts are in (or that walk has nothing left), the partitions are removed between two batches
- * (removePartitions: an exchange each, then one drop), and a row walk of every due row finishes
- * the run: it deletes what the partitions the removal gave up on still hold (a partition left
- * behind that way is empty and is dropped on the next run), or every due row when the counts
- * failed, and finds nothing else to do otherwise.
+ * While that runs, the boundary partition is walked beside it: a row walk limited to rows above
+ * the latest time the wholly due partitions can hold (dueAfterPredicate), so it never touches a
+ * row of theirs and every row it deletes is counted by its own DELETE. Once ready (or that walk
+ * has nothing left), the partitions are removed in one batch (removePartitions: an exchange
+ * each, the staging tables counted beside the exchanges, then one drop), and a row walk of every
+ * due row finishes the run: it deletes what the partitions the removal gave up on still hold (a
+ * partition left behind that way is empty and is dropped on the next run), or every due row when
+ * the counts failed, and finds nothing else to do otherwise.
  */
 export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalkOptions): MysqlPurgeWalk {
   const all = options.openRows();
   let started = false;
   let plan: AgeTargetPlan | null = null;
-  let counting: Counting | null = null;
+  let preparing: Preparing | null = null;
   let beside: MysqlPurgeWalk | null = null;
-  const timing = { openedAt: 0, counted: false, countMs: 0, ddlMs: 0, longestLockMs: 0, walkMs: 0, partitionRows: 0, walkedRows: 0 };
+  const timing = {
+    openedAt: 0,
+    counted: false,
+    prepareMs: 0,
+    countMs: 0,
+    ddlMs: 0,
+    longestLockMs: 0,
+    walkMs: 0,
+    partitionRows: 0,
+    walkedRows: 0,
+  };
 
   /** Plans; returns the pre-creation as a batch of its own, or null to go straight on. */
   async function start(): Promise<BatchResult | null> {
@@ -67,60 +97,61 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
     }
     // Pre-creation first: its DDL would otherwise wait for the counts' metadata locks.
     const created = planned.length > 0 ? await premakePartitions(ctx, plan, layout, planned, options.partitions) : null;
-    if (due.length > 0) startCounting(plan, due);
+    if (due.length > 0) startPreparing(plan, due);
     if (!created) return null;
     ctx.logger.info({ partitions: created }, 'partitions pre-created');
     return { deleted: 0, done: false, partitions: created };
   }
 
-  function startCounting(p: AgeTargetPlan, partitions: RangePartition[]): void {
-    const state: Counting = {
-      partitions,
-      counts: countPartitions(ctx, p, partitions, options.partitions.countConcurrency),
-      // Made while the counts run; without them (or with `exchange: false`) the partitions go in one statement.
-      staging: options.partitions.exchange
-        ? createStagingTables(ctx, p, partitions.length).catch((err: unknown) => {
-            ctx.logger.warn({ err }, 'staging tables not created: the partitions are dropped in one statement, holding the table longer');
-            return null;
-          })
-        : Promise.resolve(null),
-      settled: false,
-      startedAt: performance.now(),
-      settledAt: 0,
-    };
-    const settle = () => {
+  function startPreparing(p: AgeTargetPlan, partitions: RangePartition[]): void {
+    const counted = (leftovers: PartitionChange[]): Promise<Prepared> =>
+      countPartitions(ctx, p, partitions, options.partitions.countConcurrency).then(
+        (counts) => ({ leftovers, staging: null, counts }),
+        (failure: unknown) => ({ leftovers, staging: null, counts: null, failure }),
+      );
+    const ready: Promise<Prepared> = options.partitions.exchange
+      ? createStagingTables(ctx, p, partitions.length).then(
+          (made) => (made.names ? { leftovers: made.leftovers, staging: made.names, counts: null } : counted(made.leftovers)),
+          (failure: unknown) => ({ leftovers: [], staging: null, counts: null, failure }),
+        )
+      : counted([]);
+    const state: Preparing = { partitions, ready, settled: false, startedAt: performance.now(), settledAt: 0 };
+    void ready.then(() => {
       state.settled = true;
       state.settledAt = performance.now();
-    };
-    // A failure is thrown where the counts are awaited (removeDue); never unhandled meanwhile.
-    state.counts.then(settle, settle);
-    counting = state;
+    });
+    preparing = state;
     timing.counted = true;
     const latest = latestValueParam(partitions[partitions.length - 1] as RangePartition);
     beside = options.openRows((q) => dueAfterPredicate(q, options.cutoff, latest));
   }
 
-  async function removeDue(state: Counting, p: AgeTargetPlan): Promise<BatchResult> {
-    const staging = await state.staging;
-    let counts: number[];
-    try {
-      counts = await state.counts;
-    } catch (err) {
+  async function removeDue(state: Preparing, p: AgeTargetPlan): Promise<BatchResult> {
+    const prepared = await state.ready;
+    const { leftovers } = prepared;
+    if (prepared.failure !== undefined || (prepared.staging === null && prepared.counts === null)) {
       // No exact counts, no removal: the walk of every due row deletes (and counts) those rows.
-      ctx.logger.warn({ err }, 'partitions left to the row walk: counting their rows failed');
-      await dropStagingTables(ctx, staging?.names ?? []);
-      const leftovers = staging?.leftovers ?? [];
+      ctx.logger.warn({ err: prepared.failure }, 'partitions left to the row walk: preparing their removal failed');
+      await dropStagingTables(ctx, prepared.staging ?? []);
       return {
         deleted: leftovers.reduce((n, c) => n + c.rows, 0),
         done: false,
         ...(leftovers.length > 0 ? { partitions: leftovers } : {}),
       };
     }
-    timing.countMs = Math.round(state.settledAt - state.startedAt);
-    const counted = state.partitions.map((partition, i) => ({ partition, rows: counts[i] ?? 0 }));
-    const removal = await removePartitions(ctx, p, counted, options.partitions, staging?.names ?? null);
+    const removal = prepared.staging
+      ? await removePartitions(ctx, p, state.partitions, options.partitions, prepared.staging)
+      : await removeInOneStatement(
+          ctx,
+          p,
+          state.partitions.map((partition, i) => ({ partition, rows: prepared.counts?.[i] ?? 0 })),
+          options.partitions,
+        );
     const { ddlMs, longestLockMs, locksMs } = removal;
-    const changes = [...(staging?.leftovers ?? []), ...removal.changes];
+    // Preparing: making the staging tables, or the one-statement removal's counts (beside the boundary's walk).
+    timing.prepareMs = Math.round(state.settledAt - state.startedAt);
+    timing.countMs = prepared.staging ? removal.countMs : timing.prepareMs;
+    const changes = [...leftovers, ...removal.changes];
     timing.ddlMs = ddlMs;
     timing.longestLockMs = longestLockMs;
     if (changes.some((c) => c.reason === 'metadata-lock-timeout')) {
@@ -130,7 +161,10 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
         'partitions left to the row walk: metadata lock not granted in time',
       );
     } else {
-      ctx.logger.info({ partitions: changes, countMs: timing.countMs, ddlMs, longestLockMs, locksMs }, 'partitions purged');
+      ctx.logger.info(
+        { partitions: changes, prepareMs: timing.prepareMs, countMs: timing.countMs, ddlMs, longestLockMs, locksMs },
+        'partitions purged',
+      );
     }
     const removed = changes.filter((c) => c.action === 'dropped' || c.action === 'truncated');
     timing.partitionRows = removed.reduce((n, c) => n + c.rows, 0);
@@ -160,15 +194,15 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
           const premade = await start();
           if (premade) return premade;
         }
-        if (counting && beside) {
-          if (!counting.settled && beside.phase !== 'done') {
+        if (preparing && beside) {
+          if (!preparing.settled && beside.phase !== 'done') {
             // Never done here: the partitions' DDL and the walk of every due row follow.
             return { ...(await walkBatch(beside)), done: false };
           }
-          const state = counting;
+          const state = preparing;
           // Cleared first: should the DDL fail, the retried batch goes on with the row walk
           // (which deletes and counts those rows itself) instead of repeating it.
-          counting = null;
+          preparing = null;
           beside = null;
           if (plan) return await removeDue(state, plan);
         }
@@ -181,6 +215,7 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
           {
             partitionRows: timing.partitionRows,
             walkedRows: timing.walkedRows,
+            prepareMs: timing.prepareMs,
             countMs: timing.countMs,
             ddlMs: timing.ddlMs,
             longestLockMs: timing.longestLockMs,

@@ -36,7 +36,8 @@ export async function stagingDefinition(ctx: MysqlStoreContext, table: string): 
 /**
  * Drops what an interrupted run left: staging tables of `table` still holding rows it took out of
  * the table (an empty one held none). Each is counted first and reported as a removed partition
- * (reason `left-by-interrupted-run`): those rows were never in an audit entry.
+ * (reason `left-by-interrupted-run`): those rows were never in an audit entry. One that cannot be
+ * counted or dropped is left (logged) for a later run.
  */
 export async function dropLeftoverStaging(ctx: MysqlStoreContext, plan: AgeTargetPlan): Promise<PartitionChange[]> {
   const [found] = await ctx.pool.query<RowDataPacket[]>(
@@ -45,26 +46,39 @@ export async function dropLeftoverStaging(ctx: MysqlStoreContext, plan: AgeTarge
   );
   const changes: PartitionChange[] = [];
   for (const { name } of found) {
-    const [counted] = await ctx.pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${mysql.escapeId(String(name))}`);
-    const rows = Number(counted[0]?.n ?? 0);
-    await ctx.pool.query(`DROP TABLE IF EXISTS ${mysql.escapeId(String(name))}`);
-    if (rows > 0) changes.push({ name: String(name), action: 'dropped', rows, lessThan: '', reason: 'left-by-interrupted-run' });
+    const table = String(name);
+    try {
+      const [counted] = await ctx.pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${mysql.escapeId(table)}`);
+      const rows = Number(counted[0]?.n ?? 0);
+      await ctx.pool.query(`DROP TABLE IF EXISTS ${mysql.escapeId(table)}`);
+      if (rows > 0) changes.push({ name: table, action: 'dropped', rows, lessThan: '', reason: 'left-by-interrupted-run' });
+    } catch (err) {
+      ctx.logger.warn({ err, table }, 'staging table left by an earlier run not dropped: a later run drops it');
+    }
   }
   return changes;
 }
 
-/** The staging tables of one run: leftovers dropped, then `count` empty ones created. */
+/** The staging tables of one run: `names` null when the server refused to create them (logged). */
 export interface StagingTables {
-  names: string[];
+  names: string[] | null;
+  /** What earlier runs left, dropped and counted (dropLeftoverStaging). */
   leftovers: PartitionChange[];
 }
 
+/** Drops the leftovers, then creates `count` empty staging tables (or none: `names` null). */
 export async function createStagingTables(ctx: MysqlStoreContext, plan: AgeTargetPlan, count: number): Promise<StagingTables> {
   const leftovers = await dropLeftoverStaging(ctx, plan);
-  const define = await stagingDefinition(ctx, plan.table);
   const names = Array.from({ length: count }, (_, i) => `${stagingPrefix(plan.table)}${i}`);
-  for (const name of names) await ctx.pool.query(define(name));
-  return { names, leftovers };
+  try {
+    const define = await stagingDefinition(ctx, plan.table);
+    for (const name of names) await ctx.pool.query(define(name));
+    return { names, leftovers };
+  } catch (err) {
+    ctx.logger.warn({ err }, 'staging tables not created: the partitions are dropped in one statement, holding the table longer');
+    await dropStagingTables(ctx, names);
+    return { names: null, leftovers };
+  }
 }
 
 /**

@@ -10,7 +10,7 @@ import { StoreError } from '../../../src/errors/store-error.js';
 import { silentLogger } from '../../../src/logging/logger.js';
 import { planAgeTarget, type AgeTargetPlan } from '../../../src/stores/mysql/check-target.js';
 import { readPartitionLayout } from '../../../src/stores/mysql/partition-layout.js';
-import { countPartitions, duePartitions, removePartitions } from '../../../src/stores/mysql/partition-purge.js';
+import { duePartitions, removePartitions } from '../../../src/stores/mysql/partition-purge.js';
 import { createStagingTables, stagingPrefix } from '../../../src/stores/mysql/staging-tables.js';
 import type { MysqlStoreContext } from '../../../src/stores/mysql/store-context.js';
 import { readTableShape } from '../../../src/stores/mysql/table-shape.js';
@@ -346,7 +346,7 @@ describe('MySQL partitions: the metadata lock', () => {
         });
         await probe;
         expect(result.changes).toEqual([
-          { name: 'p0', action: 'skipped', rows: 2, lessThan: '739983', reason: 'metadata-lock-timeout' },
+          { name: 'p0', action: 'skipped', rows: 0, lessThan: '739983', reason: 'metadata-lock-timeout' },
           { name: 'p1', action: 'skipped', rows: 0, lessThan: '739984', reason: 'metadata-lock-timeout' },
         ]);
         expect(result.deleted).toBe(2);
@@ -500,8 +500,8 @@ describe('MySQL partitions: exact counts, several at once, with the boundary wal
       const purger = store.agePurger(mysqlTarget({ table: 'beside_mdl', time: 'at' }));
       const { deleted, changes } = await drainChanges(purger.openWalk(at('2026-01-03T06:00:00Z')));
       expect(changes.map((c) => [c.name, c.action, c.rows, c.reason])).toEqual([
-        ['p0', 'skipped', 1, 'metadata-lock-timeout'],
-        ['p1', 'skipped', 1, 'metadata-lock-timeout'],
+        ['p0', 'skipped', 0, 'metadata-lock-timeout'],
+        ['p1', 'skipped', 0, 'metadata-lock-timeout'],
       ]);
       // One row beside the counts (p2), two by the walk of every due row afterwards.
       expect(deleted).toBe(3);
@@ -538,55 +538,85 @@ async function stagingTablesOf(table: string): Promise<string[]> {
   return (rows as Array<{ name: string }>).map((r) => r.name);
 }
 
-/** Rows at `times` in a new daily table; its partitions wholly due at `cutoff` counted and their staging tables made: what a removal starts from. */
-async function countedForRemoval(table: string, times: Date[], cutoff: Date) {
+/** Rows at `times` in a new daily table, its partitions wholly due at `cutoff` and their staging tables made: what a removal starts from. */
+async function stagedForRemoval(table: string, times: Date[], cutoff: Date, options = DEFAULT_MYSQL_PARTITIONS) {
   await createDaily(table, 'to_days');
   await insertTimes(table, times);
   const ctx = directContext();
   const plan = await planOf(table);
   const due = duePartitions(plan, (await readPartitionLayout(store.pool, db.name, plan))!, cutoff);
-  const counts = await countPartitions(ctx, plan, due, 2);
   const staging = await createStagingTables(ctx, plan, due.length);
-  const remove = () =>
-    removePartitions(
-      ctx,
-      plan,
-      due.map((partition, i) => ({ partition, rows: counts[i] ?? 0 })),
-      DEFAULT_MYSQL_PARTITIONS,
-      staging.names,
-    );
-  return { due, counts, remove };
+  const remove = () => removePartitions(ctx, plan, due, options, staging.names ?? []);
+  return { due, staging: staging.names ?? [], remove };
 }
 
-describe('MySQL partitions: between the count and the removal (docs/audit.md)', () => {
-  it('a row written late into a counted partition is removed but not in rows; a row deleted meanwhile is in rows', async () => {
-    const { due, counts, remove } = await countedForRemoval(
+/** Polls (bounded) until `table` holds a row: an exchange has moved a partition's rows into it. */
+async function untilHoldsRows(table: string): Promise<void> {
+  for (let i = 0; i < 400; i += 1) {
+    const [rows] = await store.pool.query(`SELECT 1 FROM \`${table}\` LIMIT 1`).catch(() => [[]]);
+    if ((rows as unknown[]).length > 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${table} never received rows`);
+}
+
+describe('MySQL partitions: rows are exactly what the removal took (docs/audit.md)', () => {
+  it('a row written into a partition before its exchange, and one written into it after, before the final drop, are both in rows; a row deleted before is not', async () => {
+    const { due, staging, remove } = await stagedForRemoval(
       'late',
       [at('2026-01-01T01:00:00Z'), at('2026-01-01T02:00:00Z'), at('2026-01-01T03:00:00Z'), at('2026-01-02T01:00:00Z')],
       at('2026-01-03T00:00:00Z'),
+      // Room, between the last exchange and the final drop, for the test's late write.
+      { ...DEFAULT_MYSQL_PARTITIONS, ddlPauseMs: 1500 },
     );
     expect(due.map((p) => p.name)).toEqual(['p0', 'p1']);
-    expect(counts).toEqual([3, 1]);
-
-    // After the counts, before the removal: a back-dated insert into p0, a delete from p1.
+    // Before the removal: a back-dated insert into p0, a delete from p1.
     await insertTimes('late', [at('2026-01-01T04:00:00Z')]);
     await store.pool.query("DELETE FROM late WHERE at = '2026-01-02 01:00:00'");
+    await insertTimes('late', [at('2026-01-02T02:00:00Z'), at('2026-01-02T03:00:00Z')]);
 
-    const removal = await remove();
-    // As docs/audit.md states: rows is what the count saw, not what the removal took.
-    expect(removal.changes.map((c) => [c.name, c.action, c.rows])).toEqual([
-      ['p0', 'dropped', 3],
-      ['p1', 'dropped', 1],
+    const removal = remove();
+    // p1 exchanged (the last exchange): its rows are in the staging table; the drop is 1.5 s away.
+    await untilHoldsRows(staging[1] as string);
+    await insertTimes('late', [at('2026-01-01T05:00:00Z')]);
+    const done = await removal;
+    // p0: 4 exchanged + 1 written after its exchange, taken by the drop. p1: 2 exchanged.
+    expect(done.changes.map((c) => [c.name, c.action, c.rows])).toEqual([
+      ['p0', 'dropped', 5],
+      ['p1', 'dropped', 2],
     ]);
     expect(await partitionNames('late')).toEqual(['p2', 'pmax']);
     expect(await countRows(store.pool, 'SELECT COUNT(*) FROM late')).toBe(0);
     expect(await stagingTablesOf('late')).toEqual([]);
   });
+  it('a row it cannot date, written into an emptied partition before the final drop, keeps that partition (its exchanged rows counted)', async () => {
+    const { staging, remove } = await stagedForRemoval(
+      'late_zero',
+      [at('2026-01-01T01:00:00Z'), at('2026-01-01T02:00:00Z'), at('2026-01-02T01:00:00Z')],
+      at('2026-01-03T00:00:00Z'),
+      { ...DEFAULT_MYSQL_PARTITIONS, ddlPauseMs: 1500 },
+    );
+    const removal = remove();
+    await untilHoldsRows(staging[1] as string);
+    // A non-strict session stores '0000-00-00', which TO_DAYS files in the first partition.
+    const conn = await createConnection(db.url);
+    await conn.query("SET SESSION sql_mode = ''");
+    await conn.query("INSERT INTO late_zero (at) VALUES ('0000-00-00 00:00:00')");
+    await conn.end();
+    const done = await removal;
+    expect(done.changes.map((c) => [c.name, c.action, c.rows, c.reason])).toEqual([
+      ['p0', 'truncated', 2, 'unusable-time-rows'],
+      ['p1', 'dropped', 1, undefined],
+    ]);
+    expect(await partitionNames('late_zero')).toEqual(['p0', 'p2', 'pmax']);
+    expect(await countRows(store.pool, "SELECT COUNT(*) FROM late_zero WHERE at < '1000-01-01'")).toBe(1);
+    expect(await stagingTablesOf('late_zero')).toEqual([]);
+  });
 });
 
 describe('MySQL partitions: a failed count or DDL falls back without losing or mis-auditing rows', () => {
   it('a partition that vanishes between its count and its exchange is left out; the others are removed with their counts', async () => {
-    const { remove } = await countedForRemoval(
+    const { remove } = await stagedForRemoval(
       'vanish',
       [at('2026-01-01T01:00:00Z'), at('2026-01-02T01:00:00Z'), at('2026-01-02T02:00:00Z'), at('2026-01-03T01:00:00Z')],
       at('2026-01-03T00:00:00Z'),
@@ -596,7 +626,7 @@ describe('MySQL partitions: a failed count or DDL falls back without losing or m
     const removal = await remove();
     expect(removal.changes).toEqual([
       { name: 'p0', action: 'dropped', rows: 1, lessThan: '739983' },
-      { name: 'p1', action: 'skipped', rows: 2, lessThan: '739984', reason: 'exchange-failed' },
+      { name: 'p1', action: 'skipped', rows: 0, lessThan: '739984', reason: 'exchange-failed' },
     ]);
     expect(await partitionNames('vanish')).toEqual(['p2', 'pmax']);
     // p1's rows were not removed (nor counted as removed): the row walk deletes them, by its own count.
@@ -607,7 +637,7 @@ describe('MySQL partitions: a failed count or DDL falls back without losing or m
     expect(await countRows(store.pool, 'SELECT COUNT(*) FROM vanish')).toBe(1);
   });
 
-  it('counts that fail (the table held by LOCK TABLES … WRITE elsewhere) leave every due row to the row walk, each deleted row counted once', async () => {
+  it('with exchange: false, counts that fail (the table held by LOCK TABLES … WRITE elsewhere) leave every due row to the row walk, each deleted row counted once', async () => {
     await createDaily('count_fails', 'to_days');
     await insertTimes('count_fails', [
       at('2026-01-01T01:00:00Z'),
@@ -621,7 +651,10 @@ describe('MySQL partitions: a failed count or DDL falls back without losing or m
     const impatient = testStore(db.url, { metadataLockWaitTimeoutSeconds: 1 });
     try {
       await holder.query('LOCK TABLES count_fails WRITE');
-      const walk = impatient.agePurger(mysqlTarget({ table: 'count_fails', time: 'at' })).openWalk(at('2026-01-03T06:00:00Z'));
+      const oneStatement = { ...DEFAULT_MYSQL_PARTITIONS, exchange: false };
+      const walk = impatient
+        .agePurger(mysqlTarget({ table: 'count_fails', time: 'at', partitions: oneStatement }))
+        .openWalk(at('2026-01-03T06:00:00Z'));
       const first = walk.nextBatch().then(
         (batch) => ({ batch, error: null }),
         (error: unknown) => ({ batch: null, error }),
@@ -680,14 +713,15 @@ describe('MySQL partitions: a failed count or DDL falls back without losing or m
     const ctx = directContext();
     const plan = await planOf('leftover');
     const staging = await createStagingTables(ctx, plan, 1);
-    await store.pool.query(`ALTER TABLE leftover EXCHANGE PARTITION p0 WITH TABLE \`${staging.names[0]}\``);
+    const [left] = staging.names ?? [];
+    await store.pool.query(`ALTER TABLE leftover EXCHANGE PARTITION p0 WITH TABLE \`${left}\``);
     expect(await countRows(store.pool, 'SELECT COUNT(*) FROM leftover')).toBe(1);
 
     const { deleted, changes } = await drainChanges(
       store.agePurger(mysqlTarget({ table: 'leftover', time: 'at' })).openWalk(at('2026-01-03T00:00:00Z')),
     );
     expect(changes).toEqual([
-      { name: staging.names[0], action: 'dropped', rows: 2, lessThan: '', reason: 'left-by-interrupted-run' },
+      { name: left, action: 'dropped', rows: 2, lessThan: '', reason: 'left-by-interrupted-run' },
       { name: 'p0', action: 'dropped', rows: 0, lessThan: '739983' },
       { name: 'p1', action: 'dropped', rows: 0, lessThan: '739984' },
     ]);
