@@ -7,6 +7,7 @@ import { addSurvey, emptySurvey, type NodeRunner, type RecordKind, type Survey, 
 import { fieldTime, keyNameTime } from './record-time.js';
 import type { RedisKeyspace } from './redis-keyspace.js';
 import { openScanWalk } from './scan-walk.js';
+import { openInPlaceWalk } from './in-place-walk.js';
 import { openServerJudgedWalk } from './server-judged-walk.js';
 import { sortableKeyTime } from './sortable-key-time.js';
 import { sortedSetRecords } from './sorted-set-records.js';
@@ -72,9 +73,13 @@ export function createRedisAgePurger(
     return total;
   }
 
-  /** The sortable key time and the cutoff's text, when Redis can judge this target's keys itself. */
-  function serverJudgement(cutoffMs: number) {
-    if (!target.judgeOnServer || !deps.multiKeyUnlink || target.type !== 'key' || !target.time || !('fromKey' in target.time)) return null;
+  /**
+   * The sortable key time and the cutoff's text, when a single server's keys can be judged on
+   * their bytes: by Redis in a script (`judgeOnServer`), or by the worker where they lie in each
+   * SCAN reply (the in-place walk).
+   */
+  function sortableJudgement(cutoffMs: number) {
+    if (!deps.multiKeyUnlink || target.type !== 'key' || !target.time || !('fromKey' in target.time)) return null;
     const time = sortableKeyTime(target.time.fromKey, target.time.format, deps.zone);
     const cutoffText = time?.textAtOrAfter(cutoffMs);
     return time && cutoffText ? { time, cutoffText } : null;
@@ -113,20 +118,20 @@ export function createRedisAgePurger(
 
     openWalk(cutoff: Date): RedisPurgeWalk {
       const cutoffMs = millis(cutoff);
-      const onServer = serverJudgement(cutoffMs);
-      if (onServer) {
-        const walk = openServerJudgedWalk({
+      const sortable = sortableJudgement(cutoffMs);
+      if (sortable) {
+        const shared = {
           keyspace: deps.keyspace,
-          run: deps.run,
           match: target.match,
           scanCount: target.scanCount,
           excludePrefix: prefixToExclude(target.match, queueKeys) ?? '',
-          ...onServer,
+          ...sortable,
           cutoffMs,
           fallback: recordKind(),
           batchSize: target.batchSize,
-        });
-        return { ...walk, judgedBy: 'redis' };
+        };
+        if (target.judgeOnServer) return { ...openServerJudgedWalk({ ...shared, run: deps.run }), judgedBy: 'redis' };
+        return { ...openInPlaceWalk(shared), judgedBy: 'worker' };
       }
       return { ...openScanWalk(scanner(0), recordKind(), cutoffMs, target.batchSize), judgedBy: 'worker' };
     },

@@ -20,9 +20,10 @@ export interface SortableKeyTime {
   /**
    * The same judgment as the `UNLINK_DUE_BY_NAME` script, on a key's bytes: `due` (canonical digits
    * before `cutoffText`), `doubtful` (digits before it, not canonical: for luxon to decide) or
-   * `kept` (anything else: not this shape, or at or after the cutoff).
+   * `kept` (anything else: not this shape, or at or after the cutoff). The key is `bytes` from
+   * `start` to `end` (the whole Buffer by default), so a key can be judged where it lies in a reply.
    */
-  judge(key: Buffer, cutoffText: Buffer): KeyVerdict;
+  judge(bytes: Buffer, cutoffText: Buffer, keyStart?: number, keyEnd?: number): KeyVerdict;
 }
 
 export type KeyVerdict = 'due' | 'doubtful' | 'kept';
@@ -63,9 +64,9 @@ export function sortableKeyTime(fromKey: string, format: string, zone: string): 
   return {
     prefix: shape[1] ?? '',
     width,
-    judge(key, cutoffText) {
-      const start = key.length - width;
-      if (start - prefix.length < 0 || prefix.compare(key, start - prefix.length, start) !== 0) return 'kept';
+    judge(key, cutoffText, keyStart = 0, keyEnd = key.length) {
+      const start = keyEnd - width;
+      if (start - prefix.length < keyStart || prefix.compare(key, start - prefix.length, start) !== 0) return 'kept';
       let before = false;
       let decided = false;
       for (let i = 0; i < width; i += 1) {

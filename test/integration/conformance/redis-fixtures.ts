@@ -16,7 +16,7 @@ function target(fields: Pick<RedisTargetConfig, 'type' | 'match'> & Partial<Redi
   return {
     store: 'redis',
     allowBroadMatch: false,
-    judgeOnServer: true,
+    judgeOnServer: false,
     scanCount: batchSize,
     batchSize,
     pauseMs: 0,
@@ -120,7 +120,7 @@ export function keyNameFixture(options: RedisFixtureOptions): AgeConformanceFixt
           type: 'key',
           match: `${options.prefix}ev:*`,
           time: { fromKey: '(\\d{17})$', format: FORMAT },
-          judgeOnServer: options.judgeOnServer ?? true,
+          judgeOnServer: options.judgeOnServer ?? false,
         },
         batchSize,
       ),

@@ -11,7 +11,7 @@ export function redisTarget(fields: Pick<RedisTargetConfig, 'type' | 'match'> & 
   return {
     store: 'redis',
     allowBroadMatch: false,
-    judgeOnServer: true,
+    judgeOnServer: false,
     scanCount: 1000,
     batchSize: 1000,
     pauseMs: 0,

@@ -18,12 +18,15 @@ function purger(target: RedisTargetConfig, zone: string, multiKeyUnlink = true) 
   });
 }
 
-describe('Redis judging key times itself', () => {
-  for (const { format, zone, cutoff, literal } of KEY_TIME_CASES) {
-    it(`deletes exactly the keys the worker's reader calls due: ${format} in ${zone}, cutoff ${cutoff}, literal "${literal}"`, async () => {
+describe('Sortable key times judged on their bytes, by Redis (script) and by the worker in place', () => {
+  for (const [{ format, zone, cutoff, literal }, judgeOnServer] of KEY_TIME_CASES.flatMap((c) => [
+    [c, true] as const,
+    [c, false] as const,
+  ])) {
+    it(`deletes exactly the keys the worker's reader calls due (judged by ${judgeOnServer ? 'Redis' : 'the worker'}): ${format} in ${zone}, cutoff ${cutoff}, literal "${literal}"`, async () => {
       const { redis, prefix } = fx.space;
       const cutoffMs = Date.parse(cutoff);
-      const base = `${prefix}${format}:${zone}:${cutoffMs}:`;
+      const base = `${prefix}${format}:${zone}:${cutoffMs}:${judgeOnServer}:`;
       const texts = timeTexts(format, cutoffMs, zone);
       const names = keyNamesAround(base, literal, texts);
       // Under the job queue's prefix: never touched, however old its name says it is.
@@ -47,9 +50,16 @@ describe('Redis judging key times itself', () => {
       expect(expected.length).toBeGreaterThan(50);
       expect(expected.length).toBeLessThan(names.length - 50);
 
-      const target = redisTarget({ type: 'key', match: `${prefix}*`, time: { fromKey, format }, scanCount: 200, batchSize: 150 });
+      const target = redisTarget({
+        type: 'key',
+        match: `${prefix}*`,
+        time: { fromKey, format },
+        scanCount: 200,
+        batchSize: 150,
+        judgeOnServer,
+      });
       const walk = purger(target, zone).openWalk(new Date(cutoffMs));
-      expect(walk).toHaveProperty('judgedBy', 'redis');
+      expect(walk).toHaveProperty('judgedBy', judgeOnServer ? 'redis' : 'worker');
       const { deleted } = await drain(walk);
 
       const kept = new Set<string>();
@@ -60,8 +70,13 @@ describe('Redis judging key times itself', () => {
     });
   }
 
-  it('leaves the judging to the worker when told to, in a cluster, or for a key time that does not sort as text', () => {
-    const sortable = { type: 'key' as const, match: `${fx.space.prefix}x:*`, time: { fromKey: '(\\d{12})$', format: 'yyyyMMddHHmm' } };
+  it('lets Redis judge only when told to, on a single server, for a key time that sorts as text', () => {
+    const sortable = {
+      type: 'key' as const,
+      match: `${fx.space.prefix}x:*`,
+      time: { fromKey: '(\\d{12})$', format: 'yyyyMMddHHmm' },
+      judgeOnServer: true,
+    };
     const cutoff = new Date('2026-12-03T10:30:00Z');
     expect(purger(redisTarget(sortable), 'UTC').openWalk(cutoff)).toHaveProperty('judgedBy', 'redis');
     expect(purger(redisTarget({ ...sortable, judgeOnServer: false }), 'UTC').openWalk(cutoff)).toHaveProperty('judgedBy', 'worker');
@@ -88,7 +103,14 @@ describe('Redis judging key times itself: a script call that fails', () => {
       let calls = 0;
       let lostUnlinked = 0;
       const judged = createRedisAgePurger(
-        redisTarget({ type: 'key', match, time: { fromKey: '(\\d{12})$', format: 'yyyyMMddHHmm' }, scanCount: 100, batchSize: 100 }),
+        redisTarget({
+          type: 'key',
+          match,
+          time: { fromKey: '(\\d{12})$', format: 'yyyyMMddHHmm' },
+          scanCount: 100,
+          batchSize: 100,
+          judgeOnServer: true,
+        }),
         {
           keyspace: fx.keyspace,
           run: async (node, commands) => {
