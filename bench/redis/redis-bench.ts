@@ -94,7 +94,7 @@ export async function runRedisBench(options: RedisBenchOptions): Promise<RedisBe
     const loadSeconds = (performance.now() - started) / 1000;
     log(`  loaded in ${loadSeconds.toFixed(1)} s`);
 
-    const policies = (scanCount: number, batchSize: number, judgeOnServer = true): BenchPolicy[] => [
+    const policies = (scanCount: number, batchSize: number, judgeOnServer?: boolean): BenchPolicy[] => [
       {
         name: 'bench-mon',
         retain: { days: 2 },
@@ -106,7 +106,7 @@ export async function runRedisBench(options: RedisBenchOptions): Promise<RedisBe
             time: { fromKey: '(\\d{12})$', format: 'yyyyMMddHHmm' },
             scanCount,
             batchSize,
-            judgeOnServer,
+            ...(judgeOnServer === undefined ? {} : { judgeOnServer }),
           },
         ],
       },
@@ -130,10 +130,10 @@ export async function runRedisBench(options: RedisBenchOptions): Promise<RedisBe
       policies: policies(5000, 5000),
     });
 
-    const workerJudgedConfig = await writeWorkerConfig(dir, 'redis-worker-judged', {
+    const scriptConfig = await writeWorkerConfig(dir, 'redis-judged-by-redis', {
       mysqlUrl: db.url,
       redisUrl: redis.url,
-      policies: policies(1000, 1000, false),
+      policies: policies(1000, 1000, true),
     });
 
     probe = await ProbeClient.start({ mode: 'redis', url: redis.url, rate: GET_RATE, keys: mon.sampleKept(2000) });
@@ -183,7 +183,7 @@ export async function runRedisBench(options: RedisBenchOptions): Promise<RedisBe
       dueLoadMs = performance.now() - t;
     };
 
-    await measureKeys('worker-defaults', 'worker, defaults (judged by Redis; scanCount 1000, batchSize 1000)', async () => {
+    await measureKeys('worker-defaults', 'worker, defaults (judged in place by the worker; scanCount 1000, batchSize 1000)', async () => {
       const r = await runWorkerCli(defaultsConfig, 'bench-mon');
       return { wallMs: r.wallMs, purgeMs: r.targets.reduce((sum, t) => sum + t.durationMs, 0), peakRssKib: r.peakRssKib, passes: 1 };
     });
@@ -200,17 +200,17 @@ export async function runRedisBench(options: RedisBenchOptions): Promise<RedisBe
     );
 
     await reloadDue();
-    await measureKeys('worker-tuned', 'worker, tuned (judged by Redis; scanCount 5000, batchSize 5000)', async () => {
+    await measureKeys('worker-tuned', 'worker, tuned (judged in place; scanCount 5000, batchSize 5000)', async () => {
       const r = await runWorkerCli(tunedConfig, 'bench-mon');
       return { wallMs: r.wallMs, purgeMs: r.targets.reduce((sum, t) => sum + t.durationMs, 0), peakRssKib: r.peakRssKib, passes: 1 };
     });
 
     await reloadDue();
     await measureKeys(
-      'worker-judged',
-      'worker, every key judged in the worker (judgeOnServer: false; scanCount 1000, batchSize 1000)',
+      'worker-script',
+      'worker, judged by Redis in a Lua script (judgeOnServer: true; scanCount 1000, batchSize 1000)',
       async () => {
-        const r = await runWorkerCli(workerJudgedConfig, 'bench-mon');
+        const r = await runWorkerCli(scriptConfig, 'bench-mon');
         return { wallMs: r.wallMs, purgeMs: r.targets.reduce((sum, t) => sum + t.durationMs, 0), peakRssKib: r.peakRssKib, passes: 1 };
       },
     );

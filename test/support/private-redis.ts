@@ -10,13 +10,15 @@ export interface PrivateRedis {
 }
 
 /**
- * A private `redis-server` on a free port, without persistence, optionally with `requirepass`:
+ * A private `redis-server` on a free port, without persistence, optionally with `requirepass`
+ * and a Unix socket besides the port:
  * the shared Redis on 6379 is never reconfigured. Waits (bounded) until it answers PING.
  */
-export async function startPrivateRedis(options: { password?: string } = {}): Promise<PrivateRedis> {
+export async function startPrivateRedis(options: { password?: string; unixSocket?: string } = {}): Promise<PrivateRedis> {
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
   if (options.password) args.push('--requirepass', options.password);
+  if (options.unixSocket) args.push('--unixsocket', options.unixSocket, '--unixsocketperm', '700');
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   const client = new Redis({
     host: '127.0.0.1',

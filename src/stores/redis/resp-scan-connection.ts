@@ -16,6 +16,8 @@ import type { ConnectionOptions } from 'node:tls';
 export interface RespEndpoint {
   host?: string | undefined;
   port?: number | undefined;
+  /** A Unix socket instead of host and port. */
+  path?: string | undefined;
   username?: string | undefined;
   password?: string | undefined;
   db?: number | undefined;
@@ -69,7 +71,11 @@ export class RespScanConnection {
   static async open(endpoint: RespEndpoint): Promise<RespScanConnection> {
     const host = endpoint.host ?? '127.0.0.1';
     const port = endpoint.port ?? 6379;
-    const socket = endpoint.tls ? tls.connect({ host, port, servername: host, ...endpoint.tls }) : net.connect({ host, port });
+    const socket = endpoint.tls
+      ? tls.connect({ host, port, servername: host, ...endpoint.tls })
+      : endpoint.path
+        ? net.connect({ path: endpoint.path })
+        : net.connect({ host, port });
     // Never what keeps the process alive: a walk the engine stops early leaves it to time out.
     socket.unref();
     await new Promise<void>((resolve, reject) => {

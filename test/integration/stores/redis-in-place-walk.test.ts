@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RedisTargetConfig } from '../../../src/config/schema.js';
 import { openInPlaceWalk } from '../../../src/stores/redis/in-place-walk.js';
 import { keyNameRecords } from '../../../src/stores/redis/key-records.js';
@@ -8,6 +11,7 @@ import { keyNameTime } from '../../../src/stores/redis/record-time.js';
 import { createRedisAgePurger } from '../../../src/stores/redis/redis-age-purger.js';
 import { RespScanConnection } from '../../../src/stores/redis/resp-scan-connection.js';
 import { sortableKeyTime } from '../../../src/stores/redis/sortable-key-time.js';
+import { startPrivateRedis } from '../../support/private-redis.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 import { REDIS_TEST_URL } from '../../support/redis.js';
 import { redisStoreFixture, redisTarget } from './redis-fixtures.js';
@@ -172,6 +176,28 @@ describe('Redis keys judged in place: the connection', () => {
     } finally {
       await other.unlink(key);
       other.disconnect();
+    }
+  });
+
+  it('authenticates with the password, over a Unix socket too (a private redis-server with requirepass)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rw-resp-'));
+    const socket = join(dir, 'redis.sock');
+    const server = await startPrivateRedis({ password: 's3cret-pass', unixSocket: socket });
+    try {
+      const writer = new Redis({ host: '127.0.0.1', port: server.port, password: 's3cret-pass' });
+      for (const endpoint of [{ host: '127.0.0.1', port: server.port }, { path: socket }]) {
+        await writer.set('ev:202601010000', '1');
+        const connection = await RespScanConnection.open({ ...endpoint, password: 's3cret-pass' });
+        const page = await connection.scan('0', 'ev:*', 100);
+        expect(page.bytes.toString('latin1', page.ranges[0], page.ranges[1])).toBe('ev:202601010000');
+        expect(await connection.unlink(page.bytes, page.ranges)).toBe(1);
+        connection.close();
+        expect(await writer.exists('ev:202601010000')).toBe(0);
+      }
+      writer.disconnect();
+    } finally {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
