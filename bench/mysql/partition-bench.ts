@@ -21,7 +21,13 @@ import { createRequestLogTable, fourteenDaysBefore, insertRows, TABLE, type Time
  * of the scenario's time.
  */
 export interface PartitionMethodResult {
-  id: 'worker-partitions' | 'worker-partitions-scheduled' | 'worker-partitions-one-statement' | 'worker-rows' | 'pt-archiver';
+  id:
+    | 'worker-partitions'
+    | 'worker-partitions-scheduled'
+    | 'worker-partitions-counts-2'
+    | 'worker-partitions-one-statement'
+    | 'worker-rows'
+    | 'pt-archiver';
   label: string;
   table: TableKind;
   loadSeconds: number;
@@ -205,6 +211,10 @@ export async function runPartitionBench(options: PartitionBenchOptions): Promise
       mysqlUrl: db.url,
       policies: policy('bench', { exchange: false }),
     });
+    const countsTwoConfig = await writeWorkerConfig(dir, 'partitions-counts-2', {
+      mysqlUrl: db.url,
+      policies: policy('bench', { countConcurrency: 2 }),
+    });
     const rowsConfig = await writeWorkerConfig(dir, 'rows', { mysqlUrl: db.url, policies: policy('bench', { action: 'off' }) });
     const pt = await ptArchiverMethod(ctx);
     const keptIds = { from: BigInt(Math.ceil(rows * 0.55)), to: BigInt(rows) };
@@ -213,23 +223,37 @@ export async function runPartitionBench(options: PartitionBenchOptions): Promise
     const idleSamples: number[] = [];
     let idleErrors = 0;
     const results: PartitionMethodResult[] = [];
-    const plans: Array<{ id: PartitionMethodResult['id']; label: string; table: TableKind }> = [
+    const plans: Array<{ id: PartitionMethodResult['id']; label: string; table: TableKind; config?: string }> = [
       {
         id: 'worker-partitions',
         label: 'worker, daily partitions at UTC midnight, run at an arbitrary time of day (the boundary day is row-walked)',
         table: 'partitioned',
+        config: dropConfig,
       },
       {
         id: 'worker-partitions-scheduled',
         label: "worker, recommended schedule: daily partitions bounded 5 min before the cutoff's time of day",
         table: 'scheduled',
+        config: dropConfig,
+      },
+      {
+        id: 'worker-partitions-counts-2',
+        label: 'worker, recommended schedule, `countConcurrency: 2` (two staging tables counted at once)',
+        table: 'scheduled',
+        config: countsTwoConfig,
       },
       {
         id: 'worker-partitions-one-statement',
         label: 'worker, recommended schedule, `exchange: false` (one DROP PARTITION of all due partitions)',
         table: 'scheduled',
+        config: oneStatementConfig,
       },
-      { id: 'worker-rows', label: 'worker, unpartitioned table (chunked walk, batchSize 1000)', table: 'unpartitioned' },
+      {
+        id: 'worker-rows',
+        label: 'worker, unpartitioned table (chunked walk, batchSize 1000)',
+        table: 'unpartitioned',
+        config: rowsConfig,
+      },
       { id: 'pt-archiver', label: 'pt-archiver --bulk-delete --limit 1000, unpartitioned table', table: 'unpartitioned' },
     ];
     for (const plan of plans) {
@@ -258,13 +282,11 @@ export async function runPartitionBench(options: PartitionBenchOptions): Promise
       let partitions: PartitionMethodResult['partitions'] = [];
       let phase: PhaseTiming | null = null;
       let breakdown: RunBreakdown | null = null;
-      if (plan.id === 'pt-archiver') {
+      if (!plan.config) {
         run = await pt.run();
       } else {
         const spawnedAt = Date.now();
-        const config =
-          plan.table === 'unpartitioned' ? rowsConfig : plan.id === 'worker-partitions-one-statement' ? oneStatementConfig : dropConfig;
-        const worker = await runWorkerCli(config, undefined, 'info');
+        const worker = await runWorkerCli(plan.config, undefined, 'info');
         phase = partitionPhase(worker.stderr);
         breakdown = runBreakdown(worker.stderr, spawnedAt);
         partitions = worker.targets.flatMap((t) => (t.partitions ?? []).map((p) => ({ name: p.name, action: p.action, rows: p.rows })));

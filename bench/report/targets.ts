@@ -65,6 +65,7 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
     const runs = [
       { id: 'worker-partitions', label: 'run at an arbitrary time of day (boundary day row-walked)' },
       { id: 'worker-partitions-scheduled', label: 'recommended schedule (run 5 min after a partition boundary)' },
+      { id: 'worker-partitions-counts-2', label: 'recommended schedule, countConcurrency: 2' },
       { id: 'worker-partitions-one-statement', label: 'recommended schedule, exchange: false (one DROP PARTITION)' },
     ];
     for (const { id, label } of runs) {
