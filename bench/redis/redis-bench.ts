@@ -94,7 +94,8 @@ export async function runRedisBench(options: RedisBenchOptions): Promise<RedisBe
     const loadSeconds = (performance.now() - started) / 1000;
     log(`  loaded in ${loadSeconds.toFixed(1)} s`);
 
-    const policies = (scanCount: number, batchSize: number, judgeOnServer?: boolean): BenchPolicy[] => [
+    // Settings left out take the config's defaults (scanCount 1000; batchSize 5000 for key targets).
+    const policies = (settings: { scanCount?: number; batchSize?: number; judgeOnServer?: boolean }): BenchPolicy[] => [
       {
         name: 'bench-mon',
         retain: { days: 2 },
@@ -104,9 +105,7 @@ export async function runRedisBench(options: RedisBenchOptions): Promise<RedisBe
             type: 'key',
             match: 'im:mon:*',
             time: { fromKey: '(\\d{12})$', format: 'yyyyMMddHHmm' },
-            scanCount,
-            batchSize,
-            ...(judgeOnServer === undefined ? {} : { judgeOnServer }),
+            ...settings,
           },
         ],
       },
@@ -122,18 +121,18 @@ export async function runRedisBench(options: RedisBenchOptions): Promise<RedisBe
     const defaultsConfig = await writeWorkerConfig(dir, 'redis-defaults', {
       mysqlUrl: db.url,
       redisUrl: redis.url,
-      policies: policies(1000, 1000),
+      policies: policies({}),
     });
     const tunedConfig = await writeWorkerConfig(dir, 'redis-tuned', {
       mysqlUrl: db.url,
       redisUrl: redis.url,
-      policies: policies(5000, 5000),
+      policies: policies({ scanCount: 5000, batchSize: 5000 }),
     });
 
     const scriptConfig = await writeWorkerConfig(dir, 'redis-judged-by-redis', {
       mysqlUrl: db.url,
       redisUrl: redis.url,
-      policies: policies(1000, 1000, true),
+      policies: policies({ judgeOnServer: true }),
     });
 
     probe = await ProbeClient.start({ mode: 'redis', url: redis.url, rate: GET_RATE, keys: mon.sampleKept(2000) });
@@ -183,7 +182,7 @@ export async function runRedisBench(options: RedisBenchOptions): Promise<RedisBe
       dueLoadMs = performance.now() - t;
     };
 
-    await measureKeys('worker-defaults', 'worker, defaults (judged in place by the worker; scanCount 1000, batchSize 1000)', async () => {
+    await measureKeys('worker-defaults', 'worker, defaults (judged in place by the worker; scanCount 1000, batchSize 5000)', async () => {
       const r = await runWorkerCli(defaultsConfig, 'bench-mon');
       return { wallMs: r.wallMs, purgeMs: r.targets.reduce((sum, t) => sum + t.durationMs, 0), peakRssKib: r.peakRssKib, passes: 1 };
     });
@@ -208,7 +207,7 @@ export async function runRedisBench(options: RedisBenchOptions): Promise<RedisBe
     await reloadDue();
     await measureKeys(
       'worker-script',
-      'worker, judged by Redis in a Lua script (judgeOnServer: true; scanCount 1000, batchSize 1000)',
+      'worker, judged by Redis in a Lua script (judgeOnServer: true; scanCount 1000, batchSize 5000)',
       async () => {
         const r = await runWorkerCli(scriptConfig, 'bench-mon');
         return { wallMs: r.wallMs, purgeMs: r.targets.reduce((sum, t) => sum + t.durationMs, 0), peakRssKib: r.peakRssKib, passes: 1 };

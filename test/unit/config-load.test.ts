@@ -336,6 +336,26 @@ describe('defaults', () => {
     expect(redis).toMatchObject({ allowBroadMatch: false, scanCount: 1000, batchSize: 1000, pauseMs: 0, maxRunSeconds: 600 });
   });
 
+  it('gives Redis key targets batchSize 5000 and sorted sets and streams 1000; a batchSize set in the file wins', () => {
+    const text = MINIMAL.replace(
+      '      - { store: redis, type: sorted-set, match: "im:reqlog:*" }',
+      [
+        '      - { store: redis, type: sorted-set, match: "im:reqlog:*" }',
+        '      - { store: redis, type: stream, match: "im:exception:*" }',
+        '      - { store: redis, type: key, match: "im:mon:*", time: { fromKey: "(\\\\d{12})$", format: yyyyMMddHHmm } }',
+        '      - { store: redis, type: key, match: "im:other:*", time: { fromKey: "(\\\\d{12})$", format: yyyyMMddHHmm }, batchSize: 1000 }',
+      ].join('\n'),
+    );
+    const targets = resolveConfigText(text, 'test.yaml', {}).policies[0]!.targets.slice(2) as RedisTargetConfig[];
+    expect(targets.map((t) => [t.type, t.batchSize])).toEqual([
+      ['sorted-set', 1000],
+      ['stream', 1000],
+      ['key', 5000],
+      ['key', 1000],
+    ]);
+    expect(targets[2]).toMatchObject({ scanCount: 1000, pauseMs: 0, maxRunSeconds: 600 });
+  });
+
   it('gives a subject source batchSize 100, maxSubjectSeconds 30 and maxRunSeconds 1800', () => {
     const subjects = resolveDefault({}).policies[2]!.subjects!;
     expect(subjects).toMatchObject({ batchSize: 100, maxSubjectSeconds: 30, maxRunSeconds: 1800 });

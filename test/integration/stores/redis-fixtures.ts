@@ -13,7 +13,7 @@ export function redisTarget(fields: Pick<RedisTargetConfig, 'type' | 'match'> & 
     allowBroadMatch: false,
     judgeOnServer: false,
     scanCount: 1000,
-    batchSize: 1000,
+    batchSize: fields.type === 'key' ? 5000 : 1000,
     pauseMs: 0,
     maxRunSeconds: 600,
     ...fields,

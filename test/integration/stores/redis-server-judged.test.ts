@@ -149,3 +149,54 @@ describe('Redis judging key times itself: a script call that fails', () => {
     });
   }
 });
+
+describe('Redis judging key times itself: batches larger than a SCAN page', () => {
+  it('takes several pages per batch, one script call of scanCount keys each, and deletes at most batchSize per batch', async () => {
+    const { redis, prefix } = fx.space;
+    const pipeline = redis.pipeline();
+    for (let i = 0; i < 1200; i += 1) pipeline.set(`${prefix}pages:${i}:${i % 2 === 0 ? '202612031029' : '202612031031'}`, '1');
+    await pipeline.exec();
+    const counts: unknown[] = [];
+    let calls = 0;
+    const judged = createRedisAgePurger(
+      redisTarget({
+        type: 'key',
+        match: `${prefix}pages:*`,
+        time: { fromKey: '(\\d{12})$', format: 'yyyyMMddHHmm' },
+        scanCount: 100,
+        batchSize: 500,
+        judgeOnServer: true,
+      }),
+      {
+        keyspace: fx.keyspace,
+        run: (node, commands) => {
+          for (const command of commands) {
+            if (command[0] !== 'EVALSHA') continue;
+            calls += 1;
+            counts.push(command[5]); // ['EVALSHA', sha, 0, cursor, match, scanCount, …]
+          }
+          return runOnNode(node, fx.keyspace.route, commands);
+        },
+        multiKeyUnlink: true,
+        queuePrefix: `${prefix}queue`,
+        zone: 'UTC',
+      },
+    );
+    const cutoff = new Date('2026-12-03T10:30:00.000Z');
+    const walk = judged.openWalk(cutoff);
+    const batches: { deleted: number; calls: number }[] = [];
+    for (let done = false; !done && batches.length < 1000;) {
+      const before = calls;
+      const batch = await walk.nextBatch();
+      batches.push({ deleted: batch.deleted, calls: calls - before });
+      done = batch.done;
+    }
+    expect(batches.reduce((n, b) => n + b.deleted, 0)).toBe(600);
+    expect(Math.max(...batches.map((b) => b.deleted))).toBeLessThanOrEqual(500);
+    // A batch reads about 500 keys, so it goes on past its first page: one script call per page,
+    // each reading at most scanCount keys, so Redis is held no longer than with one page a batch.
+    expect(Math.max(...batches.map((b) => b.calls))).toBeGreaterThan(1);
+    expect(new Set(counts)).toEqual(new Set([100]));
+    expect(await judged.count(cutoff)).toMatchObject({ due: 0, total: 600 });
+  });
+});

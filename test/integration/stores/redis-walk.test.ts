@@ -83,3 +83,21 @@ describe('Redis purge walk', () => {
     expect(left.every((key) => key.endsWith('202611211001'))).toBe(true);
   });
 });
+
+describe('runOnNode', () => {
+  it("returns a lone command's own error in its slot, as it does for a command of a pipeline", async () => {
+    const { redis, prefix } = fx.space;
+    const key = Buffer.from(`${prefix}lone:string`);
+    await redis.set(key, 'v');
+    const [node] = await fx.keyspace.masters();
+    const [alone] = await runOnNode(node!, fx.keyspace.route, [['LPUSH', key, 'x']]);
+    const [first, second] = await runOnNode(node!, fx.keyspace.route, [
+      ['LPUSH', key, 'x'],
+      ['GET', key],
+    ]);
+    expect(alone).toBeInstanceOf(Error);
+    expect((alone as Error).message).toMatch(/^WRONGTYPE/);
+    expect((first as Error).message).toBe((alone as Error).message);
+    expect(second).toEqual(Buffer.from('v'));
+  });
+});
