@@ -1,27 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { BatchResult, PurgeWalk } from '../purger.js';
-import type { RecordKind } from './record-kind.js';
-import type { RedisKeyspace } from './redis-keyspace.js';
 import { RespScanConnection, type ScanPageView } from './resp-scan-connection.js';
-import type { SortableKeyTime } from './sortable-key-time.js';
+import type { SortableWalkOptions } from './sortable-walk-options.js';
 
 /** At most this many SCAN pages in one batch: see `MAX_SCANS_PER_BATCH` of the scan walk. @defaultValue 32 */
 const MAX_PAGES_PER_BATCH = 32;
 
-export interface InPlaceWalkOptions {
-  keyspace: RedisKeyspace;
-  /** The SCAN MATCH glob and COUNT hint. */
-  match: string;
-  scanCount: number;
-  /** Keys starting with this are never touched ('' when the glob cannot reach them). */
-  excludePrefix: string;
-  time: SortableKeyTime;
-  /** The cutoff's text: `time.textAtOrAfter(cutoffMs)`. */
-  cutoffText: string;
-  cutoffMs: number;
-  /** Judges the doubtful keys (digits before the cutoff, not a canonical date) with the client's own time reader. */
-  fallback: RecordKind;
-  batchSize: number;
+export interface InPlaceWalkOptions extends SortableWalkOptions {
   /** Opens the walk's own connection to the server `node` talks to. @defaultValue RespScanConnection.open(node.options) */
   connect?: (node: Redis) => Promise<RespScanConnection>;
 }

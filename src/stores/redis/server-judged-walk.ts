@@ -2,28 +2,14 @@ import type { Redis } from 'ioredis';
 import type { BatchResult, PurgeWalk } from '../purger.js';
 import { UNLINK_DUE_BY_NAME } from './lua-scripts.js';
 import { arrayReply, integerReply, type RedisCommand } from './node-commands.js';
-import type { NodeRunner, RecordKind } from './record-kind.js';
-import type { RedisKeyspace } from './redis-keyspace.js';
-import type { SortableKeyTime } from './sortable-key-time.js';
+import type { NodeRunner } from './record-kind.js';
+import type { SortableWalkOptions } from './sortable-walk-options.js';
 
 /** At most this many script calls (SCAN pages) in one batch: see `MAX_SCANS_PER_BATCH` of the scan walk. @defaultValue 32 */
 const MAX_PAGES_PER_BATCH = 32;
 
-export interface ServerJudgedWalkOptions {
-  keyspace: RedisKeyspace;
+export interface ServerJudgedWalkOptions extends SortableWalkOptions {
   run: NodeRunner;
-  /** The SCAN MATCH glob and COUNT hint. */
-  match: string;
-  scanCount: number;
-  /** Keys starting with this are never touched ('' when the glob cannot reach them). */
-  excludePrefix: string;
-  time: SortableKeyTime;
-  /** The cutoff's text: `time.textAtOrAfter(cutoffMs)`. */
-  cutoffText: string;
-  cutoffMs: number;
-  /** Judges the keys the script returns as doubtful, with the client's own time reader. */
-  fallback: RecordKind;
-  batchSize: number;
 }
 
 /**

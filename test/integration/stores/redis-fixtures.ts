@@ -38,6 +38,38 @@ export async function drain(walk: PurgeWalk): Promise<{ deleted: number; batches
   }
 }
 
+/**
+ * Drains a walk the way the engine's retries would: a failed batch is counted and the walk called
+ * again. `beforeBatch(i)` runs before the i-th call (to inject a fault).
+ */
+export async function drainThroughFailures(
+  walk: PurgeWalk,
+  beforeBatch?: (i: number) => void,
+): Promise<{ deleted: number; failures: number }> {
+  let deleted = 0;
+  let failures = 0;
+  for (let done = false, i = 0; !done; i += 1) {
+    if (i >= 1000) throw new Error('the walk never finished');
+    beforeBatch?.(i);
+    const batch = await walk.nextBatch().catch(() => null);
+    if (!batch) {
+      failures += 1;
+      continue;
+    }
+    deleted += batch.deleted;
+    done = batch.done;
+  }
+  return { deleted, failures };
+}
+
+/** 600 keys under `<prefix><tag>:`: 400 named a minute before 2026-12-03 10:30 UTC (due at that cutoff), 200 a minute after. */
+export async function keysAroundTheCutoff(space: TestKeyspace, tag: string): Promise<{ match: string; due: number }> {
+  const pipeline = space.redis.pipeline();
+  for (let i = 0; i < 600; i += 1) pipeline.set(`${space.prefix}${tag}:${i}:${i % 3 === 0 ? '202612031031' : '202612031029'}`, '1');
+  await pipeline.exec();
+  return { match: `${space.prefix}${tag}:*`, due: 400 };
+}
+
 /** What every test of a Redis store file shares (see `redisStoreFixture`). */
 export interface RedisStoreFixture {
   /** The file's own key prefix on the test Redis, and a connection to write and read keys directly. */

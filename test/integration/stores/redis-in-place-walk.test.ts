@@ -14,7 +14,7 @@ import { sortableKeyTime } from '../../../src/stores/redis/sortable-key-time.js'
 import { startPrivateRedis } from '../../support/private-redis.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 import { REDIS_TEST_URL } from '../../support/redis.js';
-import { redisStoreFixture, redisTarget } from './redis-fixtures.js';
+import { drainThroughFailures, keysAroundTheCutoff, redisStoreFixture, redisTarget } from './redis-fixtures.js';
 
 const fx = redisStoreFixture();
 const CUTOFF = new Date('2026-12-03T10:30:00.000Z');
@@ -29,15 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy?.close();
 });
-
-/** 600 keys under `tag`: 400 a minute before the cutoff (due), 200 a minute after. */
-async function keys(tag: string): Promise<{ match: string; due: number }> {
-  const { redis, prefix } = fx.space;
-  const pipeline = redis.pipeline();
-  for (let i = 0; i < 600; i += 1) pipeline.set(`${prefix}${tag}:${i}:${i % 3 === 0 ? '202612031031' : '202612031029'}`, '1');
-  await pipeline.exec();
-  return { match: `${prefix}${tag}:*`, due: 400 };
-}
 
 /** An in-place walk of `match` whose connection goes through the proxy. */
 function walkThroughProxy(match: string, commandTimeout?: number) {
@@ -75,7 +66,7 @@ function purger(target: RedisTargetConfig) {
 
 describe('Redis keys judged in place: the walk', () => {
   it('deletes in batches of at most batchSize, each count exact, and carries a page’s overflow to the next batch', async () => {
-    const { match, due } = await keys('batches');
+    const { match, due } = await keysAroundTheCutoff(fx.space, 'batches');
     // One page of 600 keys (scanCount far above), 400 due: batches of 150, 150, 100.
     const walk = purger(
       redisTarget({
@@ -103,24 +94,14 @@ describe('Redis keys judged in place: the walk', () => {
   });
 
   it('a connection cut between batches fails one batch; the walk reconnects, repeats from where that batch started, and counts every key once', async () => {
-    const { match, due } = await keys('cut');
+    const { match, due } = await keysAroundTheCutoff(fx.space, 'cut');
     const walk = walkThroughProxy(match);
-    let deleted = 0;
-    let failures = 0;
     const before = proxy.connections;
-    for (let done = false, i = 0; !done && i < 1000; i += 1) {
-      if (i === 2) {
-        proxy.cut();
-        proxy.resume();
-      }
-      const batch = await walk.nextBatch().catch(() => null);
-      if (!batch) {
-        failures += 1;
-        continue;
-      }
-      deleted += batch.deleted;
-      done = batch.done;
-    }
+    const { deleted, failures } = await drainThroughFailures(walk, (i) => {
+      if (i !== 2) return;
+      proxy.cut();
+      proxy.resume();
+    });
     expect(failures).toBe(1);
     // Its first connection, and the one it opened after the cut.
     expect(proxy.connections - before).toBe(2);
@@ -132,7 +113,7 @@ describe('Redis keys judged in place: the walk', () => {
   });
 
   it('a server that stops answering fails the batch after commandTimeout ("Command timed out"), and the walk finishes once it answers again', async () => {
-    const { match, due } = await keys('stall');
+    const { match, due } = await keysAroundTheCutoff(fx.space, 'stall');
     const walk = walkThroughProxy(match, 300);
     let deleted = (await walk.nextBatch()).deleted;
     proxy.pause();

@@ -3,7 +3,7 @@ import type { RedisTargetConfig } from '../../../src/config/schema.js';
 import { runOnNode } from '../../../src/stores/redis/node-commands.js';
 import { keyNameTime } from '../../../src/stores/redis/record-time.js';
 import { createRedisAgePurger } from '../../../src/stores/redis/redis-age-purger.js';
-import { drain, redisStoreFixture, redisTarget } from './redis-fixtures.js';
+import { drain, drainThroughFailures, keysAroundTheCutoff, redisStoreFixture, redisTarget } from './redis-fixtures.js';
 import { KEY_TIME_CASES, keyNamesAround, timeTexts } from '../../support/key-time-texts.js';
 
 const fx = redisStoreFixture();
@@ -88,18 +88,11 @@ describe('Sortable key times judged on their bytes, by Redis (script) and by the
 });
 
 describe('Redis judging key times itself: a script call that fails', () => {
-  async function dueKeys(tag: string): Promise<{ match: string; due: number }> {
-    const { redis, prefix } = fx.space;
-    const pipeline = redis.pipeline();
-    for (let i = 0; i < 600; i += 1) pipeline.set(`${prefix}${tag}:${i}:${i % 3 === 0 ? '202612031031' : '202612031029'}`, '1');
-    await pipeline.exec();
-    return { match: `${prefix}${tag}:*`, due: 400 };
-  }
   const cutoff = new Date('2026-12-03T10:30:00.000Z');
 
   for (const when of ['before Redis ran it', 'after Redis ran it (its reply lost)'] as const) {
     it(`fails the batch ${when}; the next batches repeat that page and leave no due key behind`, async () => {
-      const { match, due } = await dueKeys(when.startsWith('before') ? 'fail-before' : 'fail-after');
+      const { match, due } = await keysAroundTheCutoff(fx.space, when.startsWith('before') ? 'fail-before' : 'fail-after');
       let calls = 0;
       let lostUnlinked = 0;
       const judged = createRedisAgePurger(
@@ -129,17 +122,7 @@ describe('Redis judging key times itself: a script call that fails', () => {
         },
       );
       const walk = judged.openWalk(cutoff);
-      let deleted = 0;
-      let failures = 0;
-      for (let done = false, i = 0; !done && i < 1000; i += 1) {
-        const batch = await walk.nextBatch().catch(() => null);
-        if (!batch) {
-          failures += 1;
-          continue;
-        }
-        deleted += batch.deleted;
-        done = batch.done;
-      }
+      const { deleted, failures } = await drainThroughFailures(walk);
       expect(failures).toBe(1);
       expect(await judged.count(cutoff)).toMatchObject({ due: 0, total: 200 });
       // Counted from replies: a lost reply's keys are gone but not counted (docs/audit.md).
