@@ -6,6 +6,9 @@ import type { SortableWalkOptions } from './sortable-walk-options.js';
 /** At most this many SCAN pages in one batch: see `MAX_SCANS_PER_BATCH` of the scan walk. @defaultValue 32 */
 const MAX_PAGES_PER_BATCH = 32;
 
+/** SCAN pages read ahead of the one being judged (a few tens of KB each at `scanCount` 1000). @defaultValue 8 */
+const READ_AHEAD = 8;
+
 export interface InPlaceWalkOptions extends SortableWalkOptions {
   /** Opens the walk's own connection to the server `node` talks to. @defaultValue RespScanConnection.open(node.options) */
   connect?: (node: Redis) => Promise<RespScanConnection>;
@@ -41,8 +44,10 @@ export function openInPlaceWalk(options: InPlaceWalkOptions): PurgeWalk {
   const excluded = Buffer.from(options.excludePrefix, 'latin1');
   let node: Redis | null = null;
   let connection: RespScanConnection | null = null;
-  // The next page to read: its request in flight, or the cursor to request it from.
-  let prefetched: { from: string; page: Promise<ScanPageView> } | null = null;
+  // Pages requested and not yet judged, in cursor order (the first one's `from` is `cursor`).
+  const ahead: Array<{ from: string; page: Promise<ScanPageView> }> = [];
+  // The cursor of the page after the last one in `ahead`, once known, while READ_AHEAD pages wait.
+  let nextFrom: string | null = null;
   let cursor = '0';
   let finished = false;
   // Due keys of a page beyond the last batch's room, copied: the next batch unlinks them first.
@@ -50,11 +55,29 @@ export function openInPlaceWalk(options: InPlaceWalkOptions): PurgeWalk {
   // Removed by acknowledged UNLINKs of a batch that then failed: reported by the next batch.
   let unreported = 0;
 
+  /**
+   * Requests the page at `from`; when it arrives, the page after it is requested at once, up to
+   * READ_AHEAD pages waiting: Redis keeps scanning while the worker judges, unlinks, and waits for
+   * the engine between batches (its lock check, a `progress` entry). Pages are only read ahead,
+   * never judged ahead: what a batch unlinks stays within the batch.
+   */
   const request = (conn: RespScanConnection, from: string) => {
     const page = conn.scan(from, options.match, options.scanCount);
-    // A failed prefetch is thrown by the batch that awaits it.
-    page.catch(() => undefined);
-    prefetched = { from, page };
+    const entry = { from, page };
+    ahead.push(entry);
+    page.then(
+      (p) => {
+        if (p.cursor === '0' || conn !== connection || ahead.at(-1) !== entry) return;
+        if (ahead.length < READ_AHEAD) request(conn, p.cursor);
+        else nextFrom = p.cursor;
+      },
+      // A failed request is thrown by the batch that awaits it.
+      () => undefined,
+    );
+  };
+  const forgetAhead = () => {
+    ahead.length = 0;
+    nextFrom = null;
   };
 
   /** The due and doubtful keys of a page, in its order. */
@@ -96,13 +119,14 @@ export function openInPlaceWalk(options: InPlaceWalkOptions): PurgeWalk {
         removals.push(conn.unlink(joined, ranges));
       }
       for (let pages = 0; room > 0 && !finished && pages < MAX_PAGES_PER_BATCH; pages += 1) {
-        if (!prefetched) request(conn, cursor);
-        const page = await prefetched!.page;
-        prefetched = null;
+        if (ahead.length === 0) request(conn, cursor);
+        const page = await ahead.shift()!.page;
         cursor = page.cursor;
         if (cursor === '0') finished = true;
-        // Redis serves the next page while this one is judged.
-        else request(conn, cursor);
+        // Redis serves the next pages while this one is judged.
+        else if (ahead.length === 0) request(conn, nextFrom ?? cursor);
+        else if (nextFrom !== null) request(conn, nextFrom);
+        nextFrom = null;
         const { due, doubtful } = judgePage(page);
         const now = due.slice(0, 2 * room);
         if (now.length > 0) removals.push(conn.unlink(page.bytes, now));
@@ -129,16 +153,16 @@ export function openInPlaceWalk(options: InPlaceWalkOptions): PurgeWalk {
     async nextBatch(): Promise<BatchResult> {
       node ??= (await options.keyspace.masters())[0]!;
       if (!connection || connection.closed) {
-        prefetched = null;
+        forgetAhead();
         connection = await connect(node);
       }
-      const resume: Resume = { cursor: prefetched?.from ?? cursor, carried: [...carried], finished };
+      const resume: Resume = { cursor, carried: [...carried], finished };
       try {
         await batch(connection, node);
       } catch (err) {
         connection.close();
         connection = null;
-        prefetched = null;
+        forgetAhead();
         ({ cursor, carried, finished } = resume);
         throw err;
       }
