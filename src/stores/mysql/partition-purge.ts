@@ -7,6 +7,7 @@ import { mapConcurrent } from '../../lib/map-concurrent.js';
 import type { AgeTargetPlan } from './check-target.js';
 import { unusablePredicate } from './due-predicate.js';
 import { boundText, whollyDue, type PartitionLayout, type RangePartition } from './partition-layout.js';
+import { countRows, holdsRows } from './row-probes.js';
 import { dropStagingTables } from './staging-tables.js';
 import type { MysqlStoreContext } from './store-context.js';
 
@@ -20,14 +21,6 @@ const LOCK_WAIT_TIMEOUT = 1205;
  */
 export function duePartitions(plan: AgeTargetPlan, layout: PartitionLayout, cutoff: Date): RangePartition[] {
   return layout.partitions.slice(0, -1).filter((p) => whollyDue(plan, p, cutoff));
-}
-
-/** Exact row count of one partition (`COUNT(*)`, not TABLE_ROWS' estimate). */
-export async function countPartitionRows(ctx: MysqlStoreContext, plan: AgeTargetPlan, partition: string): Promise<number> {
-  const [rows] = await ctx.pool.query<RowDataPacket[]>(
-    `SELECT COUNT(*) AS n FROM ${mysql.escapeId(plan.table)} PARTITION (${mysql.escapeId(partition)})`,
-  );
-  return Number(rows[0]?.n ?? 0);
 }
 
 /**
@@ -46,7 +39,7 @@ export async function countPartitions(
   partitions: readonly RangePartition[],
   concurrency: number,
 ): Promise<number[]> {
-  return mapConcurrent(partitions, concurrency, (p) => countPartitionRows(ctx, plan, p.name));
+  return mapConcurrent(partitions, concurrency, (p) => countRows(ctx.pool, plan.table, [p.name]));
 }
 
 /**
@@ -189,7 +182,7 @@ export async function removePartitions(
   const emptyAlready = new Set<PartitionChange>();
   for (const c of changes) {
     // A failed probe (the partition vanished, say) leaves the partition to its exchange, which says why.
-    if (await holdsRows(ctx, plan.table, c.name).catch(() => true)) continue;
+    if (await holdsRows(ctx.pool, plan.table, [c.name]).catch(() => true)) continue;
     if (options.action === 'truncate') c.reason = 'empty';
     else emptyAlready.add(c);
   }
@@ -229,7 +222,7 @@ function countEachExchanged(ctx: MysqlStoreContext, concurrency: number) {
     const rows = limit(async () => {
       if (span.first === 0) span.first = performance.now();
       try {
-        return await countTableRows(ctx, stage);
+        return await countRows(ctx.pool, stage);
       } finally {
         span.last = performance.now();
       }
@@ -239,18 +232,6 @@ function countEachExchanged(ctx: MysqlStoreContext, concurrency: number) {
     return rows;
   };
   return { start, spanMs: () => span.last - span.first };
-}
-
-/** True when the table (or one partition of it) holds any row. */
-async function holdsRows(ctx: MysqlStoreContext, table: string, partition?: string): Promise<boolean> {
-  const from = `${mysql.escapeId(table)}${partition === undefined ? '' : ` PARTITION (${mysql.escapeId(partition)})`}`;
-  const [rows] = await ctx.pool.query<RowDataPacket[]>(`SELECT 1 FROM ${from} LIMIT 1`);
-  return rows.length > 0;
-}
-
-async function countTableRows(ctx: MysqlStoreContext, table: string): Promise<number> {
-  const [rows] = await ctx.pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${mysql.escapeId(table)}`);
-  return Number(rows[0]?.n ?? 0);
 }
 
 /** True when the partition holds a row whose time it cannot judge (a zero date, NULL); see removePartitions. */
@@ -304,7 +285,7 @@ async function exchangeEach(
       });
       if (!exchanged) stop = 'metadata-lock-timeout';
     } catch (err) {
-      exchanged = await holdsRows(ctx, stage).catch(() => false);
+      exchanged = await holdsRows(ctx.pool, stage).catch(() => false);
       stop = 'exchange-failed';
       ctx.logger.warn({ err, partition: c.name, exchanged }, 'partition exchange failed: the rest are left to the row walk');
     }
@@ -338,18 +319,18 @@ async function dropEmptied(
   let failure = 'metadata-lock-timeout';
   try {
     dropped = await locked([plan.table], async (conn) => {
-      const [any] = await conn.query<RowDataPacket[]>(
-        `SELECT COUNT(*) AS n FROM ${table} PARTITION (${all.map((c) => mysql.escapeId(c.name)).join(', ')})`,
+      const written = await holdsRows(
+        conn,
+        plan.table,
+        all.map((c) => c.name),
       );
-      const written = Number(any[0]?.n ?? 0) > 0;
       for (const c of all) {
         if (written && (await holdsUnusableTimes(conn, plan, c.name))) {
           c.reason = 'unusable-time-rows';
           continue;
         }
         if (written) {
-          const [n] = await conn.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${table} PARTITION (${mysql.escapeId(c.name)})`);
-          late.set(c, Number(n[0]?.n ?? 0));
+          late.set(c, await countRows(conn, plan.table, [c.name]));
         }
         chosen.push(c);
       }

@@ -13,7 +13,7 @@ import {
 } from './partition-purge.js';
 import type { MysqlPurgeWalk, PurgeWalkOptions } from './purge-walk.js';
 import type { PartitionChange } from '../../types.js';
-import { createStagingTables, dropStagingTables } from './staging-tables.js';
+import { createStagingTables } from './staging-tables.js';
 import { asStoreError, type MysqlStoreContext } from './store-context.js';
 
 export interface PartitionWalkOptions {
@@ -27,17 +27,15 @@ export interface PartitionWalkOptions {
   openRows: (dueRows?: PurgeWalkOptions['dueRows']) => MysqlPurgeWalk;
 }
 
-/** What the removal of this run's wholly due partitions works with, once ready. */
-interface Prepared {
-  /** Staging tables dropped and counted: what interrupted runs left (dropLeftoverStaging). */
-  leftovers: PartitionChange[];
-  /** The empty staging tables to exchange the partitions with; null: the one-statement removal. */
-  staging: string[] | null;
-  /** The one-statement removal's counts, taken before it (countPartitions); null with staging tables. */
-  counts: number[] | null;
-  /** Why nothing is removed this run (the counts failed): every due row is left to the row walk. */
-  failure?: unknown;
-}
+/**
+ * What the removal of this run's wholly due partitions works with, once ready: the empty staging
+ * tables to exchange them with; or, for the one-statement removal, their counts taken before it;
+ * or why nothing is removed this run (the preparation failed: every due row is left to the row
+ * walk). `leftovers`: staging tables interrupted runs left, dropped and counted (dropLeftoverStaging).
+ */
+type Prepared = { leftovers: PartitionChange[] } & (
+  { how: 'exchange'; staging: string[] } | { how: 'one-statement'; counts: number[] } | { how: 'none'; failure: unknown }
+);
 
 /** The wholly due partitions of this run while their removal is being prepared. */
 interface Preparing {
@@ -106,13 +104,14 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
   function startPreparing(p: AgeTargetPlan, partitions: RangePartition[]): void {
     const counted = (leftovers: PartitionChange[]): Promise<Prepared> =>
       countPartitions(ctx, p, partitions, options.partitions.countConcurrency).then(
-        (counts) => ({ leftovers, staging: null, counts }),
-        (failure: unknown) => ({ leftovers, staging: null, counts: null, failure }),
+        (counts): Prepared => ({ leftovers, how: 'one-statement', counts }),
+        (failure: unknown): Prepared => ({ leftovers, how: 'none', failure }),
       );
     const ready: Promise<Prepared> = options.partitions.exchange
       ? createStagingTables(ctx, p, partitions.length).then(
-          (made) => (made.names ? { leftovers: made.leftovers, staging: made.names, counts: null } : counted(made.leftovers)),
-          (failure: unknown) => ({ leftovers: [], staging: null, counts: null, failure }),
+          (made): Prepared | Promise<Prepared> =>
+            made.names ? { leftovers: made.leftovers, how: 'exchange', staging: made.names } : counted(made.leftovers),
+          (failure: unknown): Prepared => ({ leftovers: [], how: 'none', failure }),
         )
       : counted([]);
     const state: Preparing = { partitions, ready, settled: false, startedAt: performance.now(), settledAt: 0 };
@@ -129,28 +128,28 @@ export function openPartitionWalk(ctx: MysqlStoreContext, options: PartitionWalk
   async function removeDue(state: Preparing, p: AgeTargetPlan): Promise<BatchResult> {
     const prepared = await state.ready;
     const { leftovers } = prepared;
-    if (prepared.failure !== undefined || (prepared.staging === null && prepared.counts === null)) {
+    if (prepared.how === 'none') {
       // No exact counts, no removal: the walk of every due row deletes (and counts) those rows.
       ctx.logger.warn({ err: prepared.failure }, 'partitions left to the row walk: preparing their removal failed');
-      await dropStagingTables(ctx, prepared.staging ?? []);
       return {
         deleted: leftovers.reduce((n, c) => n + c.rows, 0),
         done: false,
         ...(leftovers.length > 0 ? { partitions: leftovers } : {}),
       };
     }
-    const removal = prepared.staging
-      ? await removePartitions(ctx, p, state.partitions, options.partitions, prepared.staging)
-      : await removeInOneStatement(
-          ctx,
-          p,
-          state.partitions.map((partition, i) => ({ partition, rows: prepared.counts?.[i] ?? 0 })),
-          options.partitions,
-        );
+    const removal =
+      prepared.how === 'exchange'
+        ? await removePartitions(ctx, p, state.partitions, options.partitions, prepared.staging)
+        : await removeInOneStatement(
+            ctx,
+            p,
+            state.partitions.map((partition, i) => ({ partition, rows: prepared.counts[i] ?? 0 })),
+            options.partitions,
+          );
     const { ddlMs, longestLockMs, locksMs } = removal;
     // Preparing: making the staging tables, or the one-statement removal's counts (beside the boundary's walk).
     timing.prepareMs = Math.round(state.settledAt - state.startedAt);
-    timing.countMs = prepared.staging ? removal.countMs : timing.prepareMs;
+    timing.countMs = prepared.how === 'exchange' ? removal.countMs : timing.prepareMs;
     const changes = [...leftovers, ...removal.changes];
     timing.ddlMs = ddlMs;
     timing.longestLockMs = longestLockMs;

@@ -3,6 +3,7 @@ import mysql from 'mysql2';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { PartitionChange } from '../../types.js';
 import type { AgeTargetPlan } from './check-target.js';
+import { countRows } from './row-probes.js';
 import type { MysqlStoreContext } from './store-context.js';
 
 /**
@@ -48,8 +49,7 @@ export async function dropLeftoverStaging(ctx: MysqlStoreContext, plan: AgeTarge
   for (const { name } of found) {
     const table = String(name);
     try {
-      const [counted] = await ctx.pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${mysql.escapeId(table)}`);
-      const rows = Number(counted[0]?.n ?? 0);
+      const rows = await countRows(ctx.pool, table);
       await ctx.pool.query(`DROP TABLE IF EXISTS ${mysql.escapeId(table)}`);
       if (rows > 0) changes.push({ name: table, action: 'dropped', rows, lessThan: '', reason: 'left-by-interrupted-run' });
     } catch (err) {

@@ -124,9 +124,13 @@ describe('MySQL partitions: dropping whole partitions before the cutoff', () => 
     expect(await partitionNames('daily_one')).toEqual(['p2', 'pmax']);
   });
 
-  it('without CREATE on the database (no staging tables), drops the due partitions in one statement, with their exact counts', async () => {
+  it('without CREATE on the database (no staging tables), drops the due partitions in one statement, with their exact counts, and still reports what an earlier run left', async () => {
     await createDaily('no_create', 'columns');
     await insertTimes('no_create', [at('2026-01-01T01:00:00Z'), at('2026-01-02T01:00:00Z'), at('2026-01-05T00:00:00Z')]);
+    // A staging table an earlier run (with CREATE) left holding 3 rows: dropped and counted before the new ones fail.
+    const leftover = `${stagingPrefix('no_create')}0`;
+    await store.pool.query(`CREATE TABLE \`${leftover}\` (id INT)`);
+    await store.pool.query(`INSERT INTO \`${leftover}\` VALUES (1), (2), (3)`);
     // A user of this test's own, with every grant the purge needs but CREATE; dropped afterwards.
     const user = `rt_nc_${db.name.slice(-8)}`;
     await store.pool.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY 'pw'`);
@@ -148,11 +152,12 @@ describe('MySQL partitions: dropping whole partitions before the cutoff', () => 
       const purger = limited.agePurger(mysqlTarget({ table: 'no_create', time: 'at' }));
       await purger.check();
       const { deleted, changes } = await drainChanges(purger.openWalk(cutoff));
-      expect(changes.map((c) => [c.name, c.action, c.rows])).toEqual([
-        ['p0', 'dropped', 1],
-        ['p1', 'dropped', 1],
+      expect(changes.map((c) => [c.name, c.action, c.rows, c.reason])).toEqual([
+        [leftover, 'dropped', 3, 'left-by-interrupted-run'],
+        ['p0', 'dropped', 1, undefined],
+        ['p1', 'dropped', 1, undefined],
       ]);
-      expect(deleted).toBe(2);
+      expect(deleted).toBe(5);
       expect(await partitionNames('no_create')).toEqual(['p2', 'pmax']);
       expect(await stagingTablesOf('no_create')).toEqual([]);
       // The one-statement path was taken because the staging tables could not be made.
