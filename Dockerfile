@@ -4,13 +4,13 @@
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# --- build: every dependency, TypeScript compiled to dist/ ----------------------------------------
+# --- build: every dependency, TypeScript bundled to dist/bundle/ ---------------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Scripts skipped here: `prepare` builds, and the sources are not copied yet.
 RUN npm ci --ignore-scripts
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json rolldown.config.mjs ./
 COPY src ./src
 COPY jobs ./jobs
 # bench/ is not copied: the build config includes it for `npm run bench`, and it matches nothing here.
@@ -25,11 +25,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: no `prepare` (it would need the dev dependencies); the build comes from above.
 RUN npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --force
-# The compiled worker only: no tests, no benchmarks, no TypeScript sources (source maps stay, for stacks).
-COPY --from=build /app/dist/src ./dist/src
-COPY --from=build /app/dist/jobs ./dist/jobs
-# The web console's static files (CSS, the chart script), served as they are, beside its compiled code.
-COPY src/console/public ./dist/src/console/public
+# The worker's bundle only (rolldown.config.mjs): no tests, no benchmarks, no TypeScript sources
+# (source maps stay, for `--verbose` stacks).
+COPY --from=build /app/dist/bundle ./dist/bundle
+# The web console's static files (CSS, the chart script), served as they are, beside its bundle.
+COPY src/console/public ./dist/bundle/public
 COPY bin ./bin
 COPY config ./config
 # The image's `node` user (uid 1000); nothing under /app is writable by it, and the worker writes

@@ -45,7 +45,7 @@ function sinceDate(text: string, now: Date): Date {
 
 /**
  * The folder of the console's static files (CSS, the chart script): beside this module when the
- * image copied them next to the compiled code, else in the source tree (tests, a checkout).
+ * image copied them next to the bundle (dist/bundle/public), else in the source tree (a checkout).
  */
 function publicDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));

@@ -23,12 +23,14 @@ export interface QueueBoard {
 export function queueBoard(queues: readonly Queue[], basePath: string): QueueBoard {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(basePath);
+  // Found here rather than by the board itself, whose own lookup (an eval of `require.resolve`)
+  // does not survive bundling (rolldown.config.mjs).
+  const uiDir = dirname(createRequire(import.meta.url).resolve('@bull-board/ui/package.json'));
   createBullBoard({
     queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true, allowRetries: false })),
     serverAdapter,
-    options: { uiConfig: { boardTitle: 'retention queues' } },
+    options: { uiBasePath: uiDir, uiConfig: { boardTitle: 'retention queues' } },
   });
-  const uiDir = dirname(createRequire(import.meta.url).resolve('@bull-board/ui/package.json'));
   const views = mkdtempSync(join(tmpdir(), 'retention-console-board-'));
   const template = readFileSync(join(uiDir, 'dist', 'index.ejs'), 'utf8').replace(/<link[^>]+fonts\.googleapis\.com[^>]*>/g, '');
   writeFileSync(join(views, 'index.ejs'), template);

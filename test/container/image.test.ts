@@ -70,10 +70,11 @@ describe('the runtime image', () => {
 
     expect(probe.app).toEqual(['bin', 'config', 'dist', 'node_modules', 'package-lock.json', 'package.json']);
     const ownFiles = probe.files.filter((f) => !f.endsWith('/'));
-    // No tests, benchmarks, TypeScript sources, scripts or docs: compiled src/ and jobs/ only.
+    // No tests, benchmarks, TypeScript sources, scripts or docs: the bundle (dist/bundle/) only.
     expect(ownFiles.filter((f) => /^\/app\/(test|bench|scripts|docs|src)\//.test(f) || /\.ts$/.test(f))).toEqual([]);
-    expect(ownFiles.filter((f) => f.startsWith('/app/dist/') && !/^\/app\/dist\/(src|jobs)\//.test(f))).toEqual([]);
-    expect(ownFiles).toContain('/app/dist/src/cli/main.js');
+    expect(ownFiles.filter((f) => f.startsWith('/app/dist/') && !f.startsWith('/app/dist/bundle/'))).toEqual([]);
+    expect(ownFiles).toContain('/app/dist/bundle/cli.js');
+    expect(ownFiles).toContain('/app/dist/bundle/public/console.css');
     expect(ownFiles).toContain('/app/config/retention.yaml');
 
     // Every package the lockfile marks dev-only is absent; every production one is there.

@@ -1,28 +1,35 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createCliFixture, logPolicyYaml, type CliFixture } from '../../support/cli-fixture.js';
 import { runBuiltCli } from '../../support/cli.js';
 import { createTestKeyspace, REDIS_TEST_URL, type TestKeyspace } from '../../support/redis.js';
 
 /**
- * What `retention` loads as it starts (docs/benchmarks.md, "CLI start"): a command opens only the
- * stores it uses, so the other drivers are never imported. A preload reports, at exit, which of
- * the (CommonJS) drivers are in the module cache.
+ * What `retention` loads as it starts (docs/operations.md, "Start-up"): a command opens only the
+ * stores it uses, so the other drivers are never imported. The CLI runs from its bundle, where each
+ * driver is a chunk of its own (`dist/bundle/driver-<package>-<hash>.js`, rolldown.config.mjs); a
+ * module loader hook, registered by a preload, writes down every file the process loads.
  */
-const DRIVERS_PRELOAD = `
-process.on('exit', () => {
-  const loaded = ['ioredis', 'mongodb', 'mysql2'].filter((p) => Object.keys(require.cache).some((k) => k.includes('/node_modules/' + p + '/')));
-  process.stderr.write('drivers loaded: ' + loaded.join(',') + '\\n');
-});
+const LOAD_HOOKS = `
+import { appendFileSync } from 'node:fs';
+export async function load(url, context, nextLoad) {
+  if (url.startsWith('file:')) appendFileSync(process.env.LOADED_FILES_LOG, url + '\\n');
+  return nextLoad(url, context);
+}
 `;
 
-function driversLoaded(stderr: string): string[] {
-  const line = stderr.split('\n').find((l) => l.startsWith('drivers loaded: '));
-  if (line === undefined) throw new Error(`no driver report in:\n${stderr}`);
-  return line.slice('drivers loaded: '.length).split(',').filter(Boolean);
+function driversLoaded(log: string): string[] {
+  const files = existsSync(log) ? readFileSync(log, 'utf8').split('\n') : [];
+  if (!files.some((f) => f.endsWith('/dist/bundle/cli.js')))
+    throw new Error(`the CLI's bundle is not among the files loaded:\n${files.join('\n')}`);
+  return ['ioredis', 'mongodb', 'mysql2'].filter((name) =>
+    files.some((f) => /\/dist\/bundle\/driver-([^/]+)-[^-/]+\.js$/.exec(f)?.[1] === name),
+  );
 }
 
 describe('retention start-up (built CLI)', () => {
@@ -36,8 +43,10 @@ describe('retention start-up (built CLI)', () => {
     fx = await createCliFixture('cli_start');
     keys = await createTestKeyspace();
     scratch = mkdtempSync(join(tmpdir(), 'retention-cli-start-'));
-    preload = join(scratch, 'drivers.cjs');
-    writeFileSync(preload, DRIVERS_PRELOAD);
+    const hooks = join(scratch, 'load-hooks.mjs');
+    writeFileSync(hooks, LOAD_HOOKS);
+    preload = join(scratch, 'register-hooks.cjs');
+    writeFileSync(preload, `require('node:module').register(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
     // MongoDB and Redis enabled: MongoDB at an address nothing listens on, never to be reached.
     configFile = fx.writeConfig(`
 stores:
@@ -60,14 +69,22 @@ ${logPolicyYaml()}  - name: kv-data
     await fx?.drop();
   });
 
-  const run = (args: string[], env: Record<string, string> = {}) =>
-    runBuiltCli(['--config', configFile, ...args], { NODE_OPTIONS: `--require ${preload}`, LOG_LEVEL: 'warn', ...env });
+  /** Runs the CLI with the hooks; returns its result and the drivers it loaded. */
+  const run = async (args: string[]) => {
+    const log = join(scratch, `loaded-${randomUUID()}.log`);
+    const r = await runBuiltCli(['--config', configFile, ...args], {
+      NODE_OPTIONS: `--require ${preload}`,
+      LOADED_FILES_LOG: log,
+      LOG_LEVEL: 'warn',
+    });
+    return { ...r, drivers: () => driversLoaded(log) };
+  };
 
   it('a run of a MySQL-only policy loads neither the Redis nor the MongoDB driver, though both stores are enabled', async () => {
     const r = await run(['run', '--json', '--policy', 'log-data']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 'succeeded', policies: [{ name: 'log-data', status: 'succeeded' }] });
-    expect(driversLoaded(r.stderr)).toEqual(['mysql2']);
+    expect(r.drivers()).toEqual(['mysql2']);
   });
 
   it('a run of a policy with a Redis target loads the Redis driver, and purges with it', async () => {
@@ -76,7 +93,7 @@ ${logPolicyYaml()}  - name: kv-data
     const r = await run(['run', '--json', '--policy', 'kv-data']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).policies[0].targets[0]).toMatchObject({ store: 'redis', status: 'succeeded', deleted: 1 });
-    expect(driversLoaded(r.stderr)).toEqual(['ioredis', 'mysql2']);
+    expect(r.drivers()).toEqual(['ioredis', 'mysql2']);
     expect(await keys.redis.exists(`${keys.prefix}m:202001010000`, `${keys.prefix}m:209901010000`)).toBe(1);
   });
 
@@ -87,7 +104,7 @@ ${logPolicyYaml()}  - name: kv-data
     ]) {
       const r = await run(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
-      expect(driversLoaded(r.stderr)).toEqual(['mysql2']);
+      expect(r.drivers()).toEqual(['mysql2']);
     }
   });
 
