@@ -30,10 +30,34 @@ const OPTIONAL_PEERS = [
 ];
 
 /**
- * Loaded from node_modules at run time by path, not bundled: pino-pretty through `createRequire`
- * (`--pretty` only), the queue board's prebuilt UI (its static files are served from its folder).
+ * Left in node_modules and loaded from there: packages that read files of their own by a path
+ * relative to their module (which, bundled, would point into dist/bundle/), and those this project
+ * loads by path itself.
  */
-const LOADED_BY_PATH = ['pino-pretty', '@bull-board/ui'];
+const LOADED_BY_PATH = [
+  // `--pretty` only, through `createRequire` (src/logging/logger.ts).
+  'pino-pretty',
+  // The queue board's prebuilt UI: its template and static files are served from its folder.
+  '@bull-board/ui',
+  // Kafka's CRC-32C and compression: reads `../dist/native.wasm` beside its module.
+  '@platformatic/wasm-utils',
+  // msgpackr's (BullMQ's) native accelerator: finds its prebuilt addon beside its module.
+  'msgpackr-extract',
+];
+
+/**
+ * Bundled packages whose code names its own location (`__dirname`, `import.meta.url`, …) where
+ * that is harmless here, each with the reason; the build fails on any other (selfLocating below).
+ */
+const SELF_LOCATING_REVIEWED = {
+  ioredis: 'trims its own frames from error stacks',
+  bullmq: "finds the entry files of sandboxed processors; this worker's processors are functions",
+  pino: 'finds the worker of a transport; the logger uses none (src/logging/logger.ts)',
+  'thread-stream': "pino's transports' worker thread; none is used",
+  commander: 'finds executable subcommands; this CLI has none',
+  msgpackr: 'names its own file only as the base from which it requires msgpackr-extract by name (left in node_modules)',
+  ejs: "its compiled template's source text names __filename (the queue board's template)",
+};
 
 /**
  * Each store's driver in a chunk of its own (`driver-mysql2-<hash>.js`, …), loaded with the first
@@ -45,6 +69,40 @@ const DRIVERS = ['mysql2', 'ioredis', 'mongodb'];
 const isPackage = (names, id) => names.some((name) => id === name || id.startsWith(`${name}/`));
 const BUILTINS = new Set(builtinModules);
 
+/** What a module's code looks like when it finds files relative to itself. */
+const SELF_LOCATION = /__dirname|__filename|import\.meta\.(dirname|filename)|new URL\(\s*['"`]\.{1,2}\/|require\.resolve\(\s*['"`]\./;
+
+/** The package a module of node_modules belongs to (`@scope/name` or `name`), else null. */
+function packageOf(id) {
+  const m = /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(id.slice(id.lastIndexOf('node_modules')));
+  return m ? m[1].replace('\\', '/') : null;
+}
+
+/**
+ * Fails the build when a bundled dependency locates files relative to its own module and is not
+ * reviewed (SELF_LOCATING_REVIEWED) nor left in node_modules (LOADED_BY_PATH): bundled, such a
+ * path points into dist/bundle/, and the failure would show only at run time, in whatever code
+ * path first loads it (as Kafka's `native.wasm` did).
+ */
+function selfLocating() {
+  const found = new Map();
+  return {
+    name: 'self-locating-dependencies',
+    transform(code, id) {
+      const name = packageOf(id);
+      if (name && !(name in SELF_LOCATING_REVIEWED) && SELF_LOCATION.test(code)) found.set(name, id.slice(id.lastIndexOf('node_modules')));
+      return null;
+    },
+    buildEnd() {
+      if (found.size === 0) return;
+      const list = [...found].map(([name, file]) => `  ${name} (${file})`).join('\n');
+      this.error(
+        `these dependencies find files relative to their own module: add each to LOADED_BY_PATH, or review it into SELF_LOCATING_REVIEWED (rolldown.config.mjs):\n${list}`,
+      );
+    },
+  };
+}
+
 export default {
   input: {
     cli: 'src/cli/main.ts',
@@ -53,6 +111,7 @@ export default {
     'compile-cache': 'src/lib/compile-cache.ts',
   },
   platform: 'node',
+  plugins: [selfLocating()],
   // The sources import `./x.js` for `./x.ts` (NodeNext), as tsc wants.
   resolve: { extensionAlias: { '.js': ['.ts', '.js'] } },
   external: (id) => id.startsWith('node:') || BUILTINS.has(id) || isPackage(LOADED_BY_PATH, id) || isPackage(OPTIONAL_PEERS, id),
@@ -70,6 +129,11 @@ export default {
   },
   output: {
     dir: 'dist/bundle',
+    // Chunks of an earlier build (other hashes) would otherwise stay, and be copied into the image.
+    cleanDir: true,
+    // Classes keep their names when two modules' names collide: code here and in the drivers reads
+    // `constructor.name` (src/stores/mysql/connection.ts tells a mysql2 Query by it).
+    keepNames: true,
     format: 'esm',
     sourcemap: true,
     entryFileNames: '[name].js',
