@@ -61,6 +61,7 @@ async function main(): Promise<void> {
       serverUrl: options.mysqlUrl,
       rows: options.partitionRows,
       probeRate: options.probeRate,
+      methods: options.partitionMethods,
       log,
     });
   }

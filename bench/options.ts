@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { PARTITION_METHODS, type PartitionMethodId } from './mysql/partition-bench.js';
 
 export type Scenario = 'mysql' | 'partitions' | 'redis' | 'mongo' | 's3' | 'audit';
 const SCENARIOS: readonly Scenario[] = ['mysql', 'partitions', 'redis', 'mongo', 's3', 'audit'];
@@ -32,6 +33,8 @@ export interface BenchOptions {
   probeRate: number;
   /** The MySQL server, without a database. @defaultValue $BENCH_MYSQL_URL, $TEST_MYSQL_URL, mysql://root@127.0.0.1:3306 */
   mysqlUrl: string;
+  /** Methods of the partition scenario. @defaultValue all */
+  partitionMethods: ReadonlySet<PartitionMethodId>;
   /** Scenarios to run. @defaultValue all */
   only: ReadonlySet<Scenario>;
   /** Where the JSON result goes. @defaultValue bench/results/bench-<date>.json */
@@ -42,9 +45,11 @@ export interface BenchOptions {
 export const USAGE = `usage: npm run bench -- [--rows N] [--memory-rows N] [--runs N] [--steady-runs N] [--partition-rows N] [--redis-keys N]
                       [--redis-memory-keys N] [--redis-collections N] [--mongo-docs N] [--s3-objects N] [--s3-folders day|hour] [--audit-entries N]
                       [--probe-rate N] [--mysql-url URL]
-                      [--only mysql,partitions,redis,mongo,s3,audit] [--out FILE] [--quick]
+                      [--only mysql,partitions,redis,mongo,s3,audit] [--partition-methods ID,…] [--out FILE] [--quick]
        npm run bench -- --render bench/results/<file>.json
   --quick   a smoke run: 100 k rows, 200 k for memory and partitions, 2 runs, 50 k Redis keys, 10 k S3 objects, 100 k audit entries
+  --partition-methods  some of the partition scenario's methods (each needs its own load):
+            ${PARTITION_METHODS.join(', ')}
   --render  print the tables of an earlier result again, measuring nothing`;
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
@@ -66,6 +71,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       'probe-rate': { type: 'string' },
       'mysql-url': { type: 'string' },
       only: { type: 'string' },
+      'partition-methods': { type: 'string' },
       out: { type: 'string' },
       quick: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -88,6 +94,12 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       throw new Error(`--only: unknown scenario ${name} (known: ${SCENARIOS.join(', ')})`);
     only.add(name as Scenario);
   }
+  const partitionMethods = new Set<PartitionMethodId>();
+  for (const name of (values['partition-methods'] ?? PARTITION_METHODS.join(',')).split(',').map((s) => s.trim())) {
+    if (!(PARTITION_METHODS as readonly string[]).includes(name))
+      throw new Error(`--partition-methods: unknown method ${name} (known: ${PARTITION_METHODS.join(', ')})`);
+    partitionMethods.add(name as PartitionMethodId);
+  }
   return {
     rows: int('rows', values.rows, quick ? 100_000 : 2_000_000, 1000),
     memoryRows: int('memory-rows', values['memory-rows'], quick ? 200_000 : 4_000_000, 1000),
@@ -104,6 +116,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     probeRate: int('probe-rate', values['probe-rate'], 50),
     mysqlUrl: values['mysql-url'] ?? process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
     only,
+    partitionMethods,
     out: values.out ?? null,
     quick,
   };

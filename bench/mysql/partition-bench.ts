@@ -20,14 +20,19 @@ import { createRequestLogTable, fourteenDaysBefore, insertRows, TABLE, type Time
  * reference). One run of each by default: every run needs its own load of N rows, which is most
  * of the scenario's time.
  */
+/** The scenario's methods, in the order they run (`--partition-methods` picks some of them). */
+export const PARTITION_METHODS = [
+  'worker-partitions',
+  'worker-partitions-scheduled',
+  'worker-partitions-counts-2',
+  'worker-partitions-one-statement',
+  'worker-rows',
+  'pt-archiver',
+] as const;
+export type PartitionMethodId = (typeof PARTITION_METHODS)[number];
+
 export interface PartitionMethodResult {
-  id:
-    | 'worker-partitions'
-    | 'worker-partitions-scheduled'
-    | 'worker-partitions-counts-2'
-    | 'worker-partitions-one-statement'
-    | 'worker-rows'
-    | 'pt-archiver';
+  id: PartitionMethodId;
   label: string;
   table: TableKind;
   loadSeconds: number;
@@ -66,6 +71,8 @@ export interface PartitionBenchOptions {
   serverUrl: string;
   rows: number;
   probeRate: number;
+  /** The methods to run (each on its own load). @defaultValue all of PARTITION_METHODS */
+  methods?: ReadonlySet<PartitionMethodId>;
   log: (line: string) => void;
 }
 
@@ -223,7 +230,7 @@ export async function runPartitionBench(options: PartitionBenchOptions): Promise
     const idleSamples: number[] = [];
     let idleErrors = 0;
     const results: PartitionMethodResult[] = [];
-    const plans: Array<{ id: PartitionMethodResult['id']; label: string; table: TableKind; config?: string }> = [
+    const allPlans: Array<{ id: PartitionMethodId; label: string; table: TableKind; config?: string }> = [
       {
         id: 'worker-partitions',
         label: 'worker, daily partitions at UTC midnight, run at an arbitrary time of day (the boundary day is row-walked)',
@@ -256,6 +263,7 @@ export async function runPartitionBench(options: PartitionBenchOptions): Promise
       },
       { id: 'pt-archiver', label: 'pt-archiver --bulk-delete --limit 1000, unpartitioned table', table: 'unpartitioned' },
     ];
+    const plans = allPlans.filter((plan) => options.methods?.has(plan.id) ?? true);
     for (const plan of plans) {
       log(`partitions: loading ${rows} rows (${plan.table}) for ${plan.id}…`);
       const span = fourteenDaysBefore(new Date());
