@@ -84,7 +84,7 @@ function packageOf(id) {
  * path points into dist/bundle/, and the failure would show only at run time, in whatever code
  * path first loads it (as Kafka's `native.wasm` did).
  */
-function selfLocating() {
+export function selfLocating() {
   const found = new Map();
   return {
     name: 'self-locating-dependencies',
@@ -104,6 +104,8 @@ function selfLocating() {
 }
 
 export default {
+  // The build's own logs: warnings and errors only.
+  logLevel: 'warn',
   input: {
     cli: 'src/cli/main.ts',
     jobs: 'jobs/index.ts',

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 
 /**
- * Builds `dist/` (the compiled sources and the CLI's bundle) once before the suite, so tests that spawn the real CLI (`bin/retention.js`:
- * signals, `kill -9`, several worker processes) run the code under test, never a stale build.
+ * Builds `dist/` (the compiled sources and the CLI's bundle) once before the suite, so tests that
+ * spawn the real CLI (`bin/retention.js`: signals, `kill -9`, several worker processes) run the
+ * code under test, never a stale build.
  * tsc emits even when it reports type errors; those fail `npm run typecheck`, not every test here.
  */
 export default function setup(): void {
@@ -19,9 +20,7 @@ export default function setup(): void {
   // The CLI's bundle, which bin/retention.js loads: a failure here (an import it cannot resolve)
   // fails the suite, as it fails `npm run build`.
   try {
-    execFileSync(process.execPath, ['node_modules/rolldown/bin/cli.mjs', '-c', 'rolldown.config.mjs', '--logLevel', 'warn'], {
-      stdio: 'pipe',
-    });
+    execFileSync(process.execPath, ['node_modules/rolldown/bin/cli.mjs', '-c', 'rolldown.config.mjs'], { stdio: 'pipe' });
   } catch (err) {
     const { stdout, stderr } = err as { stdout?: Buffer; stderr?: Buffer };
     throw new Error(`the CLI's bundle could not be built:\n${stderr?.toString() ?? ''}${stdout?.toString().slice(-4000) ?? ''}`);

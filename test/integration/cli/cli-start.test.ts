@@ -108,6 +108,24 @@ ${logPolicyYaml()}  - name: kv-data
     }
   });
 
+  it('names the TypeScript sources in the stack of an error with --verbose, and prints no stack without it', async () => {
+    // The bundle's source maps (rolldown.config.mjs), read only with --verbose (bin/retention.js).
+    const unreachable = fx.writeConfig(`
+stores:
+  mysql: { url: "mysql://root@127.0.0.1:1/none" }
+  mongo: { url: "" }
+  redis: { url: "" }
+audit: { key: "cli-test-key" }
+policies:
+${logPolicyYaml()}`);
+    const verbose = await runBuiltCli(['--config', unreachable, '--verbose', 'run']);
+    expect(verbose.code, verbose.stderr).not.toBe(0);
+    expect(verbose.stderr).toMatch(/at .*\/src\/[\w/-]+\.ts:\d+:\d+/);
+    const plain = await runBuiltCli(['--config', unreachable, 'run']);
+    expect(plain.code).toBe(verbose.code);
+    expect(plain.stderr).not.toMatch(/\.ts:\d+/);
+  });
+
   it("keeps Node's compile cache in the user's cache directory where Node has one (22.1+), and writes none on Node 20", async () => {
     const hasCompileCache = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
     const cacheHome = join(scratch, 'xdg-cache');
