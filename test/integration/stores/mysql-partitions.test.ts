@@ -552,22 +552,22 @@ async function stagedForRemoval(table: string, times: Date[], cutoff: Date, opti
   const due = duePartitions(plan, (await readPartitionLayout(store.pool, db.name, plan))!, cutoff);
   const staging = await createStagingTables(ctx, plan, due.length);
   const remove = () => removePartitions(ctx, plan, due, options, staging.names ?? []);
-  return { due, staging: staging.names ?? [], remove };
+  return { due, remove };
 }
 
-/** Polls (bounded) until `table` holds a row: an exchange has moved a partition's rows into it. */
-async function untilHoldsRows(table: string): Promise<void> {
+/** Polls (bounded) until `partition` of `table` holds no row: its exchange has taken them. */
+async function untilExchanged(table: string, partition: string): Promise<void> {
   for (let i = 0; i < 400; i += 1) {
-    const [rows] = await store.pool.query(`SELECT 1 FROM \`${table}\` LIMIT 1`).catch(() => [[]]);
-    if ((rows as unknown[]).length > 0) return;
+    const [rows] = await store.pool.query(`SELECT 1 FROM \`${table}\` PARTITION (\`${partition}\`) LIMIT 1`);
+    if ((rows as unknown[]).length === 0) return;
     await new Promise((r) => setTimeout(r, 10));
   }
-  throw new Error(`${table} never received rows`);
+  throw new Error(`${table} ${partition} was never exchanged`);
 }
 
 describe('MySQL partitions: rows are exactly what the removal took (docs/audit.md)', () => {
   it('a row written into a partition before its exchange, and one written into it after, before the final drop, are both in rows; a row deleted before is not', async () => {
-    const { due, staging, remove } = await stagedForRemoval(
+    const { due, remove } = await stagedForRemoval(
       'late',
       [at('2026-01-01T01:00:00Z'), at('2026-01-01T02:00:00Z'), at('2026-01-01T03:00:00Z'), at('2026-01-02T01:00:00Z')],
       at('2026-01-03T00:00:00Z'),
@@ -581,8 +581,8 @@ describe('MySQL partitions: rows are exactly what the removal took (docs/audit.m
     await insertTimes('late', [at('2026-01-02T02:00:00Z'), at('2026-01-02T03:00:00Z')]);
 
     const removal = remove();
-    // p1 exchanged (the last exchange): its rows are in the staging table; the drop is 1.5 s away.
-    await untilHoldsRows(staging[1] as string);
+    // p1 exchanged (the last exchange): the final drop is at least 1.5 s (ddlPauseMs) away.
+    await untilExchanged('late', 'p1');
     await insertTimes('late', [at('2026-01-01T05:00:00Z')]);
     const done = await removal;
     // p0: 4 exchanged + 1 written after its exchange, taken by the drop. p1: 2 exchanged.
@@ -594,15 +594,36 @@ describe('MySQL partitions: rows are exactly what the removal took (docs/audit.m
     expect(await countRows(store.pool, 'SELECT COUNT(*) FROM late')).toBe(0);
     expect(await stagingTablesOf('late')).toEqual([]);
   });
+  it('drops the emptied partitions only once every staging table is counted and dropped (the final drop on a disk no scan reads)', async () => {
+    const { due, remove } = await stagedForRemoval(
+      'drop_order',
+      [at('2026-01-01T01:00:00Z'), at('2026-01-02T01:00:00Z'), at('2026-01-02T02:00:00Z')],
+      at('2026-01-03T00:00:00Z'),
+      { ...DEFAULT_MYSQL_PARTITIONS, ddlPauseMs: 1500 },
+    );
+    expect(due.map((p) => p.name)).toEqual(['p0', 'p1']);
+    const removal = remove();
+    await untilExchanged('drop_order', 'p1');
+    // Within the 1.5 s before the final drop: the staging tables go first, the partitions stay.
+    for (let i = 0; i < 100 && (await stagingTablesOf('drop_order')).length > 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+    expect(await stagingTablesOf('drop_order')).toEqual([]);
+    expect(await partitionNames('drop_order')).toEqual(['p0', 'p1', 'p2', 'pmax']);
+    const done = await removal;
+    expect(done.changes.map((c) => [c.name, c.action, c.rows])).toEqual([
+      ['p0', 'dropped', 1],
+      ['p1', 'dropped', 2],
+    ]);
+    expect(await partitionNames('drop_order')).toEqual(['p2', 'pmax']);
+  });
   it('a row it cannot date, written into an emptied partition before the final drop, keeps that partition (its exchanged rows counted)', async () => {
-    const { staging, remove } = await stagedForRemoval(
+    const { remove } = await stagedForRemoval(
       'late_zero',
       [at('2026-01-01T01:00:00Z'), at('2026-01-01T02:00:00Z'), at('2026-01-02T01:00:00Z')],
       at('2026-01-03T00:00:00Z'),
       { ...DEFAULT_MYSQL_PARTITIONS, ddlPauseMs: 1500 },
     );
     const removal = remove();
-    await untilHoldsRows(staging[1] as string);
+    await untilExchanged('late_zero', 'p1');
     // A non-strict session stores '0000-00-00', which TO_DAYS files in the first partition.
     const conn = await createConnection(db.url);
     await conn.query("SET SESSION sql_mode = ''");
