@@ -190,7 +190,7 @@ export async function removePartitions(
   const counts = countEachExchanged(ctx, options.countConcurrency);
   const { exchanged, stop } = await exchangeEach(ctx, plan, changes, staging, emptyAlready, locked, counts.start);
   // The emptied partitions are dropped once the counts and the staging tables' drops are over: with
-  // a count scanning the disk beside it, the drop held the table 20–36 ms; after them, 12–14 ms
+  // a count scanning the disk beside it, the drop held the table 20–34 ms; after them, 12–14 ms
   // (10 M rows, docs/benchmarks.md, "The final drop after the counts"). The wall time is the same:
   // the staging tables' drops still run beside the counts.
   await countAndDropStaging(ctx, exchanged, staging);
