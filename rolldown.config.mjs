@@ -137,6 +137,12 @@ export default {
     // Classes keep their names when two modules' names collide: code here and in the drivers reads
     // `constructor.name` (src/stores/mysql/connection.ts tells a mysql2 Query by it).
     keepNames: true,
+    // ASCII only, and no JSDoc (its prose is what held non-ASCII characters): a chunk with one
+    // non-ASCII character is decoded and held by V8 as two bytes a character. The chunks a run
+    // loads decoded in 16 ms instead of 29, and a start took 2–3 % less wall time, 5 % less CPU
+    // and 3 MiB less memory (20 paired runs each way). The source maps keep the comments.
+    charset: 'ascii',
+    comments: { legal: true, annotation: true, jsdoc: false },
     format: 'esm',
     sourcemap: true,
     entryFileNames: '[name].js',

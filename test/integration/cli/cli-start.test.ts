@@ -27,8 +27,9 @@ function driversLoaded(log: string): string[] {
   const files = existsSync(log) ? readFileSync(log, 'utf8').split('\n') : [];
   if (!files.some((f) => f.endsWith('/dist/bundle/cli.js')))
     throw new Error(`the CLI's bundle is not among the files loaded:\n${files.join('\n')}`);
+  // The hash may hold `-` and `_` itself (driver-ioredis-BdlSA-Tb.js).
   return ['ioredis', 'mongodb', 'mysql2'].filter((name) =>
-    files.some((f) => /\/dist\/bundle\/driver-([^/]+)-[^-/]+\.js$/.exec(f)?.[1] === name),
+    files.some((f) => new RegExp(`/dist/bundle/driver-${name}-[\\w-]+\\.js$`).test(f)),
   );
 }
 
