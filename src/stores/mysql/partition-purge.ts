@@ -47,15 +47,19 @@ export async function countPartitions(
  * `lockWaitSeconds` and the tables are taken with `LOCK TABLES … WRITE` first, so a long
  * transaction holding one makes the statement give up (ER_LOCK_WAIT_TIMEOUT, returned as false)
  * instead of waiting while every new query on the table waits behind it. `inside` runs under the
- * lock; the lock is always released and the session's old timeout restored. Name one staging table
- * at most beside the partitioned table: MariaDB 10.11 stalls an exchange under `LOCK TABLES`
- * naming several (it waits on its own session's table lock until innodb_lock_wait_timeout).
+ * lock; the lock is always released and the session's old timeout restored. `held` is told how long
+ * the tables were held or waited for, from the `LOCK TABLES` request to the `UNLOCK TABLES` answer
+ * (what the application's queries on the table can have waited), not the session's own set-up
+ * around it. Name one staging table at most beside the partitioned table: MariaDB 10.11 stalls an
+ * exchange under `LOCK TABLES` naming several (it waits on its own session's table lock until
+ * innodb_lock_wait_timeout).
  */
 async function underShortLock(
   ctx: MysqlStoreContext,
   tables: readonly string[],
   lockWaitSeconds: number,
   inside: (conn: PoolConnection) => Promise<void>,
+  held: (ms: number) => void = () => undefined,
 ): Promise<boolean> {
   const conn = await ctx.pool.getConnection();
   let reusable = true;
@@ -63,6 +67,7 @@ async function underShortLock(
     const [saved] = await conn.query<RowDataPacket[]>('SELECT @@SESSION.lock_wait_timeout AS t');
     const previous = Number(saved[0]?.t ?? 5);
     await conn.query(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.floor(lockWaitSeconds))}`);
+    const requested = performance.now();
     try {
       await conn.query(`LOCK TABLES ${tables.map((t) => `${mysql.escapeId(t)} WRITE`).join(', ')}`);
       try {
@@ -75,6 +80,7 @@ async function underShortLock(
       if ((err as { errno?: number }).errno === LOCK_WAIT_TIMEOUT) return false;
       throw err;
     } finally {
+      held(performance.now() - requested);
       await conn.query(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.floor(previous))}`);
     }
   } catch (err) {
@@ -121,12 +127,10 @@ function pacedLocks(ctx: MysqlStoreContext, options: MysqlPartitionsConfig) {
   const locked: Locked = async (tables, inside) => {
     const wait = timing.lastUnlock + options.ddlPauseMs - performance.now();
     if (timing.lastUnlock > 0 && wait > 0) await sleep(wait);
-    const before = performance.now();
     try {
-      return await underShortLock(ctx, tables, options.lockWaitSeconds, inside);
+      return await underShortLock(ctx, tables, options.lockWaitSeconds, inside, (ms) => timing.locksMs.push(ms));
     } finally {
       timing.lastUnlock = performance.now();
-      timing.locksMs.push(timing.lastUnlock - before);
     }
   };
   const removal = (changes: PartitionChange[], countMs: number): PartitionRemoval => ({
