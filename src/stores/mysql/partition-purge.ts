@@ -152,11 +152,11 @@ const UNREPORTED = new Set(['empty', 'staging-not-dropped', 'staging-not-counted
  * under the short lock, `EXCHANGE PARTITION` swaps it with an empty staging table
  * (createStagingTables): the partition's rows are then in that table, out of the application's
  * way, and `COUNT(*)` of it (`countConcurrency` at a time, started as each exchange ends, beside
- * the next exchanges) is exactly what the exchange took out of the table. After the last exchange
- * each staging table is dropped once counted, outside the table's lock, freeing the rows' files;
- * then one `DROP PARTITION` of the emptied partitions (`drop`), under the same lock as a count of
- * what the application wrote into them since their exchange (normally nothing; added to their
- * rows), on a disk no scan is reading any more. Measured on
+ * the next exchanges) is exactly what the exchange took out of the table. One `DROP PARTITION` of
+ * the emptied partitions follows (`drop`), between two counts (the running ones end, the next
+ * waits), under the same lock as a count of what the application wrote into them since their
+ * exchange (normally nothing; added to their rows); then each staging table is dropped once
+ * counted, outside the table's lock, freeing the rows' files. Measured on
  * 10 M rows (seven 700 k-row partitions, MariaDB 10.11, ext4, 2-core box, idle): one `DROP
  * PARTITION` of all seven held the table 178 ms, of which `close()` of the unlinked files took most
  * (strace: 8–26 ms a file); an exchange 4–6 ms, the empty partitions' drop 5–6 ms, a staging
@@ -193,22 +193,26 @@ export async function removePartitions(
   }
   const counts = countEachExchanged(ctx, options.countConcurrency);
   const { exchanged, stop } = await exchangeEach(ctx, plan, changes, staging, emptyAlready, locked, counts.start);
-  // The emptied partitions are dropped once the counts and the staging tables' drops are over: with
-  // a count scanning the disk beside it, the drop held the table 20–34 ms; after them, 12–14 ms
-  // (10 M rows, docs/benchmarks.md, "The final drop after the counts"). The wall time is the same:
-  // the staging tables' drops still run beside the counts.
-  await countAndDropStaging(ctx, exchanged, staging);
-  if (options.action === 'drop' && stop === 'metadata-lock-timeout') {
-    // A transaction holds the table: another lock request would queue the application again.
-    for (const { change } of exchanged) {
-      change.action = 'truncated';
-      change.reason ??= 'emptied-not-dropped';
+  try {
+    if (options.action === 'drop' && stop === 'metadata-lock-timeout') {
+      // A transaction holds the table: another lock request would queue the application again.
+      for (const { change } of exchanged) Object.assign(change, { action: 'truncated', reason: 'emptied-not-dropped' });
+      for (const change of emptyAlready) change.reason = stop;
+    } else if (options.action === 'drop') {
+      // Between two counts: a scan of the disk beside the drop made it hold the table 20–34 ms
+      // (against 5–14 ms), and after the staging tables' drops it once held it 1 s (docs/benchmarks.md,
+      // "The final drop between two counts").
+      const resume = await counts.hold();
+      try {
+        await dropEmptied(ctx, plan, exchanged, [...emptyAlready], locked);
+      } finally {
+        resume();
+      }
+    } else {
+      for (const { change } of exchanged) change.action = 'truncated';
     }
-    for (const change of emptyAlready) change.reason = stop;
-  } else if (options.action === 'drop') {
-    await dropEmptied(ctx, plan, exchanged, [...emptyAlready], locked);
-  } else {
-    for (const { change } of exchanged) change.action = 'truncated';
+  } finally {
+    await countAndDropStaging(ctx, exchanged, staging);
   }
   return removal(
     changes.filter((c) => !UNREPORTED.has(c.reason ?? '')),
@@ -223,24 +227,45 @@ interface Exchanged {
   rows: Promise<number>;
 }
 
-/** Counts staging tables, `concurrency` at a time, as they are handed over; and the span of all counts. */
-function countEachExchanged(ctx: MysqlStoreContext, concurrency: number) {
+/**
+ * Counts staging tables, `concurrency` at a time, as they are handed over; the span of all counts;
+ * and `hold`, which keeps the counts not yet begun from beginning and resolves once those running
+ * have ended, with the function that lets them go on.
+ */
+export function countEachExchanged(ctx: MysqlStoreContext, concurrency: number) {
   const limit = pLimit(Math.max(1, Math.floor(concurrency)));
   const span = { first: 0, last: 0 };
+  let running = 0;
+  let held: Promise<void> | null = null;
+  let drained: (() => void) | null = null;
   const start = (stage: string): Promise<number> => {
     const rows = limit(async () => {
+      while (held) await held;
+      running += 1;
       if (span.first === 0) span.first = performance.now();
       try {
         return await countRows(ctx.pool, stage);
       } finally {
         span.last = performance.now();
+        running -= 1;
+        if (running === 0) drained?.();
       }
     });
     // Awaited by countAndDropStaging; never an unhandled rejection meanwhile.
     rows.catch(() => undefined);
     return rows;
   };
-  return { start, spanMs: () => span.last - span.first };
+  const hold = async (): Promise<() => void> => {
+    let release = () => {};
+    held = new Promise<void>((resolve) => (release = resolve));
+    if (running > 0) await new Promise<void>((resolve) => (drained = resolve));
+    drained = null;
+    return () => {
+      held = null;
+      release();
+    };
+  };
+  return { start, hold, spanMs: () => span.last - span.first };
 }
 
 /** True when the partition holds a row whose time it cannot judge (a zero date, NULL); see removePartitions. */
@@ -335,7 +360,7 @@ async function dropEmptied(
       );
       for (const c of all) {
         if (written && (await holdsUnusableTimes(conn, plan, c.name))) {
-          c.reason ??= 'unusable-time-rows';
+          c.reason = 'unusable-time-rows';
           continue;
         }
         if (written) {

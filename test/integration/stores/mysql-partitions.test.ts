@@ -10,7 +10,7 @@ import { StoreError } from '../../../src/errors/store-error.js';
 import { silentLogger } from '../../../src/logging/logger.js';
 import { planAgeTarget, type AgeTargetPlan } from '../../../src/stores/mysql/check-target.js';
 import { readPartitionLayout } from '../../../src/stores/mysql/partition-layout.js';
-import { duePartitions, removePartitions } from '../../../src/stores/mysql/partition-purge.js';
+import { countEachExchanged, duePartitions, removePartitions } from '../../../src/stores/mysql/partition-purge.js';
 import { createStagingTables, stagingPrefix } from '../../../src/stores/mysql/staging-tables.js';
 import type { MysqlStoreContext } from '../../../src/stores/mysql/store-context.js';
 import { readTableShape } from '../../../src/stores/mysql/table-shape.js';
@@ -565,6 +565,57 @@ async function untilExchanged(table: string, partition: string): Promise<void> {
   throw new Error(`${table} ${partition} was never exchanged`);
 }
 
+/** Polls (bounded) until a session of the server is running `SELECT COUNT(*)` of `table`. */
+async function countRunningOn(table: string, polls: number): Promise<boolean> {
+  for (let i = 0; i < polls; i += 1) {
+    const [rows] = await store.pool.query('SELECT 1 FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND DB = ?', [
+      `SELECT COUNT(*) AS n FROM \`${table}\`%`,
+      db.name,
+    ]);
+    if ((rows as unknown[]).length > 0) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return false;
+}
+
+describe('MySQL partitions: the final drop runs between two counts', () => {
+  it('hold() waits for the running count to end and keeps the next from starting until resumed', async () => {
+    await store.pool.query('CREATE TABLE held_a (id INT PRIMARY KEY)');
+    await store.pool.query('CREATE TABLE held_b (id INT PRIMARY KEY)');
+    await store.pool.query('INSERT INTO held_a VALUES (1), (2)');
+    await store.pool.query('INSERT INTO held_b VALUES (1), (2), (3)');
+    // Each count waits on a table another session holds, so the test decides when it ends.
+    const [blockA, blockB] = await Promise.all([createConnection(db.url), createConnection(db.url)]);
+    try {
+      await blockA.query('LOCK TABLES held_a WRITE');
+      await blockB.query('LOCK TABLES held_b WRITE');
+      const counts = countEachExchanged(directContext(), 1);
+      const a = counts.start('held_a');
+      expect(await countRunningOn('held_a', 400)).toBe(true);
+      let holding = false;
+      const hold = counts.hold().then((resume) => {
+        holding = true;
+        return resume;
+      });
+      const b = counts.start('held_b');
+      // Not while held_a's count runs (a bounded look: 200 ms).
+      await new Promise((r) => setTimeout(r, 200));
+      expect(holding).toBe(false);
+      await blockA.query('UNLOCK TABLES');
+      expect(await a).toBe(2);
+      const resume = await hold;
+      // Held: the next count has not reached the server (it would be waiting on held_b's lock).
+      expect(await countRunningOn('held_b', 20)).toBe(false);
+      resume();
+      expect(await countRunningOn('held_b', 400)).toBe(true);
+      await blockB.query('UNLOCK TABLES');
+      expect(await b).toBe(3);
+    } finally {
+      await Promise.all([blockA.end(), blockB.end()]);
+    }
+  });
+});
+
 describe('MySQL partitions: rows are exactly what the removal took (docs/audit.md)', () => {
   it('a row written into a partition before its exchange, and one written into it after, before the final drop, are both in rows; a row deleted before is not', async () => {
     const { due, remove } = await stagedForRemoval(
@@ -593,27 +644,6 @@ describe('MySQL partitions: rows are exactly what the removal took (docs/audit.m
     expect(await partitionNames('late')).toEqual(['p2', 'pmax']);
     expect(await countRows(store.pool, 'SELECT COUNT(*) FROM late')).toBe(0);
     expect(await stagingTablesOf('late')).toEqual([]);
-  });
-  it('drops the emptied partitions only once every staging table is counted and dropped (the final drop on a disk no scan reads)', async () => {
-    const { due, remove } = await stagedForRemoval(
-      'drop_order',
-      [at('2026-01-01T01:00:00Z'), at('2026-01-02T01:00:00Z'), at('2026-01-02T02:00:00Z')],
-      at('2026-01-03T00:00:00Z'),
-      { ...DEFAULT_MYSQL_PARTITIONS, ddlPauseMs: 1500 },
-    );
-    expect(due.map((p) => p.name)).toEqual(['p0', 'p1']);
-    const removal = remove();
-    await untilExchanged('drop_order', 'p1');
-    // Within the 1.5 s before the final drop: the staging tables go first, the partitions stay.
-    for (let i = 0; i < 100 && (await stagingTablesOf('drop_order')).length > 0; i += 1) await new Promise((r) => setTimeout(r, 10));
-    expect(await stagingTablesOf('drop_order')).toEqual([]);
-    expect(await partitionNames('drop_order')).toEqual(['p0', 'p1', 'p2', 'pmax']);
-    const done = await removal;
-    expect(done.changes.map((c) => [c.name, c.action, c.rows])).toEqual([
-      ['p0', 'dropped', 1],
-      ['p1', 'dropped', 2],
-    ]);
-    expect(await partitionNames('drop_order')).toEqual(['p2', 'pmax']);
   });
   it('a row it cannot date, written into an emptied partition before the final drop, keeps that partition (its exchanged rows counted)', async () => {
     const { remove } = await stagedForRemoval(
