@@ -200,8 +200,8 @@ export async function removePartitions(
       for (const change of emptyAlready) change.reason = stop;
     } else if (options.action === 'drop') {
       // Between two counts: a scan of the disk beside the drop made it hold the table 20–34 ms
-      // (against 5–14 ms), and after the staging tables' drops it once held it 1 s (docs/benchmarks.md,
-      // "The final drop between two counts").
+      // (9–13 ms between two counts), and after the staging tables' drops it once held it 1 s
+      // (docs/benchmarks.md, "The final drop between two counts").
       const resume = await counts.hold();
       try {
         await dropEmptied(ctx, plan, exchanged, [...emptyAlready], locked);
