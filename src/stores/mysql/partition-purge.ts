@@ -235,20 +235,19 @@ interface Exchanged {
 export function countEachExchanged(ctx: MysqlStoreContext, concurrency: number) {
   const limit = pLimit(Math.max(1, Math.floor(concurrency)));
   const span = { first: 0, last: 0 };
-  let running = 0;
+  const running = new Set<Promise<number>>();
   let held: Promise<void> | null = null;
-  let drained: (() => void) | null = null;
   const start = (stage: string): Promise<number> => {
     const rows = limit(async () => {
       while (held) await held;
-      running += 1;
       if (span.first === 0) span.first = performance.now();
+      const count = countRows(ctx.pool, stage);
+      running.add(count);
       try {
-        return await countRows(ctx.pool, stage);
+        return await count;
       } finally {
+        running.delete(count);
         span.last = performance.now();
-        running -= 1;
-        if (running === 0) drained?.();
       }
     });
     // Awaited by countAndDropStaging; never an unhandled rejection meanwhile.
@@ -258,8 +257,7 @@ export function countEachExchanged(ctx: MysqlStoreContext, concurrency: number) 
   const hold = async (): Promise<() => void> => {
     let release = () => {};
     held = new Promise<void>((resolve) => (release = resolve));
-    if (running > 0) await new Promise<void>((resolve) => (drained = resolve));
-    drained = null;
+    await Promise.allSettled(running);
     return () => {
       held = null;
       release();
