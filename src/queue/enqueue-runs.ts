@@ -98,7 +98,12 @@ export async function waitForRuns(
 }
 
 async function closedResult(queues: RetentionQueues, config: ResolvedConfig, policy: string, jobId: string): Promise<PolicyResult | null> {
-  const job = await queues.runs.getJob(jobId);
+  // The state first, then the job. Read the other way round, a job read while active can be
+  // completed by the time its state is asked: its return value then looks missing, and a run that
+  // closed well was reported "closed without a result" (an intermittent failure of the lock-lost
+  // test). A completed job stays completed, so the job read after its state has its return value.
+  const state = await queues.runs.getJobState(jobId);
+  const job = state === 'unknown' ? undefined : await queues.runs.getJob(jobId);
   const category = config.policies.find((p) => p.name === policy)?.category ?? '';
   const failed = (error: string): PolicyResult => ({
     name: policy,
@@ -110,7 +115,6 @@ async function closedResult(queues: RetentionQueues, config: ResolvedConfig, pol
     targets: [],
   });
   if (!job) return failed('the run job is gone from the queue (removed, or kept less long than this wait)');
-  const state = await job.getState();
   if (state === 'completed') {
     const outcome = job.returnvalue as { kind?: string; result?: PolicyResult } | undefined;
     if (outcome?.kind === 'run' && outcome.result) return outcome.result;

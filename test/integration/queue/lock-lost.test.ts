@@ -37,8 +37,8 @@ describe('a queue run whose coordinator loses the policy lock (KILL)', () => {
 
     const outcome = await waitForRuns(queues, config, jobs, { pollMs: 200, timeoutMs: 60_000 });
     expect(outcome.done).toBe(true);
-    // This once failed intermittently (the run closed failed without the reason; not reproduced
-    // since, in 40 runs under load): a failure shows the run's entries and the worker's warnings.
+    // This failed intermittently when the run closed between waitForRuns' two reads of its job
+    // (see wait-for-runs.test.ts); a failure still shows the run's entries and the worker's warnings.
     const story = async () =>
       JSON.stringify({
         entries: (await auditEntries(fx.db.pool)).filter((e) => e.runId === runId).map((e) => ({ kind: e.kind, data: e.data })),
