@@ -103,6 +103,7 @@ async function closedResult(queues: RetentionQueues, config: ResolvedConfig, pol
   // closed well was reported "closed without a result" (an intermittent failure of the lock-lost
   // test). A completed job stays completed, so the job read after its state has its return value.
   const state = await queues.runs.getJobState(jobId);
+  if (!CLOSED_STATES.has(state)) return null;
   const job = state === 'unknown' ? undefined : await queues.runs.getJob(jobId);
   const category = config.policies.find((p) => p.name === policy)?.category ?? '';
   const failed = (error: string): PolicyResult => ({
@@ -122,6 +123,8 @@ async function closedResult(queues: RetentionQueues, config: ResolvedConfig, pol
   }
   if (state === 'failed') return failed(job.failedReason || 'the run job failed');
   const data = job.data as { closed?: boolean; result?: PolicyResult };
-  if (state === 'waiting-children' && data.closed && data.result) return data.result;
-  return null;
+  return data.closed && data.result ? data.result : null;
 }
+
+/** States in which a run job may be closed (`waiting-children`: when its data says so); in any other it is still going. */
+const CLOSED_STATES: ReadonlySet<string> = new Set(['completed', 'failed', 'waiting-children', 'unknown']);

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { waitForRuns } from '../../../src/queue/enqueue-runs.js';
+import { closeQueueConnection, createQueueConnection } from '../../../src/queue/queue-connection.js';
 import { openRetentionQueues, type RetentionQueues } from '../../../src/queue/retention-queues.js';
 import { POLICY_RUN_JOB, RUNS_QUEUE } from '../../../src/queue/queue-names.js';
 import { silentLogger } from '../../../src/logging/logger.js';
@@ -23,12 +24,13 @@ describe('waitForRuns against jobs completing while it polls', () => {
   const config = testConfig({ mysqlUrl: 'mysql://root@127.0.0.1:3306/unused', policies: LOG_POLICY, queuePrefix: prefix });
   let connection: Redis;
   let queues: RetentionQueues;
+  let workerConnection: Redis;
   let worker: Worker;
 
   beforeAll(async () => {
-    connection = new Redis(REDIS_TEST_URL, { maxRetriesPerRequest: null });
+    connection = createQueueConnection(REDIS_TEST_URL, { logger: silentLogger() });
     queues = openRetentionQueues(config.queue, connection, silentLogger());
-    const workerConnection = new Redis(REDIS_TEST_URL, { maxRetriesPerRequest: null });
+    workerConnection = createQueueConnection(REDIS_TEST_URL, { logger: silentLogger() });
     worker = new Worker(
       RUNS_QUEUE,
       async (job) => {
@@ -45,13 +47,13 @@ describe('waitForRuns against jobs completing while it polls', () => {
       },
       { connection: workerConnection, prefix },
     );
-    worker.on('closed', () => void workerConnection.quit());
   });
   afterAll(async () => {
     await worker?.close();
+    await closeQueueConnection(workerConnection);
     await queues?.close();
     await unlinkKeys(connection, `${prefix}:*`);
-    await connection?.quit();
+    await closeQueueConnection(connection);
   });
 
   it('reports every completed run with its result, never "closed without a result"', async () => {
