@@ -40,3 +40,17 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * Inserts `count` rows with `INSERT … SELECT` over a cross join of digits: `select` receives the
+ * SQL expression of the row number n (0-based) and returns the SELECT list.
+ */
+export async function insertNumbered(pool: Pool, count: number, into: string, select: (n: string) => string): Promise<void> {
+  await pool.query('CREATE TABLE IF NOT EXISTS digits (d INT NOT NULL PRIMARY KEY)');
+  await pool.query('INSERT IGNORE INTO digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)');
+  const places = Math.max(1, Math.ceil(Math.log10(Math.max(2, count))));
+  const aliases = Array.from({ length: places }, (_, i) => `d${i}`);
+  const n = aliases.map((a, i) => `${a}.d * ${10 ** i}`).join(' + ');
+  const from = aliases.map((a) => `digits ${a}`).join(' CROSS JOIN ');
+  await pool.query(`INSERT INTO ${into} SELECT ${select(`(${n})`)} FROM ${from} WHERE (${n}) < ${count} ORDER BY (${n})`);
+}

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/mysql.js';
+import { createTestDatabase, insertNumbered, type TestDatabase } from '../../support/mysql.js';
 import type { MysqlStore } from '../../../src/stores/mysql/mysql-store.js';
-import { countRows, drain, insertNumbered, mysqlTarget, testStore } from './mysql-fixtures.js';
+import { countRows, drain, mysqlTarget, testStore } from './mysql-fixtures.js';
 
 const CUTOFF = new Date('2024-03-10T12:00:00.500Z');
 const ms = (offset: number) => new Date(CUTOFF.getTime() + offset);

@@ -1,8 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/mysql.js';
+import { createTestDatabase, insertNumbered, type TestDatabase } from '../../support/mysql.js';
 import type { MysqlStore } from '../../../src/stores/mysql/mysql-store.js';
 import { createReferenceTables } from '../../../src/seed/mysql-reference-schema.js';
-import { countRows, drain, insertNumbered, mysqlTarget, testStore } from './mysql-fixtures.js';
+import { countRows, drain, mysqlTarget, testStore } from './mysql-fixtures.js';
 
 const ROWS = 200_000;
 const NOW = new Date('2024-03-15T00:00:00Z');

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MysqlStore } from '../../../src/stores/mysql/mysql-store.js';
-import { countRows, insertNumbered, mysqlTarget, testStore } from './mysql-fixtures.js';
+import { insertNumbered } from '../../support/mysql.js';
+import { countRows, mysqlTarget, testStore } from './mysql-fixtures.js';
 
 /**
  * The replica-lag gate against real replication: a private primary (binary log on) and replica
